@@ -1,0 +1,131 @@
+"""Group a case: features first, then the first matching `drg_logic` row in `ord` order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from isf.definitions.model import Logic, Rule
+from isf.grouping.case import Case
+from isf.grouping.features import CaseFeatures, CodeInfo, case_features
+from isf.grouping.rules import Condition, conditions, first_failure
+
+__all__ = ["GroupResult", "RuleTrace", "Explanation", "group", "explain", "group_features"]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupResult:
+    """The grouping outcome: DRG, return code, matching rule (`ord`) and MDC."""
+
+    drg: str
+    rtc: str
+    rule: str
+    mdc: str
+    logic: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTrace:
+    """A rule as tried against the case: its conditions and the first that failed."""
+
+    ord: str
+    drg: str
+    rtc: str
+    matched: bool
+    conditions: tuple[Condition, ...]
+
+    @property
+    def first_failed(self) -> Condition | None:
+        return next((c for c in self.conditions if not c.satisfied), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why a case landed where it did: codes and properties, the matching rule, near misses."""
+
+    result: GroupResult
+    drg_name: str
+    features: CaseFeatures
+    matched: RuleTrace | None
+    near_misses: tuple[RuleTrace, ...]
+    rules_tried: int
+
+    @property
+    def codes(self) -> tuple[CodeInfo, ...]:
+        return self.features.codes
+
+
+@lru_cache(maxsize=16)
+def _drg_mdc(logic: Logic) -> dict[str, str]:
+    return {d.drg: d.mdc for d in logic.drgnames if d.mdc}
+
+
+def _reported_rtc(rule: Rule, f: CaseFeatures) -> str:
+    """Return code as the official grouper reports it.
+
+    The 2015 reference cases (826, 829) show rtc 9 ("other error") where a row with rtc 1
+    ("no principal diagnosis") is reached by a case whose principal slot *does* hold a code
+    (unknown, or in the invalid category 99M00): rtc 1 is kept for a truly empty principal.
+    """
+    if rule.rtc == "1" and f.has_principal:
+        return "9"
+    return rule.rtc
+
+
+def _result(logic: Logic, rule: Rule, f: CaseFeatures) -> GroupResult:
+    mdc = _drg_mdc(logic).get(rule.drg, "") or f.mdc
+    return GroupResult(drg=rule.drg, rtc=_reported_rtc(rule, f), rule=rule.ord, mdc=mdc, logic=logic.id)
+
+
+def group_features(logic: Logic, f: CaseFeatures) -> GroupResult:
+    """Group already-derived features (lets batch paths reuse features)."""
+    for rule in logic.rules:
+        if first_failure(rule, f) is None:
+            return _result(logic, rule, f)
+    # A well-formed logic ends in a catch-all row; without one, report "other error".
+    return GroupResult(drg="", rtc="9", rule="", mdc=f.mdc, logic=logic.id)
+
+
+def group(logic: Logic, case: Case) -> GroupResult:
+    """Group one case under `logic` (pure: no I/O)."""
+    return group_features(logic, case_features(logic, case))
+
+
+def _family(rule: Rule, matched: Rule | None, f: CaseFeatures) -> bool:
+    """Rules worth showing as near misses: same MDC as the case, or leading to the same DRG."""
+    if matched is not None and rule.drg[:3] == matched.drg[:3]:
+        return True
+    return bool(rule.mdc) and rule.mdc == f.mdc
+
+
+def explain(logic: Logic, case: Case, *, max_near_misses: int = 25) -> Explanation:
+    """Group `case` and say why: every code's properties, the matching rule condition by
+    condition, and for earlier rules of the same MDC/DRG family the first condition that failed."""
+    f = case_features(logic, case)
+    tried: list[tuple[Rule, Condition]] = []
+    matched_rule: Rule | None = None
+    for rule in logic.rules:
+        fail = first_failure(rule, f)
+        if fail is None:
+            matched_rule = rule
+            break
+        tried.append((rule, fail))
+    if matched_rule is None:
+        result = GroupResult(drg="", rtc="9", rule="", mdc=f.mdc, logic=logic.id)
+        matched = None
+    else:
+        result = _result(logic, matched_rule, f)
+        matched = RuleTrace(matched_rule.ord, matched_rule.drg, result.rtc, True, conditions(matched_rule, f))
+    near = [
+        RuleTrace(r.ord, r.drg, r.rtc, False, conditions(r, f))
+        for r, _ in tried
+        if _family(r, matched_rule, f)
+    ][-max_near_misses:]
+    return Explanation(
+        result=result,
+        drg_name=logic.drg_name(result.drg),
+        features=f,
+        matched=matched,
+        near_misses=tuple(near),
+        rules_tried=len(tried) + (1 if matched_rule else 0),
+    )
