@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = [
     "DefinitionError",
@@ -64,7 +64,7 @@ class Rule:
     disch: str = ""
     id: str = ""
     drg_text: str = ""
-    row: int = 0
+    row: int = field(default=0, compare=False)  # source row, for messages only
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +117,13 @@ PROC_VARTYPES = frozenset({"CC", "DGPROP", "OR", "PROCPR"})
 _LIMIT = re.compile(r"^(<|>|<=|>=|=)\d+$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Logic:
-    """A loaded, validated NordDRG logic version (e.g. ``NOR2015``)."""
+    """A loaded, validated NordDRG logic version (e.g. ``NOR2015``).
+
+    Equality and hash use the id and the checksum of the tables, so caches keyed on a logic
+    are cheap and two loads of the same release compare equal.
+    """
 
     id: str
     source: str
@@ -132,6 +136,12 @@ class Logic:
     drgnames: tuple[DrgName, ...] = ()
     rtc_names: tuple[tuple[str, str], ...] = ()
     description: str = field(default="", compare=False)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Logic) and (self.id, self.checksum) == (other.id, other.checksum)
+
+    def __hash__(self) -> int:
+        return hash((self.id, self.checksum))
 
     def __repr__(self) -> str:
         return (
@@ -150,10 +160,11 @@ class Logic:
 
 
 def _checksum(*tables: tuple[object, ...]) -> str:
+    """Content hash of the tables (source row numbers excluded: same content, same sum)."""
     h = hashlib.sha256()
     for t in tables:
         for row in t:
-            h.update(repr(row).encode())
+            h.update(repr(replace(row, row=0) if isinstance(row, Rule) else row).encode())
         h.update(b"\x00")
     return h.hexdigest()
 

@@ -8,6 +8,7 @@ from functools import lru_cache
 from isf.definitions.model import Logic, Rule
 from isf.grouping.case import Case
 from isf.grouping.features import CaseFeatures, CodeInfo, case_features
+from isf.grouping.matcher import matcher_for
 from isf.grouping.rules import Condition, conditions, first_failure
 
 __all__ = ["GroupResult", "RuleTrace", "Explanation", "group", "explain", "group_features"]
@@ -79,9 +80,9 @@ def _result(logic: Logic, rule: Rule, f: CaseFeatures) -> GroupResult:
 
 def group_features(logic: Logic, f: CaseFeatures) -> GroupResult:
     """Group already-derived features (lets batch paths reuse features)."""
-    for rule in logic.rules:
-        if first_failure(rule, f) is None:
-            return _result(logic, rule, f)
+    rule = matcher_for(logic).first_match(f)
+    if rule is not None:
+        return _result(logic, rule, f)
     # A well-formed logic ends in a catch-all row; without one, report "other error".
     return GroupResult(drg="", rtc="9", rule="", mdc=f.mdc, logic=logic.id)
 

@@ -1,0 +1,124 @@
+"""The `isf` command line: a thin shell over the library (it only parses and translates errors)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from isf.definitions import DefinitionError, available_logics, load_logic, write_csv_tables
+from isf.grouping import CaseError, explain, parse_case_string
+from isf.grouping.render import explanation_to_dict, explanation_to_text
+
+app = typer.Typer(
+    name="isf",
+    help="Open, explainable ISF engine: NordDRG grouping, ISF points and money.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+err = Console(stderr=True)
+
+LogicOpt = Annotated[
+    str, typer.Option("--logic", "-l", help="Logic: zip/JSON file, CSV-table folder, or id (demo, NOR2015, ...).")
+]
+
+
+def _logic(ref: str):  # noqa: ANN202 - returns Logic
+    try:
+        return load_logic(ref)
+    except DefinitionError as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(2) from e
+
+
+def _progress(quiet: bool, total: int | None, label: str) -> Progress | None:
+    if quiet or not sys.stderr.isatty():
+        return None
+    cols = [TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    p = Progress(*cols, console=err, transient=True)
+    p.add_task(label, total=total)
+    return p
+
+
+@app.command("group")
+def group_command(
+    input: Annotated[Path, typer.Argument(help="Cases: NPK case strings (one per line), CSV or Parquet.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Result file (.csv or .parquet).")],
+    logic: LogicOpt = "demo",
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="case-string | csv | parquet (default: from the file name).")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Processes to group with (1 = in-process).")] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Group every case of INPUT; OUTPUT keeps every row in order with drg, rtc, rule, mdc, status, error."""
+    from isf.batch.engine import FORMATS, count_rows, detect_format, group_file
+
+    if not input.exists():
+        err.print(f"[red]error:[/] input not found: {input}")
+        raise typer.Exit(2)
+    fmt = fmt or detect_format(input)
+    if fmt not in FORMATS:
+        err.print(f"[red]error:[/] unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    lg = _logic(logic)
+    ref = logic if workers > 1 else lg
+    prog = _progress(quiet, count_rows(input, fmt), "grouping")
+    try:
+        if prog:
+            with prog:
+                task = prog.task_ids[0]
+                stats = group_file(ref, input, output, fmt=fmt, workers=workers, on_progress=lambda n: prog.advance(task, n))
+        else:
+            stats = group_file(ref, input, output, fmt=fmt, workers=workers)
+    except (OSError, ValueError) as e:
+        err.print(f"[red]error:[/] {e}")
+        raise typer.Exit(2) from e
+    if not quiet:
+        err.print(f"{stats.rows} rows grouped with {lg.id}: {stats.ok} ok, {stats.errors} with errors -> {output}")
+
+
+@app.command("explain")
+def explain_command(
+    case: Annotated[str, typer.Argument(help="One NPK case string (DRGGrupperingsstreng).")],
+    logic: LogicOpt = "demo",
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+) -> None:
+    """Group one case and show why: codes and properties, the matching rule, near misses."""
+    lg = _logic(logic)
+    try:
+        c = parse_case_string(case)
+    except CaseError as e:
+        err.print(f"[red]error:[/] malformed case string: {e}")
+        raise typer.Exit(2) from e
+    e = explain(lg, c)
+    if as_json:
+        typer.echo(json.dumps(explanation_to_dict(e), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(explanation_to_text(e))
+
+
+@app.command("logics")
+def logics_command() -> None:
+    """List the logic ids isf can load without a path."""
+    for k, v in sorted(available_logics().items()):
+        typer.echo(f"{k}\t{v}")
+
+
+@app.command("convert-logic")
+def convert_logic_command(
+    logic: Annotated[str, typer.Argument(help="Logic to convert (file, folder or id).")],
+    out: Annotated[Path, typer.Option("--output", "-o", help="Folder for the NordDRG CSV tables.")],
+) -> None:
+    """Write a logic in the NordDRG CSV export layout (drg_logic.csv, dg_feat.csv, ...)."""
+    write_csv_tables(_logic(logic), out)
+    typer.echo(f"wrote {out}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,289 @@
+"""STG/TFG definitions: frozen, versioned per year, parsed from a TOML text.
+
+The file format is documented in docs/stg-tfg.md. Parsing is pure (`parse_stg_tfg` takes the
+text); only `load_stg_tfg` reads the bundled file `isf/data/stg_tfg/<year>.toml`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from typing import Any
+
+from isf.definitions.model import DefinitionError
+
+__all__ = [
+    "PERIOD_TYPES",
+    "OMSORGSNIVAA",
+    "StgDef",
+    "TfgDef",
+    "StgTfgDefinitions",
+    "parse_stg_tfg",
+    "load_stg_tfg",
+    "available_years",
+]
+
+PERIOD_TYPES = ("maaned", "tertial", "aar")
+OMSORGSNIVAA = (1, 2, 3, 8)
+WEIGHT_SCALE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class StgDef:
+    """A særtjenestegruppe: counted per patient per period from codes on contacts."""
+
+    kode: str
+    navn: str
+    periode: str
+    finansiert: bool
+    vekt: Decimal
+    koder: tuple[str, ...]
+    diagnoser: tuple[str, ...] = ()
+    omsorgsniva: tuple[int, ...] = OMSORGSNIVAA
+    utskrivningsklar: bool = False
+    min_kontakter: int = 1
+    kilde: str = ""
+    demo: tuple[str, ...] = ()
+
+    @property
+    def isf_poeng(self) -> Decimal:
+        """Points per patient-period: the weight when financed, else 0."""
+        return self.vekt if self.finansiert else Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class TfgDef:
+    """A tjenesteforløpsgruppe: a patient's member contacts (by DRG or STG) in one period."""
+
+    kode: str
+    navn: str
+    periode: str
+    finansiert: bool
+    vekt: Decimal
+    drg: tuple[str, ...] = ()
+    stg: tuple[str, ...] = ()
+    utloser_drg: tuple[str, ...] = ()
+    utloser_stg: tuple[str, ...] = ()
+    overtar_drg_poeng: bool = False
+    familie: str | None = None
+    prioritet: int = 0
+    poeng_paa: str = "forste_kontakt"
+    kilde: str = ""
+    demo: tuple[str, ...] = ()
+
+    @property
+    def isf_poeng(self) -> Decimal:
+        """Points per patient-period: the weight when financed, else 0."""
+        return self.vekt if self.finansiert else Decimal(0)
+
+    @property
+    def triggers(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(trigger DRGs, trigger STGs); with no explicit trigger every member triggers."""
+        if self.utloser_drg or self.utloser_stg:
+            return self.utloser_drg, self.utloser_stg
+        return self.drg, self.stg
+
+
+@dataclass(frozen=True, slots=True)
+class StgTfgDefinitions:
+    """All STG and TFG definitions of one ISF year."""
+
+    aar: int
+    stg: tuple[StgDef, ...]
+    tfg: tuple[TfgDef, ...]
+    kilde: str
+    checksum: str
+
+    def stg_by_code(self) -> dict[str, StgDef]:
+        return {s.kode: s for s in self.stg}
+
+    def tfg_by_code(self) -> dict[str, TfgDef]:
+        return {t.kode: t for t in self.tfg}
+
+
+_STG_KEYS = {
+    "kode", "navn", "periode", "finansiert", "vekt", "koder", "diagnoser", "omsorgsniva",
+    "utskrivningsklar", "min_kontakter", "kilde", "demo",
+}
+_TFG_KEYS = {
+    "kode", "navn", "periode", "finansiert", "vekt", "drg", "stg", "utloser_drg", "utloser_stg",
+    "overtar_drg_poeng", "familie", "prioritet", "poeng_paa", "kilde", "demo",
+}
+
+
+def _fail(file: str, table: str, row: int | None, reason: str) -> DefinitionError:
+    return DefinitionError(file, table, row, reason)
+
+
+def _str_tuple(value: Any, file: str, table: str, row: int, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise _fail(file, table, row, f"'{key}' must be a list of non-empty strings")
+    if len(set(value)) != len(value):
+        raise _fail(file, table, row, f"'{key}' lists a code twice")
+    return tuple(value)
+
+
+def _weight(entry: dict[str, Any], file: str, table: str, row: int) -> Decimal:
+    raw = entry.get("vekt")
+    if raw is None:
+        if entry.get("finansiert", False):
+            raise _fail(file, table, row, "a financed group needs 'vekt'")
+        return Decimal(0)
+    if not isinstance(raw, str):
+        raise _fail(file, table, row, "'vekt' must be a decimal string such as \"0.178\"")
+    try:
+        w = Decimal(raw)
+    except InvalidOperation:
+        raise _fail(file, table, row, f"'vekt' is not a decimal: {raw!r}") from None
+    if not w.is_finite() or w < 0 or w.as_tuple().exponent < -WEIGHT_SCALE:  # type: ignore[operator]
+        raise _fail(file, table, row, f"'vekt' must be >= 0 with at most {WEIGHT_SCALE} decimals")
+    return w
+
+
+def _common(entry: dict[str, Any], keys: set[str], file: str, table: str, row: int) -> None:
+    unknown = set(entry) - keys
+    if unknown:
+        raise _fail(file, table, row, f"unknown key(s): {', '.join(sorted(unknown))}")
+    for key in ("kode", "navn"):
+        if not isinstance(entry.get(key), str) or not entry[key]:
+            raise _fail(file, table, row, f"'{key}' is required")
+    if entry.get("periode") not in PERIOD_TYPES:
+        raise _fail(file, table, row, f"'periode' must be one of {', '.join(PERIOD_TYPES)}")
+    if not isinstance(entry.get("finansiert"), bool):
+        raise _fail(file, table, row, "'finansiert' must be true or false")
+
+
+def _parse_stg(entry: dict[str, Any], file: str, row: int) -> StgDef:
+    _common(entry, _STG_KEYS, file, "stg", row)
+    koder = _str_tuple(entry.get("koder"), file, "stg", row, "koder")
+    if not koder:
+        raise _fail(file, "stg", row, "'koder' (trigger codes) must not be empty")
+    levels = entry.get("omsorgsniva", list(OMSORGSNIVAA))
+    if not isinstance(levels, list) or not levels or any(v not in OMSORGSNIVAA for v in levels):
+        raise _fail(file, "stg", row, f"'omsorgsniva' must be a non-empty list of {OMSORGSNIVAA}")
+    minimum = entry.get("min_kontakter", 1)
+    if not isinstance(minimum, int) or isinstance(minimum, bool) or minimum < 1:
+        raise _fail(file, "stg", row, "'min_kontakter' must be an integer >= 1")
+    klar = entry.get("utskrivningsklar", False)
+    if not isinstance(klar, bool):
+        raise _fail(file, "stg", row, "'utskrivningsklar' must be true or false")
+    return StgDef(
+        kode=entry["kode"],
+        navn=entry["navn"],
+        periode=entry["periode"],
+        finansiert=entry["finansiert"],
+        vekt=_weight(entry, file, "stg", row),
+        koder=koder,
+        diagnoser=_str_tuple(entry.get("diagnoser"), file, "stg", row, "diagnoser"),
+        omsorgsniva=tuple(sorted(set(levels))),
+        utskrivningsklar=klar,
+        min_kontakter=minimum,
+        kilde=str(entry.get("kilde", "")),
+        demo=_str_tuple(entry.get("demo"), file, "stg", row, "demo"),
+    )
+
+
+def _parse_tfg(entry: dict[str, Any], file: str, row: int) -> TfgDef:
+    _common(entry, _TFG_KEYS, file, "tfg", row)
+    drg = _str_tuple(entry.get("drg"), file, "tfg", row, "drg")
+    stg = _str_tuple(entry.get("stg"), file, "tfg", row, "stg")
+    if not drg and not stg:
+        raise _fail(file, "tfg", row, "a TFG needs member 'drg' and/or 'stg'")
+    utl_drg = _str_tuple(entry.get("utloser_drg"), file, "tfg", row, "utloser_drg")
+    utl_stg = _str_tuple(entry.get("utloser_stg"), file, "tfg", row, "utloser_stg")
+    if not set(utl_drg) <= set(drg) or not set(utl_stg) <= set(stg):
+        raise _fail(file, "tfg", row, "trigger codes must also be members ('drg'/'stg')")
+    overtar = entry.get("overtar_drg_poeng", False)
+    if not isinstance(overtar, bool):
+        raise _fail(file, "tfg", row, "'overtar_drg_poeng' must be true or false")
+    if overtar and stg:
+        # The seeds describe no rule for the points of STG members of a financed TFG.
+        raise _fail(file, "tfg", row, "a TFG that takes over DRG points may not have STG members")
+    if entry.get("poeng_paa", "forste_kontakt") != "forste_kontakt":
+        raise _fail(file, "tfg", row, "'poeng_paa' supports only \"forste_kontakt\"")
+    familie = entry.get("familie")
+    prioritet = entry.get("prioritet", 0)
+    if familie is not None and (not isinstance(familie, str) or not familie):
+        raise _fail(file, "tfg", row, "'familie' must be a non-empty string")
+    if not isinstance(prioritet, int) or isinstance(prioritet, bool):
+        raise _fail(file, "tfg", row, "'prioritet' must be an integer")
+    return TfgDef(
+        kode=entry["kode"],
+        navn=entry["navn"],
+        periode=entry["periode"],
+        finansiert=entry["finansiert"],
+        vekt=_weight(entry, file, "tfg", row),
+        drg=drg,
+        stg=stg,
+        utloser_drg=utl_drg,
+        utloser_stg=utl_stg,
+        overtar_drg_poeng=overtar,
+        familie=familie,
+        prioritet=prioritet,
+        kilde=str(entry.get("kilde", "")),
+        demo=_str_tuple(entry.get("demo"), file, "tfg", row, "demo"),
+    )
+
+
+def parse_stg_tfg(text: str, *, source: str = "<text>") -> StgTfgDefinitions:
+    """Parse and validate one year's TOML definitions; raises `DefinitionError`."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _fail(source, "toml", None, str(exc)) from None
+    unknown = set(doc) - {"aar", "kilde", "merknad", "stg", "tfg"}
+    if unknown:
+        raise _fail(source, "top", None, f"unknown key(s): {', '.join(sorted(unknown))}")
+    aar = doc.get("aar")
+    if not isinstance(aar, int) or isinstance(aar, bool) or not 1990 <= aar <= 2100:
+        raise _fail(source, "top", None, "'aar' must be a year")
+    stgs = tuple(_parse_stg(e, source, i + 1) for i, e in enumerate(doc.get("stg", [])))
+    tfgs = tuple(_parse_tfg(e, source, i + 1) for i, e in enumerate(doc.get("tfg", [])))
+    codes = [s.kode for s in stgs] + [t.kode for t in tfgs]
+    if len(set(codes)) != len(codes):
+        raise _fail(source, "top", None, "a group code is defined twice")
+    stg_codes = {s.kode for s in stgs}
+    families: dict[str, set[int]] = {}
+    for i, t in enumerate(tfgs):
+        missing = set(t.stg) - stg_codes
+        if missing:
+            raise _fail(source, "tfg", i + 1, f"unknown member STG(s): {', '.join(sorted(missing))}")
+        if t.familie is not None:
+            seen = families.setdefault(t.familie, set())
+            if t.prioritet in seen:
+                raise _fail(source, "tfg", i + 1, f"'prioritet' repeats within familie {t.familie}")
+            seen.add(t.prioritet)
+    return StgTfgDefinitions(
+        aar=aar,
+        stg=stgs,
+        tfg=tfgs,
+        kilde=str(doc.get("kilde", source)),
+        checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def _data_dir() -> Any:
+    return resources.files("isf") / "data" / "stg_tfg"
+
+
+def available_years() -> tuple[int, ...]:
+    """Years with a bundled definition file."""
+    names = [p.name for p in _data_dir().iterdir() if p.name.endswith(".toml")]
+    return tuple(sorted(int(n[:-5]) for n in names if n[:-5].isdigit()))
+
+
+def load_stg_tfg(year: int) -> StgTfgDefinitions:
+    """Load the bundled definitions of `year` (file `isf/data/stg_tfg/<year>.toml`)."""
+    res = _data_dir() / f"{year}.toml"
+    if not res.is_file():
+        known = ", ".join(str(y) for y in available_years())
+        raise DefinitionError(f"stg_tfg/{year}.toml", None, None, f"no definitions (known: {known})")
+    defs = parse_stg_tfg(res.read_text(encoding="utf-8"), source=f"stg_tfg/{year}.toml")
+    if defs.aar != year:
+        raise DefinitionError(f"stg_tfg/{year}.toml", "top", None, f"'aar' is {defs.aar}")
+    return defs

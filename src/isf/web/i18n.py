@@ -1,0 +1,182 @@
+"""Labels of the web app in bokmål (default) and English (``?lang=en``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+__all__ = ["LANGS", "TEXT", "translator", "pick_lang"]
+
+LANGS = ("nb", "en")
+
+TEXT: dict[str, tuple[str, str]] = {
+    # key: (bokmål, English)
+    "app_title": ("ISF-motor", "ISF engine"),
+    "skip": ("Hopp til innhold", "Skip to content"),
+    "nav_grouper": ("Testgrupperer", "Test grouper"),
+    "nav_compare": ("Sammenlign", "Compare"),
+    "nav_lookup": ("Oppslag", "Look-up"),
+    "nav_batch": ("Last opp CSV", "Upload CSV"),
+    "other_lang": ("English", "Norsk"),
+    "logic": ("Logikkversjon", "Logic version"),
+    "logic_a": ("Versjon A", "Version A"),
+    "logic_b": ("Versjon B", "Version B"),
+    "year": ("Vektår", "Weight year"),
+    "year_a": ("Vektår A", "Weight year A"),
+    "year_b": ("Vektår B", "Weight year B"),
+    "patient": ("Pasient og opphold", "Patient and stay"),
+    "sex": ("Kjønn", "Sex"),
+    "sex_unknown": ("Ukjent", "Unknown"),
+    "sex_m": ("Mann", "Male"),
+    "sex_f": ("Kvinne", "Female"),
+    "age": ("Alder", "Age"),
+    "age_years": ("År", "Years"),
+    "age_days": ("Dager", "Days"),
+    "age_or": ("eller fødselsdato og kontaktdato", "or birth date and contact date"),
+    "birth_date": ("Fødselsdato", "Birth date"),
+    "contact_date": ("Kontaktdato (innskrivning)", "Contact date (admission)"),
+    "care_level": ("Omsorgsnivå", "Care level"),
+    "care_1": ("Døgn", "Inpatient"),
+    "care_2": ("Dag", "Day patient"),
+    "care_3": ("Poliklinikk", "Outpatient"),
+    "los": ("Liggetid (dager)", "Length of stay (days)"),
+    "discharge": ("Utskrivningsmåte", "Discharge mode"),
+    "disch_H": ("H – hjem", "H – home"),
+    "disch_R": ("R – overført", "R – transferred"),
+    "disch_E": ("E – død", "E – dead"),
+    "diagnoses": ("Diagnoser", "Diagnoses"),
+    "diagnoses_help": (
+        "Første rad er hoveddiagnosen. Ved stjerne/kors-par: kors i første felt, stjerne i andre.",
+        "The first row is the principal diagnosis. For dagger/asterisk pairs: dagger first, asterisk second.",
+    ),
+    "principal": ("Hoveddiagnose", "Principal diagnosis"),
+    "secondary": ("Bidiagnose", "Secondary diagnosis"),
+    "dagger": ("kode / kors", "code / dagger"),
+    "asterisk": ("stjerne", "asterisk"),
+    "procedures": ("Prosedyrer", "Procedures"),
+    "procedure": ("Prosedyre", "Procedure"),
+    "add_row": ("Legg til rad", "Add row"),
+    "case_string": ("eller NPK-grupperingsstreng", "or NPK case string"),
+    "case_string_help": (
+        "Fylles den ut, brukes den i stedet for feltene over.",
+        "If filled in, it is used instead of the fields above.",
+    ),
+    "group": ("Grupper", "Group"),
+    "compare": ("Sammenlign", "Compare"),
+    "result": ("Resultat", "Result"),
+    "drg": ("DRG", "DRG"),
+    "drg_name": ("DRG-navn", "DRG name"),
+    "mdc": ("MDC", "MDC"),
+    "rtc": ("Returkode", "Return code"),
+    "rule": ("Regel (ord)", "Rule (ord)"),
+    "points": ("ISF-poeng", "ISF points"),
+    "kroner": ("Kroner", "Kroner"),
+    "weight": ("DRG-vekt", "DRG weight"),
+    "points_missing": (
+        "Poeng og kroner er ikke tilgjengelige: ingen vektliste er lastet for dette året.",
+        "Points and kroner are not available: no weight list is loaded for this year.",
+    ),
+    "why": ("Hvorfor denne DRG-en?", "Why this DRG?"),
+    "matched_rule": ("Regelen som slo til", "The rule that matched"),
+    "no_rule": ("Ingen regel slo til.", "No rule matched."),
+    "condition": ("Vilkår", "Condition"),
+    "required": ("Krav", "Required"),
+    "met": ("Oppfylt", "Met"),
+    "by_codes": ("Oppfylt av", "Satisfied by"),
+    "detail": ("Forklaring", "Detail"),
+    "yes": ("Ja", "Yes"),
+    "no": ("Nei", "No"),
+    "near_misses": ("Regler som nesten slo til", "Rules that nearly matched"),
+    "near_help": (
+        "Tidligere regler i samme MDC eller DRG-familie, med første vilkår som feilet.",
+        "Earlier rules of the same MDC or DRG family, with the first condition that failed.",
+    ),
+    "failed_first": ("Feilet først på", "Failed first on"),
+    "rules_tried": ("regler prøvd", "rules tried"),
+    "code_props": ("Kodenes egenskaper", "Properties of each code"),
+    "code": ("Kode", "Code"),
+    "role": ("Rolle", "Role"),
+    "role_principal": ("hoveddiagnose", "principal"),
+    "role_secondary": ("bidiagnose", "secondary"),
+    "role_procedure": ("prosedyre", "procedure"),
+    "known": ("Kjent", "Known"),
+    "properties": ("Egenskaper", "Properties"),
+    "unknown_code": ("ukjent i logikken", "unknown to the logic"),
+    "differs": ("forskjellig", "differs"),
+    "same": ("lik", "same"),
+    "compare_help": (
+        "Samme opphold gruppert med to logikkversjoner og/eller vektår. Forskjeller er markert med ≠.",
+        "The same stay grouped under two logic versions and/or weight years. Differences are marked ≠.",
+    ),
+    "lookup_code": ("Hvilke DRG-er kan en kode gi?", "Which DRGs can a code lead to?"),
+    "lookup_code_help": (
+        "Koden leses som hoveddiagnose (eller som prosedyren regelen krever). Veiledning kap. 8.",
+        "The code is read as principal diagnosis (or as the procedure a rule asks for). Guide ch. 8.",
+    ),
+    "lookup_drg": ("Hva inneholder en DRG?", "What does a DRG contain?"),
+    "lookup_drg_help": ("Reglene og kodene med egenskapene de krever. Veiledning kap. 7.",
+                        "Its rules and the codes with the properties they need. Guide ch. 7."),
+    "search": ("Søk", "Search"),
+    "via": ("Koden gir", "The code gives"),
+    "needs": ("Resten av saken må gi", "The rest of the case must give"),
+    "only_sex": ("kun", "only"),
+    "no_routes": ("Ingen regler funnet for koden.", "No rules found for the code."),
+    "unknown_lookup": ("Koden finnes ikke i logikken.", "The code is not in the logic."),
+    "no_drg": ("Ingen regler leder til denne DRG-en.", "No rules lead to this DRG."),
+    "and_more": ("og {n} til", "and {n} more"),
+    "dx_codes": ("Diagnosekoder", "Diagnosis codes"),
+    "proc_codes": ("Prosedyrekoder", "Procedure codes"),
+    "must_not": ("må ikke finnes", "must be absent"),
+    "batch_title": ("Grupper en CSV-fil", "Group a CSV file"),
+    "batch_help": (
+        "Én kolonne case_string (NPK-grupperingsstreng), eller aktivitetskolonnene kjonn, alder_dager, "
+        "utskr_maate, liggetid, hdiag, hdiag2, bdiag, prosedyrer (lister skilt med ;). "
+        "Høyst {mb} MB og {rows} rader. Filen lagres ikke.",
+        "One column case_string (NPK case string), or the activity columns kjonn, alder_dager, "
+        "utskr_maate, liggetid, hdiag, hdiag2, bdiag, prosedyrer (lists separated by ;). "
+        "At most {mb} MB and {rows} rows. The file is not stored.",
+    ),
+    "file": ("CSV-fil", "CSV file"),
+    "upload": ("Grupper og last ned", "Group and download"),
+    "errors": ("Rett opp dette:", "Please fix:"),
+    "e_required": ("{field} må fylles ut.", "{field} is required."),
+    "e_int": ("{field} må være et helt tall (fikk «{value}»).", "{field} must be a whole number (got “{value}”)."),
+    "e_range": ("{field} må være mellom {lo} og {hi}.", "{field} must be between {lo} and {hi}."),
+    "e_date": ("{field} må være en dato (ÅÅÅÅ-MM-DD).", "{field} must be a date (YYYY-MM-DD)."),
+    "e_dates_order": ("Kontaktdato kan ikke være før fødselsdato.", "The contact date cannot be before the birth date."),
+    "e_choice": ("{field} har en ugyldig verdi.", "{field} has an invalid value."),
+    "e_code": ("{field}: «{value}» er ikke en gyldig kode.", "{field}: “{value}” is not a valid code."),
+    "e_asterisk_only": ("{field}: stjernekode uten korskode.", "{field}: asterisk code without a dagger code."),
+    "e_case": ("Grupperingsstrengen er ugyldig: {reason}", "The case string is invalid: {reason}"),
+    "e_logic": ("Ukjent logikkversjon: {value}", "Unknown logic version: {value}"),
+    "e_too_big": ("Filen er for stor: høyst {mb} MB.", "The file is too large: at most {mb} MB."),
+    "e_too_many": ("Filen har for mange rader: høyst {rows}.", "The file has too many rows: at most {rows}."),
+    "e_no_file": ("Velg en CSV-fil.", "Choose a CSV file."),
+    "e_encoding": ("Filen må være UTF-8-tekst.", "The file must be UTF-8 text."),
+    "e_columns": (
+        "Fant ikke kolonnen case_string eller aktivitetskolonnene (minst kjonn, alder_dager, hdiag).",
+        "Found neither a case_string column nor the activity columns (at least kjonn, alder_dager, hdiag).",
+    ),
+    "e_empty": ("Filen har ingen rader.", "The file has no rows."),
+    "not_found": ("Siden finnes ikke.", "Page not found."),
+    "footer": (
+        "Ingenting du sender inn lagres eller logges. Demo-logikk og -vekter er ikke offisielle.",
+        "Nothing you send is stored or logged. Demo logic and weights are not official.",
+    ),
+}
+
+
+def pick_lang(value: str | None) -> str:
+    """The language to use: ``en`` when asked for, otherwise bokmål."""
+    return "en" if (value or "").lower().startswith("en") else "nb"
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """A ``t(key, **params)`` function for one language; unknown keys show as themselves."""
+    i = LANGS.index(pick_lang(lang))
+
+    def t(key: str, **params: object) -> str:
+        pair = TEXT.get(key)
+        text = pair[i] if pair else key
+        return text.format(**params) if params else text
+
+    return t

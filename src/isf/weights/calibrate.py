@@ -1,0 +1,187 @@
+"""Calibration of a new weight set to budget neutrality, and the simple points it rests on.
+
+"nytt vektsett gir samme antall DRG-poeng som gammelt vektsett på det samme
+aktivitetsgrunnlag" ([004] §7, [001] §7.1): the base activity grouped with the old logic and
+priced with the old weights gives the same total as the same activity regrouped with the new
+logic and priced with the new weights. The factor is an exact Fraction; calibrated weights keep
+`WEIGHT_PLACES` decimals so totals agree far below the 3 decimals shown (docs/weights.md).
+
+Points here are the weight-based simple points of one stay (names as docs/data-model.md):
+`poeng_basis` = `vekt`; `poeng_langligger` = (liggetid − utskrklar_dager − trimpunkt)+ ×
+`vekt_per_dag`. Supplements (ambulant, copay replacement, deductions) are left out, as in the
+directorate's redistribution simulations ([002]: «Ikke hensyntatt ulike poengtillegg»).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+import polars as pl
+
+from isf.weights.estimate import WEIGHT_DTYPE, WEIGHT_PLACES, RawWeights, to_decimal
+
+#: columns of a weight list (the CSV layout shared with isf.weights.weightlist)
+WEIGHTLIST_COLUMNS = ("drg", "navn", "vekt", "trimpunkt", "vekt_per_dag", "snitt_liggetid", "dagkirurgi")
+
+
+class CalibrationError(ValueError):
+    """The new weights give no points on the activity, so no factor exists."""
+
+
+def stay_points(
+    *, vekt: Decimal, trimpunkt: int | None, vekt_per_dag: Decimal | None,
+    liggetid: int, utskrklar_dager: int,
+) -> Decimal:
+    """Points of one stay: vekt + days beyond the trimpunkt (ready-for-discharge days excluded)."""
+    if trimpunkt is None or vekt_per_dag is None:
+        return vekt
+    return vekt + max(0, liggetid - utskrklar_dager - trimpunkt) * vekt_per_dag
+
+
+def _weights_for_join(weights: pl.DataFrame) -> pl.DataFrame:
+    return weights.select(
+        pl.col("drg").cast(pl.String),
+        pl.col("vekt").cast(WEIGHT_DTYPE),
+        pl.col("trimpunkt").cast(pl.Int64),
+        pl.col("vekt_per_dag").cast(WEIGHT_DTYPE),
+    ).unique("drg", keep="first")
+
+
+def points_by(activity: pl.DataFrame, weights: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
+    """Exact points per group: columns `by`…, `opphold`, `uten_vekt`, `poeng` (Decimal).
+
+    Aggregates counts and long-stay days per group×DRG in polars (integers), then multiplies
+    by the Decimal weights in Python, so the sum is exact whatever the row count. Stays whose
+    DRG has no weight (or is null) get 0 points and are counted in `uten_vekt`.
+    """
+    by = list(by)
+    w = _weights_for_join(weights)
+    df = activity.select(
+        *[pl.col(c) for c in by],
+        pl.col("drg").cast(pl.String),
+        pl.col("liggetid").cast(pl.Int64).fill_null(0),
+        pl.col("utskrklar_dager").cast(pl.Int64).fill_null(0),
+    ).join(w, on="drg", how="left")
+    over = pl.max_horizontal(
+        pl.col("liggetid") - pl.col("utskrklar_dager") - pl.col("trimpunkt"), pl.lit(0)
+    )
+    df = df.with_columns(
+        pl.when(pl.col("vekt_per_dag").is_null()).then(0).otherwise(over.fill_null(0)).alias("over")
+    )
+    cells = df.group_by(*by, "drg", "vekt", "vekt_per_dag").agg(
+        pl.len().alias("n"), pl.col("over").sum().alias("over")
+    )
+    totals: dict[tuple[object, ...], list[object]] = {}
+    key_idx = len(by)
+    for row in cells.iter_rows():
+        key = tuple(row[:key_idx])
+        _drg, vekt, per_dag, n, over_days = row[key_idx:]
+        t = totals.setdefault(key, [0, 0, Decimal(0)])
+        t[0] = int(t[0]) + int(n)  # type: ignore[call-overload]
+        if vekt is None:
+            t[1] = int(t[1]) + int(n)  # type: ignore[call-overload]
+            continue
+        p = int(n) * vekt + (int(over_days) * per_dag if per_dag is not None else 0)
+        t[2] = t[2] + p  # type: ignore[operator]
+    rows = [dict(zip(by, k)) | {"opphold": v[0], "uten_vekt": v[1], "poeng": v[2]} for k, v in totals.items()]
+    schema = {c: activity.schema[c] for c in by} | {
+        "opphold": pl.Int64, "uten_vekt": pl.Int64, "poeng": pl.Decimal(38, WEIGHT_PLACES)
+    }
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    return pl.DataFrame(rows, schema=schema).sort(by) if by else pl.DataFrame(rows, schema=schema)
+
+
+def points_total(activity: pl.DataFrame, weights: pl.DataFrame) -> Decimal:
+    """Exact total points of the activity with the weight list."""
+    df = points_by(activity, weights)
+    return Decimal(0) if df.height == 0 else df["poeng"][0]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Calibrated weight list plus the evidence of budget neutrality."""
+
+    weights: pl.DataFrame  # weight-list columns + regel, n_grunnlag, n_hf
+    factor: Fraction
+    total_old: Decimal
+    total_new: Decimal
+    low_volume_points: Decimal  # points of DRGs that kept their old weight
+
+
+def calibrate(
+    raw: RawWeights,
+    *,
+    old_weights: pl.DataFrame,
+    activity_old: pl.DataFrame,
+    activity_new: pl.DataFrame | None = None,
+    places: int = WEIGHT_PLACES,
+) -> Calibration:
+    """Scale the raw weights so the new total equals the old total (budget neutrality).
+
+    `activity_old` is the base activity grouped with the old logic; `activity_new` the same
+    activity regrouped with the new logic (defaults to `activity_old`). Low-volume DRGs keep
+    their old weight, trimpunkt and per-day weight unscaled (they are already in points);
+    the factor is found on the rest: f = (T_old − P_low) / P_raw.
+    """
+    activity_new = activity_old if activity_new is None else activity_new
+    total_old = points_total(activity_old, old_weights)
+    old = {r["drg"]: r for r in _weights_for_join(old_weights).iter_rows(named=True)}
+
+    est_rows, low_rows = [], []
+    for r in raw.table.iter_rows(named=True):
+        d = r["drg"]
+        if d in raw.raw:
+            w, per_day = raw.raw[d]
+            est_rows.append({"drg": d, "vekt": to_decimal(w, places),
+                             "trimpunkt": r["trimpunkt"],
+                             "vekt_per_dag": to_decimal(per_day, places) if per_day is not None else None})
+        elif d in old:
+            low_rows.append({"drg": d, "vekt": old[d]["vekt"], "trimpunkt": old[d]["trimpunkt"],
+                             "vekt_per_dag": old[d]["vekt_per_dag"]})
+    schema = {"drg": pl.String, "vekt": WEIGHT_DTYPE, "trimpunkt": pl.Int64, "vekt_per_dag": WEIGHT_DTYPE}
+    est_df = pl.DataFrame(est_rows, schema=schema)
+    low_df = pl.DataFrame(low_rows, schema=schema)
+    p_raw = points_total(activity_new, est_df)
+    p_low = points_total(activity_new, low_df)
+    if p_raw == 0:
+        raise CalibrationError("the estimated weights give no points on the new activity")
+    factor = (Fraction(total_old) - Fraction(p_low)) / Fraction(p_raw)
+
+    out = []
+    for r in raw.table.iter_rows(named=True):
+        d = r["drg"]
+        base = {"drg": d, "navn": r["navn"], "snitt_liggetid": r["snitt_liggetid"],
+                "dagkirurgi": r["dagkirurgi"], "n_grunnlag": r["n_grunnlag"], "n_hf": r["n_hf"]}
+        if d in raw.raw:
+            w, per_day = raw.raw[d]
+            base |= {"vekt": to_decimal(Fraction(to_decimal(w, places)) * factor, places),
+                     "trimpunkt": r["trimpunkt"],
+                     "vekt_per_dag": to_decimal(Fraction(to_decimal(per_day, places)) * factor, places)
+                     if per_day is not None else None,
+                     "regel": raw.regel.get(d, "kpp")}
+        elif d in old:
+            base |= {"vekt": old[d]["vekt"], "trimpunkt": old[d]["trimpunkt"],
+                     "vekt_per_dag": old[d]["vekt_per_dag"], "regel": "lavt_volum_gammel_vekt"}
+        else:
+            base |= {"vekt": None, "trimpunkt": r["trimpunkt"], "vekt_per_dag": None,
+                     "regel": "lavt_volum_uten_vekt"}
+        out.append(base)
+    weights = pl.DataFrame(
+        out,
+        schema={"drg": pl.String, "navn": pl.String, "vekt": WEIGHT_DTYPE, "trimpunkt": pl.Int32,
+                "vekt_per_dag": WEIGHT_DTYPE, "snitt_liggetid": pl.Decimal(38, 2),
+                "dagkirurgi": pl.Boolean, "regel": pl.String, "n_grunnlag": pl.Int64, "n_hf": pl.Int64},
+    ).select(*WEIGHTLIST_COLUMNS, "regel", "n_grunnlag", "n_hf")
+    total_new = points_total(activity_new, weights)
+    return Calibration(weights=weights, factor=factor, total_old=total_old,
+                       total_new=total_new, low_volume_points=p_low)
+
+
+def calibrate_stg(stg_raw: pl.DataFrame, factor: Fraction, *, places: int = WEIGHT_PLACES) -> pl.DataFrame:
+    """STG weights in points: the DRG factor converts cost-relative units to points (assumed)."""
+    vals = [to_decimal(Fraction(v) * factor, places) for v in stg_raw["vekt_raa"].to_list()]
+    return stg_raw.with_columns(pl.Series("vekt", vals, dtype=WEIGHT_DTYPE))

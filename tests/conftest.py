@@ -1,0 +1,74 @@
+"""Shared fixtures. Tests read the published NordDRG tables from ../shared (never copied)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+DEFINITIONS = SHARED / "norddrg" / "definitions"
+REFERENCE_2015 = SHARED / "norddrg" / "reference" / "nor2015_reference_cases.csv"
+LOGIC_FILES = {
+    "NOR2015": DEFINITIONS / "DefinitionData_NOR_2015_Pr1cN.zip",
+    "NOR2016": DEFINITIONS / "DefinitionData_NOR_2016_PR1cN.zip",
+    "NOR2017": DEFINITIONS / "DefinitionData_NOR_2017_PR1aN.zip",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="Rewrite golden files from current results.")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+def _need(path: Path) -> Path:
+    # The shared folder is part of the test environment (CI has it beside the clone):
+    # a missing file is a broken setup, so fail loudly instead of skipping.
+    if not path.exists():
+        pytest.fail(f"missing test input {path} (expected ../shared beside the repository)")
+    return path
+
+
+@dataclass(frozen=True)
+class ReferenceCase:
+    id: str
+    drg: str
+    rule: str
+    case_string: str
+    rtc: str
+
+
+@pytest.fixture(scope="session")
+def reference_cases() -> list[ReferenceCase]:
+    with open(_need(REFERENCE_2015), encoding="utf-8") as fh:
+        rows = list(csv.reader(fh, delimiter=";"))
+    assert rows[0] == ["RegelNr", "DRGKode", "DRGGrupperingsregel", "DRGGrupperingsstreng", "Returkode"]
+    return [ReferenceCase(*r) for r in rows[1:]]
+
+
+@pytest.fixture(scope="session")
+def nor2015():
+    from isf.definitions import read_json_logic
+
+    return read_json_logic(_need(LOGIC_FILES["NOR2015"]))
+
+
+@pytest.fixture(scope="session")
+def nor_logics(nor2015):
+    from isf.definitions import read_json_logic
+
+    return {"NOR2015": nor2015} | {k: read_json_logic(_need(v)) for k, v in LOGIC_FILES.items() if k != "NOR2015"}
+
+
+@pytest.fixture(scope="session")
+def demo_logic():
+    from isf.definitions import load_logic
+
+    return load_logic("demo")
