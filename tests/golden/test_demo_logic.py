@@ -90,6 +90,17 @@ CASES = [
     ("primary hip replacement", case_string("2", ADULT, "H", 4, ["M161"], ["NFB40"]), "209F", "0"),
     ("primary hip replacement with CC", case_string("2", ADULT, "H", 4, ["M161", "I509"], ["NFB40"]), "209E", "0"),
     ("revision hip replacement", case_string("2", ADULT, "H", 6, ["T840"], ["NFC40"]), "209D", "0"),
+    # residual and medical groups
+    ("heart failure", case_string("2", ADULT, "H", 6, ["I509"]), "127", "0"),
+    ("atrial fibrillation, outpatient", case_string("2", ADULT, "H", 0, ["I489"]), "905O", "0"),
+    ("COPD exacerbation", case_string("1", ADULT, "H", 5, ["J441"]), "88", "0"),
+    ("lung cancer", case_string("1", ADULT, "H", 5, ["C341"]), "82", "0"),
+    ("retinal detachment, vitrectomy", case_string("2", ADULT, "H", 1, ["H330"], ["CKD65"]), "36B", "0"),
+    ("colon cancer, hemicolectomy", case_string("2", ADULT, "H", 8, ["C189"], ["JFB30"]), "171", "0"),
+    ("acute cholecystitis, medical", case_string("2", ADULT, "H", 3, ["K810"]), "208", "0"),
+    ("hip fracture, no surgery", case_string("2", 85 * 365, "H", 6, ["S720"]), "236", "0"),
+    ("hysterectomy for fibroids", case_string("2", 45 * 365, "H", 3, ["D259"], ["LCD00"]), "359", "0"),
+    ("threatened abortion", case_string("2", MOTHER, "H", 1, ["O200"]), "384", "0"),
     # MDC 12 / 14 / 15
     ("TURP", case_string("1", ADULT, "H", 2, ["N40"], ["KED22"]), "337", "0"),
     ("vaginal delivery", case_string("2", MOTHER, "H", 3, ["Z370"]), "373", "0"),

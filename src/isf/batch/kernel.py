@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 
 from isf.definitions.model import Logic
-from isf.grouping.case import Case, CaseError, make_case, parse_case_string
+from isf.grouping.case import MAX_AGE_DAYS, Case, CaseError, make_case, parse_case_string
 from isf.grouping.features import case_features
 from isf.grouping.grouper import GroupResult, group_features
 
@@ -67,6 +67,7 @@ class GroupingCache:
     hits: int = 0
     misses: int = 0
     _d: dict[tuple[Any, ...], GroupResult] = field(default_factory=dict)
+    raw: dict[tuple[Any, ...], GroupResult] = field(default_factory=dict)  # see _fast_path
 
     def group(self, case: Case) -> GroupResult:
         ages, durs = _breakpoints(self.logic)
@@ -124,12 +125,13 @@ def case_from_row(row: dict[str, Any]) -> Case:
     )
 
 
-def _columns(batch: pa.RecordBatch) -> list[dict[str, Any]]:
+def _columns(batch: pa.RecordBatch) -> dict[str, list[Any]]:
+    """The columns the grouper reads, as Python lists (wide code columns folded into lists)."""
     names = batch.schema.names
     wide_dx = sorted((n for n in names if n.startswith("bdiag") and n[5:].isdigit()), key=lambda n: int(n[5:]))
     wide_px = sorted((n for n in names if n.startswith("prosedyre") and n[9:].isdigit()), key=lambda n: int(n[9:]))
     wanted = [n for n in ("case_string", "kjonn", "alder_dager", "utskr_maate", "liggetid", "hdiag", "hdiag2") if n in names]
-    cols: dict[str, Sequence[Any]] = {n: batch.column(n).to_pylist() for n in wanted}
+    cols: dict[str, list[Any]] = {n: batch.column(n).to_pylist() for n in wanted}
     for n in ("bdiag", "prosedyrer"):
         if n in names:
             cols[n] = _list_column(batch.column(n))
@@ -139,7 +141,10 @@ def _columns(batch: pa.RecordBatch) -> list[dict[str, Any]]:
     if wide_px and "prosedyrer" not in cols:
         parts = [batch.column(n).to_pylist() for n in wide_px]
         cols["prosedyrer"] = [[c for c in row if c] for row in zip(*parts, strict=True)]
-    n = batch.num_rows
+    return cols
+
+
+def _rows(cols: dict[str, list[Any]], n: int) -> list[dict[str, Any]]:
     return [{k: v[i] for k, v in cols.items()} for i in range(n)]
 
 
@@ -156,21 +161,88 @@ def group_record_batch(
     """Group every row of `batch`; the output has `batch.num_rows` rows in the same order.
 
     Errors name the row as ``row N`` (1-based, counting from `row_offset`) and the field.
+    Rows with valid integer age and length of stay take a memoised fast path keyed on the raw
+    codes (secondary diagnoses and procedures sorted: the result does not depend on their
+    order) and the age/stay buckets; everything else goes through `case_from_row`.
     """
     cache = cache or GroupingCache(logic)
-    out: dict[str, list[str | None]] = {k: [] for k in RESULT_SCHEMA.names}
-    for i, row in enumerate(_columns(batch), start=row_offset + 1):
+    n = batch.num_rows
+    cols = _columns(batch)
+    results: list[GroupResult | None] = [None] * n
+    status: list[str] = ["ok"] * n
+    error: list[str | None] = [None] * n
+    slow: list[int] = list(range(n))
+    keys: dict[int, tuple[Any, ...]] = {}
+    if "case_string" not in cols:
+        slow, keys = _fast_path(cache, cols, n, results)
+    rows = _rows(cols, n) if slow else []
+    for i in slow:
         try:
-            r = cache.group(case_from_row(row))
-            status, error = "ok", None
+            results[i] = cache.group(case_from_row(rows[i]))
+            if i in keys:
+                if len(cache.raw) >= cache.max_entries:
+                    cache.raw.clear()
+                cache.raw[keys[i]] = results[i]  # type: ignore[assignment]
         except CaseError as e:
-            r, status, error = _ERR, f"invalid_{e.field}", f"row {i}: {e}"
+            status[i], error[i] = f"invalid_{e.field}", f"row {row_offset + i + 1}: {e}"
         except (TypeError, ValueError) as e:  # a value of the wrong type in a column
-            r, status, error = _ERR, "invalid_row", f"row {i}: {type(e).__name__}: {e}"
-        out["drg"].append(r.drg or None)
-        out["rtc"].append(r.rtc or None)
-        out["rule"].append(r.rule or None)
-        out["mdc"].append(r.mdc or None)
-        out["status"].append(status)
-        out["error"].append(error)
-    return pa.RecordBatch.from_pydict(out, schema=RESULT_SCHEMA)
+            status[i], error[i] = "invalid_row", f"row {row_offset + i + 1}: {type(e).__name__}: {e}"
+    rs = [r or _ERR for r in results]
+    return pa.RecordBatch.from_pydict(
+        {
+            "drg": [r.drg or None for r in rs],
+            "rtc": [r.rtc or None for r in rs],
+            "rule": [r.rule or None for r in rs],
+            "mdc": [r.mdc or None for r in rs],
+            "status": status,
+            "error": error,
+        },
+        schema=RESULT_SCHEMA,
+    )
+
+
+_SEX_OK = {1: "M", 2: "F", "1": "M", "2": "F", None: ""}
+_DISCH_OK = {"H": "H", "R": "R", "E": "E", None: "H", "": "H"}
+
+
+def _fast_path(
+    cache: GroupingCache, cols: dict[str, list[Any]], n: int, results: list[GroupResult | None]
+) -> tuple[list[int], dict[int, tuple[Any, ...]]]:
+    """Group the rows whose fields are clean and seen before; return the rows left for the
+    slow path, and the memo keys of those among them that may be memoised once grouped."""
+    ages_bp, durs_bp = _breakpoints(cache.logic)
+    empty: list[Any] = [None] * n
+    sexes, ages = cols.get("kjonn", empty), cols.get("alder_dager", empty)
+    disch, stays = cols.get("utskr_maate", empty), cols.get("liggetid", empty)
+    hd, hd2 = cols.get("hdiag", empty), cols.get("hdiag2", empty)
+    bd, px = cols.get("bdiag", empty), cols.get("prosedyrer", empty)
+    memo = cache.raw
+    slow: list[int] = []
+    keys: dict[int, tuple[Any, ...]] = {}
+    for i in range(n):
+        age, los, sex, dc = ages[i], stays[i], sexes[i], disch[i]
+        if (
+            type(age) is not int or not 0 <= age <= MAX_AGE_DAYS
+            or (los is not None and (type(los) is not int or not 0 <= los <= 100_000))
+            or sex not in _SEX_OK or dc not in _DISCH_OK
+        ):
+            slow.append(i)
+            continue
+        b, p = bd[i], px[i]
+        try:
+            key = (
+                _SEX_OK[sex], _DISCH_OK[dc], hd[i], hd2[i],
+                tuple(sorted(b)) if b else (), tuple(sorted(p)) if p else (),
+                bisect_right(ages_bp, age), bisect_right(durs_bp, los or 0),
+            )
+        except TypeError:  # e.g. a null inside a code list: let the slow path judge it
+            slow.append(i)
+            continue
+        r = memo.get(key)
+        if r is None:
+            slow.append(i)  # first sight: the slow path groups it and validates every code
+            keys[i] = key
+            continue
+        cache.hits += 1
+        results[i] = r
+    return slow, keys

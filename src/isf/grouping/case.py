@@ -55,6 +55,8 @@ class Case:
 
 def _clean(code: str) -> str:
     # Case is kept: the tables hold placeholder codes such as ``T4n``; look-ups fold case.
+    if code.isalnum():
+        return code
     return code.replace("*", "").replace(" ", "").replace(".", "").strip()
 
 
@@ -112,7 +114,9 @@ def parse_case_string(text: str) -> Case:
         raise CaseError("case", f"{len(f)} fields, at most {_FIELDS + 1} allowed")
     f += [""] * (_FIELDS - len(f))
     diagnoses = [
-        (f[_DX_START + 2 * i], f[_DX_START + 2 * i + 1]) for i in range(N_DIAGNOSIS_SLOTS)
+        (f[_DX_START + 2 * i], f[_DX_START + 2 * i + 1])
+        for i in range(N_DIAGNOSIS_SLOTS)
+        if f[_DX_START + 2 * i] or f[_DX_START + 2 * i + 1]
     ]
     return make_case(
         sex=f[0],
@@ -120,7 +124,7 @@ def parse_case_string(text: str) -> Case:
         discharge=f[2],
         los=f[3],  # type: ignore[arg-type]
         diagnoses=diagnoses,
-        procedures=f[_PROC_START:_FIELDS],
+        procedures=[p for p in f[_PROC_START:_FIELDS] if p],
     )
 
 

@@ -42,7 +42,7 @@ def assign_parquet(
             (pl.col("pasient_id").fill_null("").hash(seed=0) % partitions) == i
         )
         a, b = assign_lazy(bucket, defs, year=year, til_tertial=til_tertial)
-        pl.collect_all([a, b])  # noqa: B018 - evaluated below via sink; kept for one plan
-        a.collect().write_parquet(dirs[0] / f"part-{i:04d}.parquet")
-        b.collect().write_parquet(dirs[1] / f"part-{i:04d}.parquet")
+        got_a, got_b = pl.collect_all([a, b])
+        got_a.write_parquet(dirs[0] / f"part-{i:04d}.parquet")
+        got_b.write_parquet(dirs[1] / f"part-{i:04d}.parquet")
     return dirs

@@ -69,12 +69,22 @@ class StgTfgResult:
     contact_adjustments: pl.DataFrame
 
 
-def _period_expr(kind: pl.Expr, day: pl.Expr) -> pl.Expr:
-    tertial = ((day.dt.month() - 1) // 4 + 1).cast(pl.String)
+def _period_number(kind: pl.Expr, day: pl.Expr) -> pl.Expr:
+    """Month 1-12, tertial 1-3, or 0 for a year; the label is made after aggregation."""
+    month = day.dt.month().cast(pl.Int8)
     return (
-        pl.when(kind == "maaned").then(day.dt.strftime("%Y-%m"))
-        .when(kind == "tertial").then(pl.concat_str([day.dt.year().cast(pl.String), pl.lit("-T"), tertial]))
-        .otherwise(day.dt.year().cast(pl.String))
+        pl.when(kind == "maaned").then(month)
+        .when(kind == "tertial").then((month - 1) // 4 + 1)
+        .otherwise(pl.lit(0, pl.Int8))
+    )
+
+
+def _period_label(kind: pl.Expr, number: pl.Expr, year: int) -> pl.Expr:
+    """'2024-03', '2024-T1' or '2024', as `reference.period_label`."""
+    return (
+        pl.when(kind == "maaned").then(pl.lit(f"{year}-") + number.cast(pl.String).str.zfill(2))
+        .when(kind == "tertial").then(pl.lit(f"{year}-T") + number.cast(pl.String))
+        .otherwise(pl.lit(str(year)))
     )
 
 
@@ -184,11 +194,14 @@ def _stg_contacts(valid: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
 
 
 def _aggregate(contacts: pl.LazyFrame, groups: pl.LazyFrame, year: int) -> pl.LazyFrame:
-    """Group contacts (pasient_id, kontakt_id, inn_dato, gruppe[, utloser]) into assignments."""
+    """Group contacts (pasient_id, kontakt_id, inn_dato, gruppe[, utloser]) into assignments.
+
+    Rows are sorted by (inn_dato, kontakt_id) first; group_by keeps that order inside each
+    group, so the contact list is the timeline and its first element gets the points.
+    """
     has_trigger = "utloser" in contacts.collect_schema().names()
-    order = [pl.col("inn_dato"), pl.col("kontakt_id")]
     aggs = [
-        pl.col("kontakt_id").sort_by(order).alias("kontakt_ider"),
+        pl.col("kontakt_id").alias("kontakt_ider"),
         pl.len().cast(pl.Int32).alias("antall_kontakter"),
         pl.col("min_kontakter").first(),
     ]
@@ -196,15 +209,18 @@ def _aggregate(contacts: pl.LazyFrame, groups: pl.LazyFrame, year: int) -> pl.La
         aggs.append(pl.col("utloser").any())
     out = (
         contacts.join(groups.select("gruppe", "periode_type", "min_kontakter"), on="gruppe")
-        .with_columns(periode=_period_expr(pl.col("periode_type"), pl.col("inn_dato")))
-        .group_by("pasient_id", "gruppe", "periode_type", "periode")
+        .with_columns(periode_nr=_period_number(pl.col("periode_type"), pl.col("inn_dato")))
+        .sort("inn_dato", "kontakt_id")
+        .group_by("pasient_id", "gruppe", "periode_type", "periode_nr")
         .agg(aggs)
         .filter(pl.col("antall_kontakter") >= pl.col("min_kontakter"))
     )
     if has_trigger:
         out = out.filter(pl.col("utloser"))
     return out.select(
-        "pasient_id", "gruppe", "periode_type", "periode", "antall_kontakter", "kontakt_ider",
+        "pasient_id", "gruppe", "periode_type",
+        _period_label(pl.col("periode_type"), pl.col("periode_nr"), year).alias("periode"),
+        "antall_kontakter", "kontakt_ider",
         pl.lit(year, pl.Int32).alias("aar"),
         pl.col("kontakt_ider").list.first().alias("poeng_kontakt_id"),
     )
@@ -248,9 +264,10 @@ def assign_lazy(
     year: int,
     til_tertial: int | None = None,
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """Lazy (assignments, contact_adjustments); collect with the streaming engine for big data.
+    """Lazy (assignments, contact_adjustments); collect with the default (in-memory) engine.
 
-    Patients must not be split across calls: partition by `pasient_id`, not by rows.
+    Patients must not be split across calls: partition by `pasient_id`, not by rows
+    (`isf.stg_tfg.batch.assign_parquet` does this to bound memory).
     """
     if til_tertial is not None and til_tertial not in (1, 2, 3):
         raise ValueError("til_tertial must be 1, 2 or 3")

@@ -138,12 +138,17 @@ def create_app(*, logic: str = "demo") -> FastAPI:
     def messages(t: Any, form: CaseForm) -> list[dict[str, str]]:
         return [{"field": e.field, "text": t(e.key, **dict(e.params))} for e in form.errors]
 
+    def latest_year() -> str:
+        years = available_years()
+        return str(years[-1]) if years else ""
+
     def year_of(raw: str) -> int | None:
-        return int(raw) if raw.isdigit() else None
+        return int(raw) if raw.isdigit() and len(raw) == 4 else None
 
     @app.get("/", response_class=HTMLResponse)
     async def grouper_page(request: Request, lang: str | None = None) -> HTMLResponse:
-        return render(request, "grouper.html", pick_lang(lang), form=empty_form(), errors=[], ex=None)
+        return render(request, "grouper.html", pick_lang(lang), form=empty_form(), errors=[], ex=None,
+                      year=latest_year())
 
     @app.post("/", response_class=HTMLResponse)
     async def grouper_post(request: Request) -> HTMLResponse:
@@ -168,7 +173,9 @@ def create_app(*, logic: str = "demo") -> FastAPI:
 
     @app.get("/compare", response_class=HTMLResponse)
     async def compare_page(request: Request, lang: str | None = None) -> HTMLResponse:
-        return render(request, "compare.html", pick_lang(lang), form=empty_form(), errors=[], sides=None)
+        y = latest_year()
+        return render(request, "compare.html", pick_lang(lang), form=empty_form(), errors=[], sides=None,
+                      year_a=y, year_b=y)
 
     @app.post("/compare", response_class=HTMLResponse)
     async def compare_post(request: Request) -> HTMLResponse:

@@ -1,14 +1,16 @@
-"""Points and kroner for one grouped case, if `isf.points` can give them.
+"""Points and kroner for one grouped case, from `isf.points.explain_points`.
 
-The web app must work whether or not a weight list for the chosen year is available, so
-this adapter returns ``None`` (and the page says so) instead of failing.
+The web app uses the bundled demo weight lists (``isf.weights``, invented values) and the
+year parameters with demo gap-fillers (``isf.params``); the page says so. A year without a
+weight list, or a DRG missing from it, gives ``None`` or a zero with the reason, never an
+error page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
 
 from isf.grouping import Case, GroupResult
 
@@ -21,53 +23,62 @@ class PointsView:
     vekt: str
     points: str
     kroner: str
-    details: tuple[tuple[str, str], ...] = ()
-
-
-def _module() -> Any:
-    try:
-        import isf.points as points
-    except ImportError:
-        return None
-    return points
+    components: tuple[tuple[str, str, str, str], ...] = ()  # (component, value, rule, source)
+    price: str = ""
+    demo: bool = True
 
 
 def available_years() -> list[int]:
-    """Weight years `isf.points` knows (empty when it offers none)."""
-    mod = _module()
-    fn = getattr(mod, "available_years", None) if mod else None
-    if fn is None:
-        return []
+    """Years with a bundled demo weight list (and so points in the web app)."""
     try:
-        return sorted(int(y) for y in fn())
-    except Exception:  # noqa: BLE001 - a broken optional part must not break the page
+        from isf.weights.weightlist import demo_weights_dir
+    except ImportError:
         return []
+    return sorted(int(p.stem.split("_")[1]) for p in demo_weights_dir().glob("demo_*.csv"))
 
 
-def _fmt(v: object) -> str:
-    if isinstance(v, Decimal | float | int):
-        return f"{v:,.3f}".replace(",", " ") if not isinstance(v, int) else f"{v:,}".replace(",", " ")
-    return str(v)
+@lru_cache(maxsize=8)
+def _inputs(year: int):  # type: ignore[no-untyped-def]
+    from isf.params import load_params
+    from isf.weights.weightlist import load_weights
+
+    return load_weights("demo", year=year), load_params(year, demo=True)
 
 
-def case_points(result: GroupResult, case: Case, *, year: int | None, care_level: str = "") -> PointsView | None:
-    """Points for ``result`` via ``isf.points.explain_points`` when that exists, else None."""
-    mod = _module()
-    fn = getattr(mod, "explain_points", None) if mod else None
-    if fn is None or year is None or not result.drg:
+def _fmt(v: Decimal, places: int) -> str:
+    return f"{v:,.{places}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def case_points(
+    result: GroupResult, case: Case, *, year: int | None, care_level: str = "", sektor: str = "somatikk"
+) -> PointsView | None:
+    """Points of ``result`` for ``year`` (ordinary debitor, no ambulant supplement)."""
+    if year is None or year not in available_years():
         return None
     try:
-        out = fn(drg=result.drg, year=year, los=case.los, age_days=case.age_days,
-                 omsorgsniva=int(care_level) if care_level else None)
-    except Exception:  # noqa: BLE001 - unknown DRG/year in the weight list: show "missing"
+        from isf.points import explain_points, kroner
+
+        weights, params = _inputs(year)
+        row = {
+            "drg": result.drg, "status": "ok" if result.drg else "no_drg", "sektor": sektor, "debitor": 1,
+            "omsorgsniva": int(care_level) if care_level.isdigit() else 1, "liggetid": case.los,
+            "utskrklar_dager": 0, "ambulant": False,
+        }
+        parts = explain_points(row, weights, params)
+        total = parts[-1].value
+        sec = "somatikk" if sektor == "somatikk" else "phv_tsb"
+        price, share = params.decimal(sec, "enhetspris"), params.decimal(sec, "isf_andel")
+        kr = kroner(total, price, share)
+    except Exception:  # noqa: BLE001 - a parameter gap for this year: show "not available"
         return None
-    get = out.get if isinstance(out, dict) else lambda k, d=None: getattr(out, k, d)
-    kroner = get("isf_kroner", None)
-    if isinstance(kroner, int):  # øre
-        kroner = Decimal(kroner) / 100
+    entry = weights.get(result.drg)
+    vekt = entry.vekt if entry is not None and entry.vekt is not None else None
     return PointsView(
         year=year,
-        vekt=_fmt(get("vekt", "")),
-        points=_fmt(get("isf_poeng", "")),
-        kroner=_fmt(kroner if kroner is not None else ""),
+        vekt=_fmt(vekt, 3) if vekt is not None else "–",
+        points=_fmt(total, 3),
+        kroner=_fmt(kr, 0),
+        components=tuple((p.component, _fmt(p.value, 4), p.rule, p.source.split("/")[-1]) for p in parts),
+        price=f"{_fmt(price, 0)} × {_fmt(share * 100, 0)} %",
+        demo=bool(getattr(weights, "demo", True)),
     )

@@ -24,7 +24,7 @@ import polars as pl
 from isf.weights.estimate import WEIGHT_DTYPE, WEIGHT_PLACES, RawWeights, to_decimal
 
 #: columns of a weight list (the CSV layout shared with isf.weights.weightlist)
-WEIGHTLIST_COLUMNS = ("drg", "navn", "vekt", "trimpunkt", "vekt_per_dag", "snitt_liggetid", "dagkirurgi")
+WEIGHTLIST_COLUMNS = ("drg", "navn", "vekt", "trimpunkt", "vekt_per_dag", "gjsn_liggetid", "dagkirurgi")
 
 
 class CalibrationError(ValueError):
@@ -50,14 +50,8 @@ def _weights_for_join(weights: pl.DataFrame) -> pl.DataFrame:
     ).unique("drg", keep="first")
 
 
-def points_by(activity: pl.DataFrame, weights: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
-    """Exact points per group: columns `by`…, `opphold`, `uten_vekt`, `poeng` (Decimal).
-
-    Aggregates counts and long-stay days per group×DRG in polars (integers), then multiplies
-    by the Decimal weights in Python, so the sum is exact whatever the row count. Stays whose
-    DRG has no weight (or is null) get 0 points and are counted in `uten_vekt`.
-    """
-    by = list(by)
+def _cells(activity: pl.DataFrame, weights: pl.DataFrame, by: list[str]) -> pl.DataFrame:
+    """Stays (`n`) and long-stay days (`over`) per group×DRG, with the DRG's weights joined."""
     w = _weights_for_join(weights)
     df = activity.select(
         *[pl.col(c) for c in by],
@@ -71,9 +65,20 @@ def points_by(activity: pl.DataFrame, weights: pl.DataFrame, by: Sequence[str] =
     df = df.with_columns(
         pl.when(pl.col("vekt_per_dag").is_null()).then(0).otherwise(over.fill_null(0)).alias("over")
     )
-    cells = df.group_by(*by, "drg", "vekt", "vekt_per_dag").agg(
+    return df.group_by(*by, "drg", "vekt", "vekt_per_dag").agg(
         pl.len().alias("n"), pl.col("over").sum().alias("over")
     )
+
+
+def points_by(activity: pl.DataFrame, weights: pl.DataFrame, by: Sequence[str] = ()) -> pl.DataFrame:
+    """Exact points per group: columns `by`…, `opphold`, `uten_vekt`, `poeng` (Decimal).
+
+    Aggregates counts and long-stay days per group×DRG in polars (integers), then multiplies
+    by the Decimal weights in Python, so the sum is exact whatever the row count. Stays whose
+    DRG has no weight (or is null) get 0 points and are counted in `uten_vekt`.
+    """
+    by = list(by)
+    cells = _cells(activity, weights, by)
     totals: dict[tuple[object, ...], list[object]] = {}
     key_idx = len(by)
     for row in cells.iter_rows():
@@ -145,7 +150,11 @@ def calibrate(
     schema = {"drg": pl.String, "vekt": WEIGHT_DTYPE, "trimpunkt": pl.Int64, "vekt_per_dag": WEIGHT_DTYPE}
     est_df = pl.DataFrame(est_rows, schema=schema)
     low_df = pl.DataFrame(low_rows, schema=schema)
-    p_raw = points_total(activity_new, est_df)
+    p_raw = Fraction(0)
+    for drg, _v, _p, n, over in _cells(activity_new, est_df, []).iter_rows():
+        if drg in raw.raw:
+            w, per_day = raw.raw[drg]
+            p_raw += int(n) * w + (int(over) * per_day if per_day is not None else 0)
     p_low = points_total(activity_new, low_df)
     if p_raw == 0:
         raise CalibrationError("the estimated weights give no points on the new activity")
@@ -154,13 +163,13 @@ def calibrate(
     out = []
     for r in raw.table.iter_rows(named=True):
         d = r["drg"]
-        base = {"drg": d, "navn": r["navn"], "snitt_liggetid": r["snitt_liggetid"],
+        base = {"drg": d, "navn": r["navn"], "gjsn_liggetid": r["gjsn_liggetid"],
                 "dagkirurgi": r["dagkirurgi"], "n_grunnlag": r["n_grunnlag"], "n_hf": r["n_hf"]}
         if d in raw.raw:
             w, per_day = raw.raw[d]
-            base |= {"vekt": to_decimal(Fraction(to_decimal(w, places)) * factor, places),
+            base |= {"vekt": to_decimal(w * factor, places),
                      "trimpunkt": r["trimpunkt"],
-                     "vekt_per_dag": to_decimal(Fraction(to_decimal(per_day, places)) * factor, places)
+                     "vekt_per_dag": to_decimal(per_day * factor, places)
                      if per_day is not None else None,
                      "regel": raw.regel.get(d, "kpp")}
         elif d in old:
@@ -173,7 +182,7 @@ def calibrate(
     weights = pl.DataFrame(
         out,
         schema={"drg": pl.String, "navn": pl.String, "vekt": WEIGHT_DTYPE, "trimpunkt": pl.Int32,
-                "vekt_per_dag": WEIGHT_DTYPE, "snitt_liggetid": pl.Decimal(38, 2),
+                "vekt_per_dag": WEIGHT_DTYPE, "gjsn_liggetid": pl.Decimal(38, 2),
                 "dagkirurgi": pl.Boolean, "regel": pl.String, "n_grunnlag": pl.Int64, "n_hf": pl.Int64},
     ).select(*WEIGHTLIST_COLUMNS, "regel", "n_grunnlag", "n_hf")
     total_new = points_total(activity_new, weights)

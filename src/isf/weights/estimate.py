@@ -176,7 +176,7 @@ class DrgEstimate:
     trimpunkt: int | None
     snittkostnad: Fraction | None  # øre per stay, eligible HFs
     kostnad_per_dag: Fraction | None  # øre per LOS day, eligible HFs
-    snitt_liggetid: Fraction | None
+    gjsn_liggetid: Fraction | None
     dagkirurgi: bool
     low_volume: bool
 
@@ -309,7 +309,7 @@ def estimate_weights(
             trimpunkt=trim.get(drg),
             snittkostnad=Fraction(a["base"]) / n_g if n_g else None,
             kostnad_per_dag=Fraction(int(a["lc"]), int(a["ld"])) if int(a["ld"]) else None,
-            snitt_liggetid=snitt_lt.get(drg),
+            gjsn_liggetid=snitt_lt.get(drg),
             dagkirurgi=drg in params.dagkirurgi_par or 2 * int(a["n_dag"]) > int(a["n_kpp"]),
             low_volume=low,
         )
@@ -355,7 +355,7 @@ def _raw_table(
                 "vekt_raa": to_decimal(w[0]) if w else None,
                 "trimpunkt": e.trimpunkt,
                 "vekt_per_dag_raa": to_decimal(w[1]) if w and w[1] is not None else None,
-                "snitt_liggetid": to_decimal(e.snitt_liggetid, 2) if e.snitt_liggetid is not None else None,
+                "gjsn_liggetid": to_decimal(e.gjsn_liggetid, 2) if e.gjsn_liggetid is not None else None,
                 "dagkirurgi": e.dagkirurgi,
                 "n_kpp": e.n_kpp,
                 "n_grunnlag": e.n_grunnlag,
@@ -372,7 +372,7 @@ def _raw_table(
             "vekt_raa": WEIGHT_DTYPE,
             "trimpunkt": pl.Int32,
             "vekt_per_dag_raa": WEIGHT_DTYPE,
-            "snitt_liggetid": pl.Decimal(38, 2),
+            "gjsn_liggetid": pl.Decimal(38, 2),
             "dagkirurgi": pl.Boolean,
             "n_kpp": pl.Int64,
             "n_grunnlag": pl.Int64,

@@ -307,7 +307,7 @@ def load_weights(path_or_id: str | Path, *, year: int, mapping: Mapping[str, str
         if not p.exists():
             years = sorted(int(f.stem.split("_")[1]) for f in demo_weights_dir().glob("demo_*.csv"))
             raise WeightListError(str(p), None, None, f"no demo weights for {year} (demo years: {years})")
-        return read_weights_csv(p, year=year)
+        return parse_weights_csv(p.read_text(encoding="utf-8"), file=f"isf/data/weights/{p.name}", year=year)
     p = Path(path_or_id)
     if not p.exists():
         raise WeightListError(str(p), None, None, "no such file")

@@ -1,0 +1,25 @@
+"""``isf serve``: run the web app with uvicorn on localhost (access log off)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+__all__ = ["serve_command"]
+
+
+def serve_command(
+    host: Annotated[str, typer.Option(help="Interface to bind; keep 127.0.0.1 unless you know why.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    logic: Annotated[str, typer.Option(help="Default logic id or path (demo, NOR2015, ...).")] = "demo",
+) -> None:
+    """Start the local web app: test grouper, compare, look-up and CSV upload."""
+    import uvicorn
+
+    from isf.web.app import create_app
+
+    app = create_app(logic=logic)
+    typer.echo(f"isf serve: http://{host}:{port}/  (logic {logic}; Ctrl+C to stop)")
+    # No access log: URLs and client addresses are not written anywhere.
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning", server_header=False)

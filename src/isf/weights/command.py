@@ -1,0 +1,144 @@
+"""CLI shells for `isf weights estimate` and `isf effects` (thin adapters: files in, files out).
+
+Register in isf.cli:
+    app.add_typer(weights_app, name="weights")   # isf weights estimate
+    app.command("effects")(effects_command)      # isf effects
+"""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from isf.weights.calibrate import WEIGHTLIST_COLUMNS, CalibrationError, calibrate
+from isf.weights.estimate import WEIGHT_DTYPE, EstimateParams, EstimationError, estimate_weights
+from isf.weights.effects import effects, effects_svg, format_no
+from isf.weights.kpp import KppError
+from isf.weights.weightlist import WeightListError, load_weights
+
+
+def read_table(path: Path) -> pl.DataFrame:
+    """CSV or Parquet by file name."""
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return pl.read_parquet(path)
+    return pl.read_csv(path, infer_schema_length=10000)
+
+
+def read_weight_frame(path: Path, *, year: int) -> pl.DataFrame:
+    """A weight list file as a frame with exact Decimal weights (via isf.weights.weightlist)."""
+    wl = load_weights(path, year=year)
+    rows = [
+        {"drg": e.drg, "navn": e.navn, "vekt": e.vekt, "trimpunkt": e.trimpunkt,
+         "vekt_per_dag": e.vekt_per_dag, "gjsn_liggetid": e.gjsn_liggetid, "dagkirurgi": e.dagkirurgi}
+        for e in wl.entries
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={"drg": pl.String, "navn": pl.String, "vekt": WEIGHT_DTYPE, "trimpunkt": pl.Int32,
+                "vekt_per_dag": WEIGHT_DTYPE, "gjsn_liggetid": pl.Decimal(38, 2), "dagkirurgi": pl.Boolean},
+    )
+
+
+def write_weight_frame(weights: pl.DataFrame, path: Path) -> None:
+    """Write the weight-list CSV layout (J/N for dagkirurgi, `isf` N where no weight)."""
+    out = weights.with_columns(
+        pl.when(pl.col("dagkirurgi")).then(pl.lit("J")).otherwise(pl.lit("N")).alias("dagkirurgi"),
+        pl.when(pl.col("vekt").is_null()).then(pl.lit("N")).otherwise(pl.lit("J")).alias("isf"),
+    )
+    extra = [c for c in out.columns if c not in WEIGHTLIST_COLUMNS and c != "isf"]
+    out.select(*WEIGHTLIST_COLUMNS, "isf", *extra).write_csv(path)
+
+
+def _fail(msg: str) -> typer.Exit:
+    typer.echo(f"error: {msg}", err=True)
+    return typer.Exit(2)
+
+
+def weights_command(
+    kpp: Annotated[Path, typer.Option("--kpp", help="KPP records (CSV/Parquet; columns of isf.weights.kpp).")],
+    activity: Annotated[Path, typer.Option("--activity", help="Base activity grouped with the OLD logic.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="New weight list (CSV).")],
+    old: Annotated[Path | None, typer.Option("--old", help="Old weight list; without it the weights stay uncalibrated.")] = None,
+    activity_new: Annotated[Path | None, typer.Option("--activity-new", help="Same activity regrouped with the NEW logic (default: --activity).")] = None,
+    year: Annotated[int, typer.Option("--year", help="Weight year (sets the ≥5 / >5 stays-per-HF rule).")] = 2024,
+    old_year: Annotated[int | None, typer.Option("--old-year", help="Year of the old weight list (default: year − 1).")] = None,
+    trim_factor: Annotated[str, typer.Option("--trim-factor", help="k in trimpunkt = floor(Q3 + k·IQR).")] = "1.5",
+    min_stays_hf: Annotated[int | None, typer.Option("--min-stays-hf", help="Override stays an HF needs in a DRG.")] = None,
+    egenandel_kr: Annotated[str | None, typer.Option("--egenandel-kr", help="Flat copay subtracted (kr); 'reported' uses the KPP column.")] = "375",
+    pairs: Annotated[Path | None, typer.Option("--pairs", help="JSON {day DRG: [inpatient DRG, ...]}.")] = None,
+) -> None:
+    """Estimate cost weights from KPP data and calibrate them to the old total points."""
+    try:
+        copay = None if egenandel_kr in (None, "reported") else int(Fraction(egenandel_kr) * 100)
+        params = EstimateParams(
+            aar=year, trim_iqr_factor=Fraction(trim_factor), min_stays_hf=min_stays_hf,
+            egenandel_ore=copay,
+            dagkirurgi_par=json.loads(pairs.read_text(encoding="utf-8")) if pairs else {},
+        )
+        raw = estimate_weights(read_table(kpp), params=params)
+        if old is None:
+            table = raw.table.rename({"vekt_raa": "vekt", "vekt_per_dag_raa": "vekt_per_dag"})
+            write_weight_frame(table.drop("snittkostnad_kr"), output)
+            typer.echo(f"{table.height} DRGs estimated (uncalibrated: no --old weights) -> {output}")
+            return
+        act = read_table(activity)
+        cal = calibrate(
+            raw,
+            old_weights=read_weight_frame(old, year=old_year or year - 1),
+            activity_old=act,
+            activity_new=read_table(activity_new) if activity_new else act,
+        )
+    except (KppError, EstimationError, CalibrationError, WeightListError, ValueError, OSError) as e:
+        raise _fail(str(e)) from e
+    write_weight_frame(cal.weights, output)
+    low = cal.weights.filter(pl.col("regel").str.starts_with("lavt_volum")).height
+    typer.echo(
+        f"{cal.weights.height} DRGs ({low} low-volume) -> {output}\n"
+        f"calibration factor {float(cal.factor):.9f}; total points old {format_no(cal.total_old, 3)}, "
+        f"new {format_no(cal.total_new, 3)}"
+    )
+
+
+def effects_command(
+    activity: Annotated[Path, typer.Option("--activity", help="Activity grouped with the old logic (CSV/Parquet).")],
+    old: Annotated[Path, typer.Option("--old", help="Old weight list.")],
+    new: Annotated[Path, typer.Option("--new", help="New weight list.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Effects table (CSV); a bar chart goes to OUTPUT.svg.")],
+    by: Annotated[str, typer.Option("--by", help="bo_rhf (sørge for) or beh_hf (foretak).")] = "bo_rhf",
+    activity_new: Annotated[Path | None, typer.Option("--activity-new", help="Activity regrouped with the new logic.")] = None,
+    year: Annotated[int, typer.Option("--year", help="Year of the new weight list.")] = 2024,
+) -> None:
+    """Redistribution table (points old/new, change, % change, TOTALT) per region or hospital."""
+    if by not in ("bo_rhf", "beh_hf"):
+        raise _fail(f"--by must be bo_rhf or beh_hf, got {by!r}")
+    try:
+        act = read_table(activity)
+        if by not in act.columns:
+            raise _fail(f"activity has no column {by!r}")
+        table = effects(
+            act,
+            read_weight_frame(old, year=year - 1),
+            read_weight_frame(new, year=year),
+            by=(by,),
+            activity_new=read_table(activity_new) if activity_new else None,
+        )
+    except (WeightListError, ValueError, OSError) as e:
+        raise _fail(str(e)) from e
+    table.write_csv(output)
+    chart = output.with_suffix(".svg")
+    title = "Effekter RHF – sørge for" if by == "bo_rhf" else "Effekter HF"
+    chart.write_text(effects_svg(table, title=title), encoding="utf-8")
+    total = table.row(-1, named=True)
+    typer.echo(
+        f"{table.height - 1} groups -> {output} (chart {chart}); TOTALT old {format_no(total['poeng_gammel'], 3)}, "
+        f"new {format_no(total['poeng_ny'], 3)}, change {format_no(total['endring'], 3)}"
+    )
+
+
+weights_app = typer.Typer(help="Cost weights: estimation from KPP and calibration.", no_args_is_help=True)
+weights_app.command("estimate")(weights_command)

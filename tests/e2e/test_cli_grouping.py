@@ -1,0 +1,84 @@
+"""End-to-end: the `isf` CLI contract for grouping (used by acceptance checks; keep stable)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import polars as pl
+from typer.testing import CliRunner
+
+from conftest import LOGIC_FILES
+from isf.cli import app
+
+runner = CliRunner()
+
+
+def test_group_case_strings_with_2015_zip(reference_cases, tmp_path: Path):
+    src = tmp_path / "cases.txt"
+    src.write_text("\n".join(rc.case_string for rc in reference_cases[:200]) + "\nbroken\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    res = runner.invoke(app, ["group", "--logic", str(LOGIC_FILES["NOR2015"]), "--format", "case-string", str(src), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 201
+    assert {"drg", "rtc", "rule", "mdc", "status", "error"} <= set(rows[0])
+    for rc, row in zip(reference_cases[:200], rows, strict=False):
+        assert (row["drg"], row["rtc"], row["rule"]) == (rc.drg, rc.rtc, rc.rule)
+    assert rows[-1]["status"] == "invalid_case" and "row 201" in rows[-1]["error"]
+
+
+def test_group_csv_and_parquet_activity(tmp_path: Path):
+    df = pl.DataFrame({
+        "kontakt_id": [1, 2, 3],
+        "kjonn": [1, 2, None],
+        "alder_dager": [20000, 9000, 400],
+        "utskr_maate": ["H", "E", "H"],
+        "liggetid": [3, 0, 1],
+        "hdiag": ["I219", "K359", ""],
+        "hdiag2": [None, None, None],
+        "bdiag": [["I109"], [], []],
+        "prosedyrer": [[], ["JEA00"], []],
+    })
+    pq_in = tmp_path / "act.parquet"
+    df.write_parquet(pq_in)
+    out = tmp_path / "grouped.parquet"
+    res = runner.invoke(app, ["group", str(pq_in), "-o", str(out), "--quiet"])
+    assert res.exit_code == 0, res.output
+    g = pl.read_parquet(out)
+    assert g.height == 3 and g["kontakt_id"].to_list() == [1, 2, 3]
+    assert g["status"].to_list() == ["ok", "ok", "ok"] and g["drg"].null_count() == 0
+    # the same data as CSV with '|'-joined lists groups identically
+    csv_in = tmp_path / "act.csv"
+    df.with_columns(pl.col("bdiag").list.join("|"), pl.col("prosedyrer").list.join("|")).write_csv(csv_in)
+    out2 = tmp_path / "grouped.csv"
+    res = runner.invoke(app, ["group", str(csv_in), "-o", str(out2), "--quiet"])
+    assert res.exit_code == 0, res.output
+    g2 = pl.read_csv(out2, infer_schema=False)
+    assert g2["drg"].to_list() == g["drg"].to_list()
+
+
+def test_explain_text_and_json(reference_cases):
+    rc = reference_cases[4]
+    res = runner.invoke(app, ["explain", "--logic", "NOR2015", rc.case_string])
+    assert res.exit_code == 0, res.output
+    assert f"DRG {rc.drg}" in res.output and f"rule {rc.rule}" in res.output
+    assert "Matched rule" in res.output and "failed on" in res.output
+    res = runner.invoke(app, ["explain", "--logic", "NOR2015", "--json", rc.case_string])
+    data = json.loads(res.output)
+    assert data["result"]["drg"] == rc.drg and data["matched_rule"]["ord"] == rc.rule
+    assert all(c["satisfied"] for c in data["matched_rule"]["conditions"])
+    assert data["near_misses"] and all(not t["matched"] and t["first_failed"] for t in data["near_misses"])
+
+
+def test_bad_inputs_fail_with_clear_messages(tmp_path: Path):
+    res = runner.invoke(app, ["explain", "--logic", str(tmp_path / "nope.zip"), "1,100,H,0,,I219"])
+    assert res.exit_code == 2 and "nope.zip" in res.output
+    res = runner.invoke(app, ["explain", "--logic", "demo", "1,x"])
+    assert res.exit_code == 2 and "malformed case string" in res.output
+
+
+def test_logics_lists_demo_and_shared_versions():
+    res = runner.invoke(app, ["logics"])
+    assert res.exit_code == 0 and "DEMO" in res.output and "NOR2017" in res.output
