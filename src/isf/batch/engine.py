@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -21,7 +22,10 @@ import pyarrow.parquet as pq
 from isf.batch.kernel import RESULT_SCHEMA, GroupingCache, group_record_batch
 from isf.definitions import Logic, load_logic
 
-__all__ = ["BatchStats", "read_batches", "group_file", "count_rows", "FORMATS"]
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["BatchStats", "read_batches", "group_file", "group_dataframe", "count_rows", "FORMATS"]
 
 FORMATS = ("case-string", "csv", "parquet")
 DEFAULT_BATCH_ROWS = 100_000
@@ -213,6 +217,21 @@ def group_file(
                 emit(b, fut.result(), o)
     writer.close(empty)
     return stats
+
+
+def group_dataframe(logic: Logic, df: "pl.DataFrame", *, batch_rows: int = DEFAULT_BATCH_ROWS) -> "pl.DataFrame":
+    """`df` with the result columns appended (same rows, same order): the polars adapter."""
+    import polars as pl
+
+    cache = GroupingCache(logic)
+    parts = []
+    offset = 0
+    for batch in df.to_arrow().to_batches(max_chunksize=batch_rows):
+        parts.append(group_record_batch(logic, batch, cache=cache, row_offset=offset))
+        offset += batch.num_rows
+    res = pl.from_arrow(pa.Table.from_batches(parts, schema=RESULT_SCHEMA))
+    assert isinstance(res, pl.DataFrame)
+    return df.drop([c for c in RESULT_SCHEMA.names if c in df.columns]).hstack(res)
 
 
 def default_workers() -> int:

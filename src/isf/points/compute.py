@@ -140,7 +140,7 @@ def _reason(df: pl.DataFrame, params: YearParams) -> pl.DataFrame:
         .then(pl.format("debitor {} er ikke ISF-finansiert", pl.col("_deb").cast(pl.String).fill_null("(tom)")))
         .when(~pl.col("_enhet"))
         .then(pl.lit("enheten er ikke ISF-tellende"))
-        .when(~oms_ok)
+        .when(~oms_ok.fill_null(False))
         .then(pl.format("omsorgsniva {} i {} er ikke i ISF", pl.col("_oms").cast(pl.String).fill_null("(tom)"), pl.col("sektor")))
         .otherwise(None)
     )
@@ -199,7 +199,7 @@ def _components(df: pl.DataFrame, params: YearParams) -> pl.DataFrame:
 
 def _merge(df: pl.DataFrame) -> pl.DataFrame:
     """Keep only the carrying stay's points within each hospital stay (`opphold_id`)."""
-    m = pl.col("_opph").is_not_null() & pl.col("_oms").is_in(MERGE_OMSORGSNIVA)
+    m = (pl.col("_opph").is_not_null() & pl.col("_oms").is_in(MERGE_OMSORGSNIVA)).fill_null(False)
     df = df.with_columns(_m=m)
     key = ["_opph", "_m"]
     order = dict(descending=[True, False])

@@ -74,7 +74,7 @@ def _period_number(kind: pl.Expr, day: pl.Expr) -> pl.Expr:
     month = day.dt.month().cast(pl.Int8)
     return (
         pl.when(kind == "maaned").then(month)
-        .when(kind == "tertial").then((month - 1) // 4 + 1)
+        .when(kind == "tertial").then((month - 1) // 3 + 1)
         .otherwise(pl.lit(0, pl.Int8))
     )
 
@@ -196,12 +196,12 @@ def _stg_contacts(valid: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
 def _aggregate(contacts: pl.LazyFrame, groups: pl.LazyFrame, year: int) -> pl.LazyFrame:
     """Group contacts (pasient_id, kontakt_id, inn_dato, gruppe[, utloser]) into assignments.
 
-    Rows are sorted by (inn_dato, kontakt_id) first; group_by keeps that order inside each
-    group, so the contact list is the timeline and its first element gets the points.
+    The contact list is sorted by (inn_dato, kontakt_id) inside each group (no reliance on
+    group_by row order), so it is the timeline and its first element gets the points.
     """
     has_trigger = "utloser" in contacts.collect_schema().names()
     aggs = [
-        pl.col("kontakt_id").alias("kontakt_ider"),
+        pl.col("kontakt_id").sort_by("inn_dato", "kontakt_id").alias("kontakt_ider"),
         pl.len().cast(pl.Int32).alias("antall_kontakter"),
         pl.col("min_kontakter").first(),
     ]
@@ -210,7 +210,6 @@ def _aggregate(contacts: pl.LazyFrame, groups: pl.LazyFrame, year: int) -> pl.La
     out = (
         contacts.join(groups.select("gruppe", "periode_type", "min_kontakter"), on="gruppe")
         .with_columns(periode_nr=_period_number(pl.col("periode_type"), pl.col("inn_dato")))
-        .sort("inn_dato", "kontakt_id")
         .group_by("pasient_id", "gruppe", "periode_type", "periode_nr")
         .agg(aggs)
         .filter(pl.col("antall_kontakter") >= pl.col("min_kontakter"))
@@ -264,7 +263,7 @@ def assign_lazy(
     year: int,
     til_tertial: int | None = None,
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """Lazy (assignments, contact_adjustments); collect with the default (in-memory) engine.
+    """Lazy (assignments, contact_adjustments); any polars engine may collect them.
 
     Patients must not be split across calls: partition by `pasient_id`, not by rows
     (`isf.stg_tfg.batch.assign_parquet` does this to bound memory).
@@ -275,7 +274,7 @@ def assign_lazy(
     valid = base.filter(pl.col("status") == "ok").drop("status", "error", "_rad")
     groups = _group_table(defs)
 
-    stg = _aggregate(_stg_contacts(valid, defs), groups, year)
+    stg = _aggregate(_stg_contacts(valid, defs), groups, year).cache()
     tfg = _aggregate(_tfg_members(valid, stg, defs), groups, year)
     tfg = (
         tfg.join(groups.select("gruppe", "familie", "prioritet"), on="gruppe")
@@ -283,6 +282,7 @@ def assign_lazy(
                 | (pl.col("prioritet") == pl.col("prioritet").min().over(
                     "pasient_id", "familie", "periode")))
         .drop("familie", "prioritet")
+        .cache()
     )
     meta = groups.select("gruppe", "type", "vekt", "isf_poeng", "finansiert")
     assignments = (

@@ -20,6 +20,7 @@ from isf.definitions.model import Logic
 from isf.synth.catalogue import (
     BANDS,
     COHORT_SEKTOR,
+    ELDERLY,
     FODSEL,
     NEONATE,
     NYFODT,
@@ -31,7 +32,7 @@ from isf.synth.catalogue import (
 )
 from isf.synth.geo import SECTORS, Geography, load_geography
 
-__all__ = ["ACTIVITY_SCHEMA", "synth_activity", "synth_chunk"]
+__all__ = ["ACTIVITY_SCHEMA", "synth_activity"]
 
 ACTIVITY_SCHEMA = pa.schema(
     [
@@ -82,8 +83,9 @@ ROW_MIX: dict[tuple[int, int], float] = {
 P_AKUTT = {(SOMATIKK, 1): 0.68, (SOMATIKK, 2): 0.08, (SOMATIKK, 3): 0.04, (FODSEL, 1): 0.85,
            (NYFODT, 1): 0.9, (NYFODT, 3): 0.05, (PHV, 3): 0.05, (PHV, 1): 0.6, (TSB, 3): 0.03,
            (TSB, 1): 0.4}
-#: Population share per age band (stratum sizes; Norway-like), bands as in catalogue.BANDS.
-POP_SHARE = np.array([0.01, 0.15, 0.05, 0.36, 0.29, 0.11, 0.04])
+#: Population share per age band (stratum sizes; Norway-like, neonates sized to about 1.3
+#: stays each), bands as in catalogue.BANDS.
+POP_SHARE = np.array([0.02, 0.15, 0.05, 0.36, 0.29, 0.11, 0.04])
 #: In-hospital death risk per age band for somatic inpatients.
 P_DEATH = np.array([0.002, 0.001, 0.001, 0.002, 0.008, 0.025, 0.05])
 KONTAKT_TYPES = np.array([1, 2, 3, 5, 6, 7, 12, 13], dtype=np.int8)
@@ -95,6 +97,8 @@ P_LOCAL = 0.80  # treated by the trust of residence
 P_SAME_REGION = 0.75  # otherwise: by a provider of the same region
 P_TRANSFER = 0.07  # a somatic inpatient stay continues in another department (same opphold)
 PATIENTS_PER_ROW = 0.35
+#: Patient j of a stratum is drawn as n * U**CONTACT_SKEW: a few patients have many contacts.
+CONTACT_SKEW = 1.3
 MAX_PATIENTS = 5_600_000
 
 _M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -222,19 +226,23 @@ def synth_chunk(plan: _Plan, rng: np.random.Generator, *, n: int, first_id: int)
     cohort = b.t_cohort[tmpl].astype(np.int64)
     level = b.t_level[tmpl].astype(np.int64)
     # 2. Transfers: a somatic inpatient row continues the previous one (no chains).
-    cand = (level == 1) & (cohort == SOMATIKK) & (rng.random(n) < P_TRANSFER)
+    # The continuation takes the place of the row that followed.
+    cand = rng.random(n) < P_TRANSFER
     cand[0] = False
     cand[1:] &= (level[:-1] == 1) & (cohort[:-1] == SOMATIKK)
     cont = cand.copy()
     cont[1:] &= ~cand[:-1]
     ci = np.flatnonzero(cont)
     tmpl[ci] = tmpl[ci - 1]
+    key[ci] = key[ci - 1]
+    cohort[ci], level[ci] = cohort[ci - 1], level[ci - 1]
     # 3. The patient: stratum from the template's profile, a skewed draw within it.
     band = b.t_band[tmpl].astype(np.int64)
     sex = b.t_sex[tmpl].astype(np.int64)
     sex = np.where(sex == 0, 1 + (rng.random(n) < 0.52), sex)
     stratum = band * 2 + sex - 1
-    j = (plan.stratum_n[stratum] * rng.random(n) ** 1.7).astype(np.int64)
+    skew = np.where(band == NEONATE, 1.0, CONTACT_SKEW)
+    j = (plan.stratum_n[stratum] * rng.random(n) ** skew).astype(np.int64)
     sex[ci], stratum[ci], j[ci] = sex[ci - 1], stratum[ci - 1], j[ci - 1]
     pkey = (stratum.astype(np.uint64) << np.uint64(40)) | j.astype(np.uint64)
     h1 = _mix(pkey ^ plan.seed_mix)
@@ -258,8 +266,10 @@ def synth_chunk(plan: _Plan, rng: np.random.Generator, *, n: int, first_id: int)
     inn[ci] = inn[ci - 1] + los[ci - 1]
     ut = inn + los
     age = (inn - birth).astype(np.int32)
-    ready = (level == 1) & (los >= 3) & (rng.random(n) < np.where(band >= 5, 0.14, 0.05))
-    ready_days = np.minimum(los - 1, 1 + rng.geometric(0.25, n))
+    # Waiting for a municipal place: mostly the old, and more likely the longer the stay.
+    p_ready = np.where(band >= ELDERLY, 0.08, 0.025) * np.where(los >= 10, 4.0, 1.0)
+    ready = (level == 1) & (los >= 3) & (rng.random(n) < p_ready)
+    ready_days = np.minimum(los - 1, rng.geometric(np.where(los >= 10, 0.15, 0.4)))
     utskrklar = np.where(ready, ready_days, 0).astype(np.int32)
     hast = np.where(planned, 4, 1).astype(np.int8)
     hast[(level == 1) & (rng.random(n) < 0.01)] = 5

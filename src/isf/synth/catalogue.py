@@ -157,14 +157,11 @@ def _profile(
     return sex, CHILD + int(rng.choice(6, p=mix / mix.sum()))
 
 
-def _candidate_cases(
-    sex: int, band: int, level: int
-) -> list[tuple[str, int, int]]:
-    """The profile corners a template must group cleanly at: (sex, age_days, los)."""
+def _corners(band: int, level: int) -> list[tuple[int, int]]:
+    """The profile corners a template must group cleanly at: (age_days, los)."""
     lo, hi = BANDS[band]
-    sexes = ["1", "2"] if sex == 0 else [str(sex)]
     stays = (1, 30) if level == 1 else (0,)
-    return [(s, a, los) for s in sexes for a in (lo, hi) for los in stays]
+    return [(age, los) for age in (lo, hi) for los in stays]
 
 
 @lru_cache(maxsize=4)
@@ -231,7 +228,7 @@ def build_bank(logic: Logic, seed: int) -> Bank:
             ok_sexes = set()
             for s in ("1", "2") if sex == 0 else (str(sex),):
                 clean = True
-                for _, age, los in _candidate_cases(int(s), band, level):
+                for age, los in _corners(band, level):
                     case = make_case(
                         sex=s,
                         age_days=age,

@@ -69,6 +69,8 @@ def weights_command(
     old_year: Annotated[int | None, typer.Option("--old-year", help="Year of the old weight list (default: year − 1).")] = None,
     trim_factor: Annotated[str, typer.Option("--trim-factor", help="k in trimpunkt = floor(Q3 + k·IQR).")] = "1.5",
     min_stays_hf: Annotated[int | None, typer.Option("--min-stays-hf", help="Override stays an HF needs in a DRG.")] = None,
+    min_stays_drg: Annotated[int, typer.Option("--min-stays-drg", help="Eligible stays below which a DRG is low-volume.")] = 10,
+    min_hf: Annotated[int, typer.Option("--min-hf", help="Eligible HFs below which a DRG is low-volume.")] = 1,
     egenandel_kr: Annotated[str | None, typer.Option("--egenandel-kr", help="Flat copay subtracted (kr); 'reported' uses the KPP column.")] = "375",
     pairs: Annotated[Path | None, typer.Option("--pairs", help="JSON {day DRG: [inpatient DRG, ...]}.")] = None,
 ) -> None:
@@ -77,7 +79,7 @@ def weights_command(
         copay = None if egenandel_kr in (None, "reported") else int(Fraction(egenandel_kr) * 100)
         params = EstimateParams(
             aar=year, trim_iqr_factor=Fraction(trim_factor), min_stays_hf=min_stays_hf,
-            egenandel_ore=copay,
+            min_stays_drg=min_stays_drg, min_hf=min_hf, egenandel_ore=copay,
             dagkirurgi_par=json.loads(pairs.read_text(encoding="utf-8")) if pairs else {},
         )
         raw = estimate_weights(read_table(kpp), params=params)

@@ -57,10 +57,13 @@ def from_kroner(df: pl.DataFrame) -> pl.DataFrame:
     out = df
     for kr, ore in KRONER_COLUMNS.items():
         if kr in out.columns and ore not in out.columns:
-            val = pl.col(kr).cast(pl.Float64) * 100
-            out = out.with_columns(
-                (val.abs().round(0) * val.sign()).cast(pl.Int64).alias(ore)
-            ).drop(kr)
+            # via the shortest decimal text, so 100.005 (a float just below it) rounds up
+            micro = (
+                pl.col(kr).cast(pl.String).str.strip_chars().cast(pl.Decimal(38, 6), strict=False)
+                * 1_000_000
+            ).cast(pl.Int64)
+            ore_expr = micro.sign() * ((micro.abs() + 5000) // 10000)
+            out = out.with_columns(ore_expr.cast(pl.Int64).alias(ore)).drop(kr)
     return out
 
 

@@ -1,0 +1,45 @@
+"""`isf synth`: the command-line shell over `write_synth` (register as ``isf synth``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from isf.definitions import DefinitionError, load_logic
+from isf.synth.output import FORMATS, write_synth
+
+__all__ = ["synth_command"]
+
+DEFAULT_OUT = Path("isf-out/activity.parquet")
+
+
+def synth_command(
+    rows: Annotated[int, typer.Option(min=0, help="Number of rows (stays/contacts) to generate.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same rows.")] = 1,
+    year: Annotated[int, typer.Option(min=1900, max=2200, help="Activity year (admission dates).")] = 2025,
+    logic: Annotated[str, typer.Option(help="Logic id (demo, NOR2015, ...) or path to its tables.")] = "demo",
+    out: Annotated[
+        Path, typer.Option(help="Output file (a folder of part files above 2M rows).")
+    ] = DEFAULT_OUT,
+    fmt: Annotated[str, typer.Option("--format", "--fmt", help="parquet or csv.")] = "parquet",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Generate realistic synthetic NPR-like activity whose codes all exist in the logic."""
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
+    if fmt == "csv" and out == DEFAULT_OUT:
+        out = out.with_suffix(".csv")
+    try:
+        loaded = load_logic(logic)
+    except DefinitionError as e:
+        raise typer.BadParameter(str(e), param_hint="--logic") from e
+    try:
+        path = write_synth(loaded, out, rows=rows, seed=seed, year=year, fmt=fmt, quiet=quiet)
+    except (IsADirectoryError, ValueError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from e
+    if not quiet:
+        typer.echo(f"wrote {rows:,} rows ({loaded.id}, seed {seed}, {year}) to {path}")
