@@ -121,6 +121,9 @@ def test_load_unknown_year_raises() -> None:
     ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\nfinansiert=false\ndrg=['1']\nfamilie='F'\n"
      "[[tfg]]\nkode='U'\nnavn='y'\nperiode='aar'\nfinansiert=false\ndrg=['1']\nfamilie='F'",
      "prioritet"),
+    ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\nfinansiert=false\ndrg=['1']\nfamilie='F'\n"
+     "[[tfg]]\nkode='U'\nnavn='y'\nperiode='tertial'\nfinansiert=false\ndrg=['1']\nfamilie='F'\nprioritet=1",
+     "one 'periode'"),
     ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\nfinansiert=false\ndrg=['1']\n"
      "[[tfg]]\nkode='T'\nnavn='y'\nperiode='aar'\nfinansiert=false\ndrg=['2']", "defined twice"),
     ("aar = 'x'", "'aar'"),

@@ -25,6 +25,7 @@ from isf.definitions.model import Logic
 from isf.grouping.case import MAX_AGE_DAYS, Case, CaseError, make_case, parse_case_string
 from isf.grouping.features import case_features
 from isf.grouping.grouper import GroupResult, group_features
+from isf.grouping.signature import match_signature, signer_for
 
 __all__ = ["RESULT_SCHEMA", "GroupingCache", "group_record_batch", "case_from_row", "PAIR_SEP"]
 
@@ -67,7 +68,7 @@ class GroupingCache:
     hits: int = 0
     misses: int = 0
     _d: dict[tuple[Any, ...], GroupResult] = field(default_factory=dict)
-    raw: dict[tuple[Any, ...], GroupResult] = field(default_factory=dict)  # see _fast_path
+    raw: dict[tuple[Any, ...], GroupResult] = field(default_factory=dict)  # by signature, see _fast_path
 
     def group(self, case: Case) -> GroupResult:
         ages, durs = _breakpoints(self.logic)
@@ -106,8 +107,8 @@ def case_from_row(row: dict[str, Any]) -> Case:
     hdiag = _str(row.get("hdiag"))
     hdiag2 = _str(row.get("hdiag2"))
     slots: list[tuple[str, ...]] = []
-    if hdiag or hdiag2:
-        slots.append((hdiag, hdiag2) if hdiag2 else _slot(hdiag))
+    # The principal slot stays first even when empty: a secondary never becomes the principal.
+    slots.append((hdiag, hdiag2) if hdiag2 else _slot(hdiag) if hdiag else ())
     for code in row.get("bdiag") or ():
         if code:
             slots.append(_slot(str(code)))
@@ -144,8 +145,8 @@ def _columns(batch: pa.RecordBatch) -> dict[str, list[Any]]:
     return cols
 
 
-def _rows(cols: dict[str, list[Any]], n: int) -> list[dict[str, Any]]:
-    return [{k: v[i] for k, v in cols.items()} for i in range(n)]
+def _row(cols: dict[str, list[Any]], i: int) -> dict[str, Any]:
+    return {k: v[i] for k, v in cols.items()}
 
 
 def _list_column(col: pa.Array) -> list[Any]:
@@ -161,9 +162,9 @@ def group_record_batch(
     """Group every row of `batch`; the output has `batch.num_rows` rows in the same order.
 
     Errors name the row as ``row N`` (1-based, counting from `row_offset`) and the field.
-    Rows with valid integer age and length of stay take a memoised fast path keyed on the raw
-    codes (secondary diagnoses and procedures sorted: the result does not depend on their
-    order) and the age/stay buckets; everything else goes through `case_from_row`.
+    Clean rows (integer age and stay, plain alphanumeric codes) are grouped from their
+    signature (`isf.grouping.signature`), memoised; everything else goes through
+    `case_from_row` and the full grouper.
     """
     cache = cache or GroupingCache(logic)
     n = batch.num_rows
@@ -171,18 +172,10 @@ def group_record_batch(
     results: list[GroupResult | None] = [None] * n
     status: list[str] = ["ok"] * n
     error: list[str | None] = [None] * n
-    slow: list[int] = list(range(n))
-    keys: dict[int, tuple[Any, ...]] = {}
-    if "case_string" not in cols:
-        slow, keys = _fast_path(cache, cols, n, results)
-    rows = _rows(cols, n) if slow else []
+    slow = _fast_path(cache, cols, n, results) if "case_string" not in cols else range(n)
     for i in slow:
         try:
-            results[i] = cache.group(case_from_row(rows[i]))
-            if i in keys:
-                if len(cache.raw) >= cache.max_entries:
-                    cache.raw.clear()
-                cache.raw[keys[i]] = results[i]  # type: ignore[assignment]
+            results[i] = cache.group(case_from_row(_row(cols, i)))
         except CaseError as e:
             status[i], error[i] = f"invalid_{e.field}", f"row {row_offset + i + 1}: {e}"
         except (TypeError, ValueError) as e:  # a value of the wrong type in a column
@@ -207,10 +200,11 @@ _DISCH_OK = {"H": "H", "R": "R", "E": "E", None: "H", "": "H"}
 
 def _fast_path(
     cache: GroupingCache, cols: dict[str, list[Any]], n: int, results: list[GroupResult | None]
-) -> tuple[list[int], dict[int, tuple[Any, ...]]]:
-    """Group the rows whose fields are clean and seen before; return the rows left for the
-    slow path, and the memo keys of those among them that may be memoised once grouped."""
-    ages_bp, durs_bp = _breakpoints(cache.logic)
+) -> list[int]:
+    """Group the rows that have a signature (memoised per signature); return the rest,
+    which the full path groups and validates code by code."""
+    signer = signer_for(cache.logic)
+    sign = signer.signature
     empty: list[Any] = [None] * n
     sexes, ages = cols.get("kjonn", empty), cols.get("alder_dager", empty)
     disch, stays = cols.get("utskr_maate", empty), cols.get("liggetid", empty)
@@ -218,7 +212,6 @@ def _fast_path(
     bd, px = cols.get("bdiag", empty), cols.get("prosedyrer", empty)
     memo = cache.raw
     slow: list[int] = []
-    keys: dict[int, tuple[Any, ...]] = {}
     for i in range(n):
         age, los, sex, dc = ages[i], stays[i], sexes[i], disch[i]
         if (
@@ -228,21 +221,24 @@ def _fast_path(
         ):
             slow.append(i)
             continue
-        b, p = bd[i], px[i]
+        h, h2 = hd[i], hd2[i]
+        principal = (h, h2) if h2 else (h,) if h else ()
         try:
-            key = (
-                _SEX_OK[sex], _DISCH_OK[dc], hd[i], hd2[i],
-                tuple(sorted(b)) if b else (), tuple(sorted(p)) if p else (),
-                bisect_right(ages_bp, age), bisect_right(durs_bp, los or 0),
-            )
-        except TypeError:  # e.g. a null inside a code list: let the slow path judge it
+            key = sign(sex=_SEX_OK[sex], age=age, los=los or 0, discharge=_DISCH_OK[dc], principal=principal,
+                       secondary=bd[i] or (), procedures=px[i] or ())
+        except (TypeError, AttributeError):  # e.g. a null or a number inside a code list
+            key = None
+        if key is None:
             slow.append(i)
             continue
         r = memo.get(key)
         if r is None:
-            slow.append(i)  # first sight: the slow path groups it and validates every code
-            keys[i] = key
-            continue
-        cache.hits += 1
+            cache.misses += 1
+            r = match_signature(signer, key)
+            if len(memo) >= cache.max_entries:
+                memo.clear()
+            memo[key] = r
+        else:
+            cache.hits += 1
         results[i] = r
-    return slow, keys
+    return slow

@@ -38,7 +38,7 @@ class Case:
     """A stay or contact as the grouper sees it.
 
     ``diagnoses`` are slots: ``(code,)`` or ``(dagger, asterisk)``; the first slot is the
-    principal diagnosis. ``los`` is the length of stay in days (0 = outpatient).
+    principal diagnosis (``()`` when the principal is missing but secondaries are given). ``los`` is the length of stay in days (0 = outpatient).
     """
 
     sex: str = ""
@@ -89,13 +89,17 @@ def make_case(
     age = _int_field("age_days", str(age_days), minimum=0, maximum=MAX_AGE_DAYS)
     stay = _int_field("los", str(los), minimum=0, maximum=100_000)
     slots: list[tuple[str, ...]] = []
-    for slot in diagnoses:
+    for k, slot in enumerate(diagnoses):
         parts = (slot,) if isinstance(slot, str) else tuple(slot)
         codes = tuple(c for c in (_clean(p) for p in parts) if c)
         if len(codes) > 2:
-            raise CaseError("diagnoses", f"slot {len(slots) + 1} has more than two codes")
-        if codes:
+            raise CaseError("diagnoses", f"slot {k + 1} has more than two codes")
+        if codes or k == 0:
             slots.append(codes)
+    # The principal is always the first slot, even when empty (as in the official grouper):
+    # a secondary diagnosis never moves up to become the principal.
+    if slots and not any(slots):
+        slots = []
     procs = tuple(c for c in (_clean(p) for p in procedures) if c)
     return Case(sex=sx, age_days=age, discharge=dc, los=stay, diagnoses=tuple(slots), procedures=procs)
 
@@ -116,7 +120,7 @@ def parse_case_string(text: str) -> Case:
     diagnoses = [
         (f[_DX_START + 2 * i], f[_DX_START + 2 * i + 1])
         for i in range(N_DIAGNOSIS_SLOTS)
-        if f[_DX_START + 2 * i] or f[_DX_START + 2 * i + 1]
+        if i == 0 or f[_DX_START + 2 * i] or f[_DX_START + 2 * i + 1]
     ]
     return make_case(
         sex=f[0],

@@ -118,6 +118,8 @@ def _recode98(varval: str, sex: str) -> str:
 
 def _slot_props(idx: CodeIndex, slot: tuple[str, ...]) -> tuple[Props, bool]:
     """Properties of a diagnosis slot: the pair's own rows plus each code's single-code rows."""
+    if not slot:
+        return (), False
     if len(slot) == 2:
         dagger, asterisk = slot
         props = idx.dx_pair.get((dagger, asterisk), ()) + idx.dx.get(dagger, ()) + idx.dx.get(asterisk, ())
@@ -189,6 +191,8 @@ def case_features(logic: Logic, case: Case) -> CaseFeatures:
     dgprop_from_principal: set[str] = set()
 
     for i, slot in enumerate(case.diagnoses):
+        if not slot:  # an empty principal slot
+            continue
         props, known = _slot_props(idx, slot)
         if i == 0:
             principal_known = known
@@ -240,7 +244,7 @@ def case_features(logic: Logic, case: Case) -> CaseFeatures:
     secondary_compl = [(c, s) for c, s in secondary_compl if _wildcard(c) not in principal_compl]
     cc_level, cc_sources = _cc_level(idx, case, secondary_compl, dgprops - dgprop_from_principal, proc_cc)
     return CaseFeatures(
-        has_principal=bool(case.diagnoses),
+        has_principal=bool(case.diagnoses and case.diagnoses[0]),
         principal_known=principal_known,
         principal_valid=bool(dgcat),
         mdc=mdc,
@@ -279,9 +283,7 @@ def _cc_level(
     if proc_cc:
         level = 1
         sources.extend(proc_cc)
-    if not case.diagnoses:
-        return level, sources
-    pslot = case.diagnoses[0]
+    pslot = case.diagnoses[0] if case.diagnoses else ()
     for compl, slot in secondary_compl:
         kind = compl[2:3]
         this = {"G": 2, "C": 1}.get(kind, 0)
@@ -302,6 +304,8 @@ def _cc_level(
 def _excluded(idx: CodeIndex, compl: str, pslot: tuple[str, ...]) -> bool:
     """Is the principal on `compl`'s exclusion list? A pair principal is excluded by its exact
     pair row or by either code's own row."""
+    if not pslot:
+        return False
     if len(pslot) == 2:
         dagger, asterisk = pslot
         return (

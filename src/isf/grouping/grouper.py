@@ -57,25 +57,26 @@ class Explanation:
 
 
 @lru_cache(maxsize=16)
-def _drg_mdc(logic: Logic) -> dict[str, str]:
+def drg_mdc(logic: Logic) -> dict[str, str]:
+    """DRG -> MDC from the `drgnames` table (the result's MDC, as NPK reports it)."""
     return {d.drg: d.mdc for d in logic.drgnames if d.mdc}
 
 
-def _reported_rtc(rule: Rule, f: CaseFeatures) -> str:
+def reported_rtc(rule: Rule, *, has_principal: bool) -> str:
     """Return code as the official grouper reports it.
 
     The 2015 reference cases (826, 829) show rtc 9 ("other error") where a row with rtc 1
     ("no principal diagnosis") is reached by a case whose principal slot *does* hold a code
     (unknown, or in the invalid category 99M00): rtc 1 is kept for a truly empty principal.
     """
-    if rule.rtc == "1" and f.has_principal:
+    if rule.rtc == "1" and has_principal:
         return "9"
     return rule.rtc
 
 
 def _result(logic: Logic, rule: Rule, f: CaseFeatures) -> GroupResult:
-    mdc = _drg_mdc(logic).get(rule.drg, "") or f.mdc
-    return GroupResult(drg=rule.drg, rtc=_reported_rtc(rule, f), rule=rule.ord, mdc=mdc, logic=logic.id)
+    mdc = drg_mdc(logic).get(rule.drg, "") or f.mdc
+    return GroupResult(drg=rule.drg, rtc=reported_rtc(rule, has_principal=f.has_principal), rule=rule.ord, mdc=mdc, logic=logic.id)
 
 
 def group_features(logic: Logic, f: CaseFeatures) -> GroupResult:

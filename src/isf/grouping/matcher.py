@@ -89,6 +89,7 @@ class Matcher:
     logic: Logic
     max_cached: int = 50_000
     _cache: dict[tuple[bool, str, frozenset[str]], tuple[Rule, ...]] = field(default_factory=dict)
+    _by_proc: dict[tuple[bool, str, frozenset[str], frozenset[str]], tuple[Rule, ...]] = field(default_factory=dict)
 
     def candidates(self, f: CaseFeatures) -> tuple[Rule, ...]:
         key = (f.principal_valid, f.dgcat, f.pdgprops)
@@ -102,8 +103,19 @@ class Matcher:
             self._cache[key] = found
         return found
 
+    def candidates_for_procedures(self, f: CaseFeatures) -> tuple[Rule, ...]:
+        """Candidates that also pass their `procpro` condition (most rules fail there)."""
+        key = (f.principal_valid, f.dgcat, f.pdgprops, f.procprops)
+        found = self._by_proc.get(key)
+        if found is None:
+            found = tuple(r for r in self.candidates(f) if not r.procpro or _in(r.procpro, f.procprops))
+            if len(self._by_proc) >= self.max_cached:
+                self._by_proc.clear()
+            self._by_proc[key] = found
+        return found
+
     def first_match(self, f: CaseFeatures) -> Rule | None:
-        for r in self.candidates(f):
+        for r in self.candidates_for_procedures(f):
             if _rest_ok(r, f):
                 return r
         return None

@@ -248,13 +248,15 @@ def parse_stg_tfg(text: str, *, source: str = "<text>") -> StgTfgDefinitions:
     if len(set(codes)) != len(codes):
         raise _fail(source, "top", None, "a group code is defined twice")
     stg_codes = {s.kode for s in stgs}
-    families: dict[str, set[int]] = {}
+    families: dict[str, tuple[str, set[int]]] = {}
     for i, t in enumerate(tfgs):
         missing = set(t.stg) - stg_codes
         if missing:
             raise _fail(source, "tfg", i + 1, f"unknown member STG(s): {', '.join(sorted(missing))}")
         if t.familie is not None:
-            seen = families.setdefault(t.familie, set())
+            periode, seen = families.setdefault(t.familie, (t.periode, set()))
+            if t.periode != periode:
+                raise _fail(source, "tfg", i + 1, f"all of familie {t.familie} need one 'periode'")
             if t.prioritet in seen:
                 raise _fail(source, "tfg", i + 1, f"'prioritet' repeats within familie {t.familie}")
             seen.add(t.prioritet)

@@ -74,7 +74,7 @@ def _period_number(kind: pl.Expr, day: pl.Expr) -> pl.Expr:
     month = day.dt.month().cast(pl.Int8)
     return (
         pl.when(kind == "maaned").then(month)
-        .when(kind == "tertial").then((month - 1) // 3 + 1)
+        .when(kind == "tertial").then((month - 1) // 4 + 1)
         .otherwise(pl.lit(0, pl.Int8))
     )
 

@@ -1,0 +1,319 @@
+"""Case signatures: the few numbers that decide a case's DRG, computed from per-code bitmasks.
+
+Two cases with the same signature pass and fail exactly the same `drg_logic` conditions, so
+a batch groups each distinct signature once. The signature keeps only what the rules can
+test: the principal slot (which fixes DGCAT, MDC, PDGPRO and the principal's own properties),
+the DGPROP and PROCPR values some rule names, per-procedure properties some `secpro` rule
+names, the OR summary, the CC level, sex, discharge and the side of every age and
+length-of-stay limit. Cases the signature cannot describe exactly (codes needing cleaning,
+secondary dagger/asterisk pairs, inactive complication categories) return None and take
+the full path. Tests check signature-grouping against the full grouper row by row.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from isf.definitions.model import Logic, Rule
+from isf.grouping.features import CodeIndex, _dgcat, _excluded, _recode98, _slot_props, _wildcard, code_index
+from isf.grouping.grouper import GroupResult, drg_mdc, reported_rtc
+from isf.grouping.matcher import _principal_ok
+from isf.grouping.rules import limit_ok
+
+__all__ = ["Signer", "signer_for"]
+
+Signature = tuple[object, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Code:
+    """A code's contribution: masks over rule-named values, OR values, COMPL categories, CC."""
+
+    dgprop: int
+    procpr: int
+    secpr: int
+    or1: int
+    or2: bool
+    compl: tuple[str, ...]
+    cc: bool
+
+
+def _limits(values: set[str]) -> tuple[int, ...]:
+    out: set[int] = set()
+    for lim in values:
+        n = int(lim.lstrip("<>="))
+        out.update((n, n + 1))
+    return tuple(sorted(out))
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledRule:
+    """A rule's non-principal conditions as masks over the signature's bit spaces."""
+
+    rule: Rule
+    req_dg: int
+    neg_dg: int
+    req_pr: int
+    neg_pr: int
+    or_letter: str
+    compl: int
+    age_ok: tuple[bool, ...]
+    dur_ok: tuple[bool, ...]
+    sex: str | None
+    disch: str
+    secpro: tuple[str, int, int]
+
+    def ok(self, sig: Signature) -> bool:
+        _p, sex, dg, pr, sec_masks, n_or1, or2, level, ab, db, disch = sig
+        if dg & self.req_dg != self.req_dg or dg & self.neg_dg:
+            return False
+        if pr & self.req_pr != self.req_pr or pr & self.neg_pr:
+            return False
+        if level < self.compl or not self.age_ok[ab] or not self.dur_ok[db]:  # type: ignore[index]
+            return False
+        letter = self.or_letter
+        if letter and not (
+            (letter == "S" and n_or1) or (letter == "P" and (n_or1 or or2))
+            or (letter == "N" and not n_or1) or (letter == "Z" and not n_or1 and not or2)
+        ):
+            return False
+        if self.sex is not None and sex != self.sex:
+            return False
+        d = self.disch
+        if d and ((d == "N" and disch == "E") or (d in ("E", "R") and disch != d)):
+            return False
+        sp = self.secpro[0]
+        if sp:
+            return _secpro_ok(self.secpro, pr, sec_masks, n_or1)  # type: ignore[arg-type]
+        return True
+
+
+def _secpro_ok(secpro: tuple[str, int, int], pr: int, sec_masks: tuple[int, ...], n_or1: int) -> bool:
+    sp, bit, carrier_bit = secpro
+    if sp == "-":
+        return n_or1 <= 1
+    if sp.startswith("-"):
+        return not pr & bit
+    hits = [i for i, m in enumerate(sec_masks) if m & bit]
+    if not hits:
+        return bool(pr & bit)
+    carriers = [i for i, m in enumerate(sec_masks) if carrier_bit and m & carrier_bit]
+    return any(h != c for h in hits for c in carriers) if carriers else True
+
+
+@dataclass
+class Signer:
+    """Computes signatures for one logic (look-ups built once, principal info memoised)."""
+
+    logic: Logic
+    idx: CodeIndex = field(init=False)
+    dg_bit: dict[str, int] = field(init=False)
+    pr_bit: dict[str, int] = field(init=False)
+    sec_mask: int = field(init=False)
+    ages: tuple[int, ...] = field(init=False)
+    durs: tuple[int, ...] = field(init=False)
+    _dx: dict[str, _Code | None] = field(init=False, default_factory=dict)
+    _px: dict[str, _Code] = field(init=False, default_factory=dict)
+    _principal: dict[tuple[tuple[str, ...], str], tuple[int, int, int, int, bool, frozenset[str]]] = field(
+        init=False, default_factory=dict
+    )
+    _excl: dict[tuple[tuple[str, ...], str], bool] = field(init=False, default_factory=dict)
+    _rules: tuple[_CompiledRule, ...] = field(init=False)
+    _procpro_mask: int = field(init=False)
+    _cands: dict[tuple[tuple[str, ...], str, int], tuple[_CompiledRule, ...]] = field(init=False, default_factory=dict)
+    _pfeat: dict[tuple[tuple[str, ...], str], tuple[bool, str, str, frozenset[str]]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        rules = self.logic.rules
+        self.idx = code_index(self.logic)
+        dg_vals = sorted({p.lstrip("-") for r in rules for p in r.dgprop})
+        pr_vals = sorted({v.lstrip("-") for r in rules for v in (r.procpro, r.secpro) if v.lstrip("-")})
+        sec_vals = sorted({v for r in rules if r.secpro and r.secpro.lstrip("-") and not r.secpro.startswith("-")
+                           for v in (r.secpro, r.procpro) if v and not v.startswith("-")})
+        self.dg_bit = {v: 1 << i for i, v in enumerate(dg_vals)}
+        self.pr_bit = {v: 1 << i for i, v in enumerate(pr_vals)}
+        self.sec_mask = sum(self.pr_bit[v] for v in sec_vals if v in self.pr_bit)
+        self.ages = _limits({r.agelim for r in rules if r.agelim})
+        self.durs = _limits({r.dur for r in rules if r.dur})
+        self._rules = tuple(self._compile(r) for r in rules)
+        self._procpro_mask = sum(self.pr_bit[v] for v in {r.procpro.lstrip("-") for r in rules if r.procpro})
+
+    def _compile(self, r: Rule) -> _CompiledRule:
+        def masks(values: Sequence[str], bits: dict[str, int]) -> tuple[int, int]:
+            req = sum(bits[v] for v in {v for v in values if v and not v.startswith("-")})
+            neg = sum(bits[v[1:]] for v in {v for v in values if v.startswith("-") and len(v) > 1})
+            return req, neg
+
+        req_dg, neg_dg = masks(r.dgprop, self.dg_bit)
+        req_pr, neg_pr = masks([r.procpro] if r.procpro else [], self.pr_bit)
+        rep_age = [0, *self.ages]
+        rep_dur = [0, *self.durs]
+        age_ok = tuple(not r.agelim or limit_ok(r.agelim, a) for a in rep_age)
+        dur_ok = tuple(not r.dur or limit_ok(r.dur, d) for d in rep_dur)
+        sp = r.secpro
+        sec = (sp, self.pr_bit.get(sp.lstrip("-"), 0), self.pr_bit.get(r.procpro, 0) if r.procpro else 0)
+        return _CompiledRule(r, req_dg, neg_dg, req_pr, neg_pr, r.or_proc, int(r.compl or 0), age_ok, dur_ok,
+                             {"M": "M", "F": "F", "-": ""}.get(r.sex), r.disch, sec)
+
+    # -- per code ---------------------------------------------------------------------------
+    def _contribution(self, props: Sequence[tuple[str, str]], *, secondary: bool, procedure: bool = False) -> _Code:
+        dg = pr = or1 = orv = 0
+        or2 = cc = False
+        compl: list[str] = []
+        for vt, vv in props:
+            if vt in ("DGPROP", "SDGPRO"):
+                dg |= self.dg_bit.get(vv, 0)
+            elif vt == "PROCPR":
+                pr |= self.pr_bit.get(vv, 0)
+            elif vt == "OR" and vv.isdigit():
+                # A procedure has one OR value (its highest); each diagnosis OR row counts alone.
+                orv = max(orv, int(vv))
+                or1 += vv == "1"
+                or2 = or2 or vv == "2"
+            elif vt == "COMPL" and secondary:
+                compl.append(vv)
+            elif vt == "CC" and vv.isdigit() and int(vv) > 0:
+                cc = True
+        if procedure:
+            or1, or2 = int(orv == 1), orv == 2
+        return _Code(dg, pr, pr & self.sec_mask, or1, or2, tuple(compl), cc)
+
+    def _dx_code(self, code: str) -> _Code | None:
+        if code in self._dx:
+            return self._dx[code]
+        table = self.idx.dx
+        props = table.get(code) if code in table else table.get(code.upper(), ())
+        c: _Code | None = self._contribution(props or (), secondary=True)
+        if c is not None and any(x[2:3] not in ("C", "G") for x in c.compl):
+            c = None  # an inactive category depends on the rest of the case: full path
+        self._dx[code] = c
+        return c
+
+    def _px_code(self, code: str) -> _Code:
+        c = self._px.get(code)
+        if c is None:
+            table = self.idx.proc
+            props = table.get(code) if code in table else table.get(code.upper(), ())
+            c = self._contribution(props or (), secondary=False, procedure=True)
+            self._px[code] = c
+        return c
+
+    def _principal_info(self, slot: tuple[str, ...], sex: str) -> tuple[int, int, int, int, bool, frozenset[str]]:
+        key = (slot, sex)
+        info = self._principal.get(key)
+        if info is None:
+            canon = tuple(c if c in self.idx.dx or c.upper() not in self.idx.dx else c.upper() for c in slot)
+            props, _known = _slot_props(self.idx, canon) if canon else ((), False)
+            props = tuple((vt, _recode98(vv, sex)) for vt, vv in props)
+            c = self._contribution(props, secondary=False)
+            wild = frozenset(_wildcard(vv) for vt, vv in props if vt == "COMPL")
+            dgcat = _recode98(_dgcat(self.idx, canon), sex) if canon else ""
+            info = (hash(dgcat), c.dgprop, c.procpr, c.or1, c.or2, wild)
+            self._principal[key] = info
+        return info
+
+    def _excluded(self, pslot: tuple[str, ...], compl: str) -> bool:
+        key = (pslot, compl)
+        v = self._excl.get(key)
+        if v is None:
+            canon = tuple(c if c in self.idx.dx or c.upper() not in self.idx.dx else c.upper() for c in pslot)
+            v = _excluded(self.idx, compl, canon)
+            self._excl[key] = v
+        return v
+
+    # -- per case -------------------------------------------------------------------------------
+    def signature(
+        self,
+        *,
+        sex: str,
+        age: int,
+        los: int,
+        discharge: str,
+        principal: tuple[str, ...],
+        secondary: Sequence[str],
+        procedures: Sequence[str],
+    ) -> Signature | None:
+        """The signature, or None when only the full grouper can decide (see module doc)."""
+        for code in (*principal, *secondary, *procedures):
+            if not code.isalnum():
+                return None
+        _h, dg, pr, or1, or2, wild = self._principal_info(principal, sex)
+        n_or1 = or1
+        level = 0
+        sec_masks: list[int] = []
+        for code in secondary:
+            c = self._dx_code(code)
+            if c is None:
+                return None
+            dg |= c.dgprop
+            pr |= c.procpr
+            n_or1 += c.or1
+            or2 = or2 or c.or2
+            for compl in c.compl:
+                if level == 2 or _wildcard(compl) in wild:
+                    continue
+                this = 2 if compl[2] == "G" else 1
+                if this > level and not (principal and self._excluded(principal, compl)):
+                    level = this
+        for code in procedures:
+            c = self._px_code(code)
+            dg |= c.dgprop
+            pr |= c.procpr
+            n_or1 += c.or1
+            or2 = or2 or c.or2
+            if c.cc and level == 0:
+                level = 1
+            if c.secpr:
+                sec_masks.append(c.secpr)
+        return (
+            principal, sex, dg, pr, tuple(sorted(sec_masks)), min(n_or1, 2), or2, level,
+            bisect_right(self.ages, age), bisect_right(self.durs, los), "E" if discharge == "E" else discharge,
+        )
+
+
+def _principal_features(signer: Signer, principal: tuple[str, ...], sex: str) -> tuple[bool, str, str, frozenset[str]]:
+    key = (principal, sex)
+    pf = signer._pfeat.get(key)
+    if pf is None:
+        idx = signer.idx
+        canon = tuple(c if c in idx.dx or c.upper() not in idx.dx else c.upper() for c in principal)
+        dgcat = _recode98(_dgcat(idx, canon), sex) if canon else ""
+        props = _slot_props(idx, canon)[0] if canon else ()
+        pdg = frozenset(_recode98(vv, sex) for vt, vv in props if vt == "PDGPRO")
+        pf = (bool(dgcat), dgcat[:2], dgcat, pdg)
+        signer._pfeat[key] = pf
+    return pf
+
+
+def match_signature(signer: Signer, sig: Signature) -> GroupResult:
+    """Group a case from its signature alone: same rules, same order, same result."""
+    principal, sex, _dg, pr = sig[0], sig[1], sig[2], sig[3]
+    key = (principal, sex, pr & signer._procpro_mask)  # type: ignore[operator]
+    cands = signer._cands.get(key)
+    if cands is None:
+        valid, mdc, dgcat, pdg = _principal_features(signer, principal, sex)  # type: ignore[arg-type]
+        cands = tuple(
+            c for c in signer._rules
+            if _principal_ok(c.rule, valid, mdc, dgcat, pdg) and pr & c.req_pr == c.req_pr and not pr & c.neg_pr  # type: ignore[operator]
+        )
+        if len(signer._cands) > 200_000:
+            signer._cands.clear()
+        signer._cands[key] = cands
+    logic = signer.logic
+    _valid, mdc, _dgcat_v, _pdg = _principal_features(signer, principal, sex)  # type: ignore[arg-type]
+    has_principal = bool(principal)
+    for c in cands:
+        if c.ok(sig):
+            r = c.rule
+            return GroupResult(drg=r.drg, rtc=reported_rtc(r, has_principal=has_principal),
+                               rule=r.ord, mdc=drg_mdc(logic).get(r.drg, "") or mdc, logic=logic.id)
+    return GroupResult(drg="", rtc="9", rule="", mdc=mdc, logic=logic.id)
+
+
+@lru_cache(maxsize=8)
+def signer_for(logic: Logic) -> Signer:
+    """The memoised signer of `logic` (a pure cache keyed by the logic's checksum)."""
+    return Signer(logic)

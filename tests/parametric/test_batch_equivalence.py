@@ -1,0 +1,62 @@
+"""The batch path (signature memo) gives the single-case API's result on every row."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from isf.batch.kernel import GroupingCache, case_from_row, group_record_batch
+from isf.grouping import group
+from isf.synth import synth_activity
+
+SCHEMA = pa.schema([
+    ("kjonn", pa.int8()), ("alder_dager", pa.int32()), ("utskr_maate", pa.string()), ("liggetid", pa.int32()),
+    ("hdiag", pa.string()), ("hdiag2", pa.string()), ("bdiag", pa.list_(pa.string())), ("prosedyrer", pa.list_(pa.string())),
+])
+
+
+def _compare(logic, table: pa.Table) -> int:
+    out = pa.Table.from_batches(
+        [group_record_batch(logic, b, cache=GroupingCache(logic)) for b in table.to_batches(max_chunksize=50_000)]
+    ).to_pydict()
+    rows = table.select([c for c in SCHEMA.names if c in table.column_names]).to_pylist()
+    exact = GroupingCache(logic)  # memo keyed on the whole case: the single-case API, reused
+    for i, row in enumerate(rows):
+        r = exact.group(case_from_row(row))
+        assert (out["drg"][i], out["rtc"][i], out["rule"][i], out["mdc"][i]) == (r.drg, r.rtc, r.rule, r.mdc), (i, row)
+    return len(rows)
+
+
+def test_100k_synthetic_rows_nor2015(nor2015):
+    table = pa.concat_tables(synth_activity(nor2015, rows=100_000, seed=11, year=2025))
+    assert _compare(nor2015, table) == 100_000
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_rows_equal_row_api(nor2015, data):
+    dx = sorted({r.code for r in nor2015.dg if not r.d_code})[::97]
+    px = sorted({r.code for r in nor2015.proc})[::61]
+    pairs = sorted({f"{r.d_code}&{r.code}" for r in nor2015.dg if r.d_code})[::5]
+    code = st.one_of(st.sampled_from(dx), st.sampled_from(["", "ZZZ99", "i219", "T4n"]))
+    row = st.fixed_dictionaries({
+        "kjonn": st.sampled_from([1, 2, None]),
+        "alder_dager": st.integers(0, 45_000),
+        "utskr_maate": st.sampled_from(["H", "R", "E", None]),
+        "liggetid": st.one_of(st.integers(0, 60), st.none()),
+        "hdiag": code,
+        "hdiag2": st.one_of(st.none(), st.sampled_from(dx)),
+        "bdiag": st.lists(st.one_of(code, st.sampled_from(pairs)), max_size=5),
+        "prosedyrer": st.lists(st.one_of(st.sampled_from(px), st.just("XYZ00")), max_size=5),
+    })
+    rows = data.draw(st.lists(row, min_size=1, max_size=30))
+    table = pa.Table.from_pylist(rows * 2, schema=SCHEMA)  # repeated: the memo is exercised
+    _compare(nor2015, table)
+    for r in rows[:5]:
+        assert exact_equals_group(nor2015, r)
+
+
+def exact_equals_group(logic, row) -> bool:
+    case = case_from_row(row)
+    return GroupingCache(logic).group(case) == group(logic, case)
