@@ -17,7 +17,7 @@ import pyarrow as pa
 from isf.batch.engine import group_dataframe
 from isf.definitions import Logic, load_logic
 from isf.params import YearParams, load_params
-from isf.points import compute_points, kroner, summary_table, summary_tables, write_duckdb, write_tables
+from isf.points import add_kroner, compute_points, kroner, summary_table, summary_tables, write_duckdb, write_tables
 from isf.stg_tfg import assign, load_stg_tfg
 from isf.weights.weightlist import load_weights
 
@@ -142,7 +142,7 @@ def run_job(
     points = compute_points(grouped, weights=wl, params=params, year=year)
     step("særtjenester and tjenesteforløp")
     st = assign(grouped.filter(pl.col("status") == "ok"), load_stg_tfg(year), year=year)
-    points = apply_tfg(points, st.contact_adjustments)
+    points = add_kroner(apply_tfg(points, st.contact_adjustments), params)  # per row, øre
     stg = stg_tfg_summary(st.assignments, params)
 
     step("aggregating and writing")

@@ -6,7 +6,7 @@ so it reads out on a screen reader and prints without any library.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from html import escape
 
 __all__ = ["hbar_chart", "column_chart", "diverging_chart"]
@@ -19,6 +19,15 @@ _GREY = "#5f6b76"
 
 def _desc(items: Sequence[tuple[str, float]], fmt: Callable[[float], str]) -> str:
     return "; ".join(f"{label}: {fmt(v)}" for label, v in items)
+
+
+def _short(label: str, limit: int = 40) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def _label_width(labels: Iterable[str]) -> int:
+    """Room for the longest (shortened) label at about 7 px a character: names are never cut."""
+    return max(120, min(300, 7 * max((len(_short(str(x))) for x in labels), default=0) + 12))
 
 
 def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> str:
@@ -34,7 +43,9 @@ def hbar_chart(
     width: int = 640, color: str = _BLUE,
 ) -> str:
     """Horizontal bars, one per (label, value); values are assumed non-negative."""
-    bar_h, gap, label_w, value_w = 18, 6, 170, 90
+    bar_h, gap, value_w = 18, 6, 90
+    label_w = _label_width(label for label, _ in items)
+    width = max(width, label_w + 470)
     height = max(1, len(items)) * (bar_h + gap) + 10
     top = max((v for _, v in items), default=0) or 1
     plot_w = width - label_w - value_w
@@ -43,7 +54,7 @@ def hbar_chart(
         y = 5 + i * (bar_h + gap)
         w = max(0.0, v) / top * plot_w
         body.append(
-            f'<text x="{label_w - 6}" y="{y + bar_h * 0.72:.1f}" text-anchor="end">{escape(label[:28])}</text>'
+            f'<text x="{label_w - 6}" y="{y + bar_h * 0.72:.1f}" text-anchor="end">{escape(_short(label))}</text>'
             f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{color}"/>'
             f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h * 0.72:.1f}" fill="{_GREY}">{escape(fmt(v))}</text>'
         )
@@ -77,7 +88,9 @@ def diverging_chart(
     width: int = 640,
 ) -> str:
     """Bars left (red, loss) or right (green, gain) of a zero line: redistribution effects."""
-    bar_h, gap, label_w, pad = 18, 6, 170, 80
+    bar_h, gap, pad = 18, 6, 80
+    label_w = _label_width(label for label, _ in items)
+    width = max(width, label_w + 470)
     height = max(1, len(items)) * (bar_h + gap) + 10
     top = max((abs(v) for _, v in items), default=0) or 1
     half = (width - label_w - 2 * pad) / 2
@@ -89,7 +102,7 @@ def diverging_chart(
         x = zero if v >= 0 else zero - w
         tx, anchor = (zero + w + 4, "start") if v >= 0 else (zero - w - 4, "end")
         body.append(
-            f'<text x="{label_w - 6}" y="{y + bar_h * 0.72:.1f}" text-anchor="end">{escape(label[:28])}</text>'
+            f'<text x="{label_w - 6}" y="{y + bar_h * 0.72:.1f}" text-anchor="end">{escape(_short(label))}</text>'
             f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="{_GREEN if v >= 0 else _RED}"/>'
             f'<text x="{tx:.1f}" y="{y + bar_h * 0.72:.1f}" text-anchor="{anchor}" fill="{_GREY}">{escape(fmt(v))}</text>'
         )
