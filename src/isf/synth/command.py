@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from isf.definitions import DefinitionError, load_logic
+from isf.definitions import DefinitionError, Logic, load_logic
 from isf.synth.output import FORMATS, write_synth
 
 __all__ = ["synth_command"]
@@ -24,6 +24,9 @@ def synth_command(
         Path, typer.Option(help="Output file (a folder of part files above 2M rows).")
     ] = DEFAULT_OUT,
     fmt: Annotated[str, typer.Option("--format", "--fmt", help="parquet or csv.")] = "parquet",
+    kpp: Annotated[
+        bool, typer.Option("--kpp", help="Also write synthetic KPP costs (kpp.*) and H-resept lines (hresept.*) beside it.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Generate realistic synthetic NPR-like activity whose codes all exist in the logic."""
@@ -43,3 +46,27 @@ def synth_command(
         raise typer.Exit(1) from e
     if not quiet:
         typer.echo(f"wrote {rows:,} rows ({loaded.id}, seed {seed}, {year}) to {path}")
+    if kpp:
+        written = write_kpp(loaded, path, seed=seed, fmt=fmt)
+        if not quiet:
+            typer.echo("wrote " + ", ".join(str(p) for p in written))
+
+
+def write_kpp(logic: Logic, activity_path: Path, *, seed: int, fmt: str) -> list[Path]:
+    """Group the activity and write KPP cost records and H-resept lines beside it."""
+    import polars as pl
+
+    from isf.batch.engine import group_dataframe
+    from isf.run import read_activity
+    from isf.synth_kpp import synth_hresept, synth_kpp
+
+    grouped = group_dataframe(logic, read_activity(activity_path))
+    kpp_df = synth_kpp(grouped.filter(pl.col("status") == "ok"), seed=seed)
+    hres = synth_hresept(n_patients=max(10, grouped["pasient_id"].n_unique() // 50), seed=seed)
+    folder = activity_path.parent
+    out = []
+    for name, df in (("kpp", kpp_df), ("hresept", hres)):
+        target = folder / f"{name}.{'csv' if fmt == 'csv' else 'parquet'}"
+        df.write_csv(target) if fmt == "csv" else df.write_parquet(target)
+        out.append(target)
+    return out
