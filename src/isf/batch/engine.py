@@ -7,6 +7,7 @@ input row comes out, in order, with its result and a status.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from isf.batch.kernel import RESULT_SCHEMA, GroupingCache, group_record_batch
+from isf.batch.kernel import RESULT_SCHEMA, GroupingCache
 from isf.definitions import Logic, load_logic
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["BatchStats", "read_batches", "group_file", "group_dataframe", "count_rows", "FORMATS"]
 
 FORMATS = ("case-string", "csv", "parquet")
-DEFAULT_BATCH_ROWS = 100_000
+DEFAULT_BATCH_ROWS = 250_000
 
 
 @dataclass
@@ -108,13 +109,33 @@ def count_rows(path: Path, fmt: str) -> int | None:
 _WORKER: dict[str, GroupingCache] = {}
 
 
-def _init_worker(logic_ref: str) -> None:
+def _init_worker(logic_ref: str, threads: int) -> None:
+    # Each worker runs its own polars: share the cores instead of oversubscribing them.
+    os.environ.setdefault("POLARS_MAX_THREADS", str(threads))
     _WORKER["cache"] = GroupingCache(load_logic(logic_ref))
 
 
 def _work(batch: pa.RecordBatch, offset: int) -> pa.RecordBatch:
     cache = _WORKER["cache"]
-    return group_record_batch(cache.logic, batch, cache=cache, row_offset=offset)
+    return group_batch(cache.logic, batch, cache=cache, row_offset=offset)
+
+
+def group_batch(logic: Logic, batch: pa.RecordBatch, *, cache: GroupingCache, row_offset: int = 0) -> pa.RecordBatch:
+    """Group one record batch with the vectorised path (the row kernel for other layouts)."""
+    import polars as pl
+
+    from isf.batch.vectorized import group_frame
+
+    df = pl.from_arrow(batch)
+    assert isinstance(df, pl.DataFrame)
+    res = group_frame(logic, df, cache=cache, row_offset=row_offset).to_arrow()
+    return _as_batch(res)
+
+
+def _as_batch(table: pa.Table) -> pa.RecordBatch:
+    table = table.cast(RESULT_SCHEMA).combine_chunks()
+    batches = table.to_batches()
+    return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=RESULT_SCHEMA)
 
 
 def _csv_safe(table: pa.Table) -> pa.Table:
@@ -198,14 +219,17 @@ def group_file(
         lg = logic if isinstance(logic, Logic) else load_logic(logic)
         cache = GroupingCache(lg)
         for batch in read_batches(src, fmt, batch_rows=batch_rows):
-            emit(batch, group_record_batch(lg, batch, cache=cache, row_offset=offset), offset)
+            emit(batch, group_batch(lg, batch, cache=cache, row_offset=offset), offset)
             offset += batch.num_rows
         stats.cache_hits, stats.cache_misses = cache.hits, cache.misses
     else:
         if isinstance(logic, Logic):
             raise ValueError("workers > 1 needs the logic as a path or id")
         pending: deque[tuple[pa.RecordBatch, int, Future[pa.RecordBatch]]] = deque()
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(logic,)) as pool:
+        ctx = multiprocessing.get_context("spawn")  # polars is not fork-safe
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(logic, threads)) as pool:
             for batch in read_batches(src, fmt, batch_rows=batch_rows):
                 pending.append((batch, offset, pool.submit(_work, batch, offset)))
                 offset += batch.num_rows
@@ -221,16 +245,9 @@ def group_file(
 
 def group_dataframe(logic: Logic, df: "pl.DataFrame", *, batch_rows: int = DEFAULT_BATCH_ROWS) -> "pl.DataFrame":
     """`df` with the result columns appended (same rows, same order): the polars adapter."""
-    import polars as pl
+    from isf.batch.vectorized import group_frame
 
-    cache = GroupingCache(logic)
-    parts = []
-    offset = 0
-    for batch in df.to_arrow().to_batches(max_chunksize=batch_rows):
-        parts.append(group_record_batch(logic, batch, cache=cache, row_offset=offset))
-        offset += batch.num_rows
-    res = pl.from_arrow(pa.Table.from_batches(parts, schema=RESULT_SCHEMA))
-    assert isinstance(res, pl.DataFrame)
+    res = group_frame(logic, df, cache=GroupingCache(logic))
     return df.drop([c for c in RESULT_SCHEMA.names if c in df.columns]).hstack(res)
 
 

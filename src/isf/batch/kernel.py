@@ -25,7 +25,7 @@ from isf.definitions.model import Logic
 from isf.grouping.case import MAX_AGE_DAYS, Case, CaseError, make_case, parse_case_string
 from isf.grouping.features import case_features
 from isf.grouping.grouper import GroupResult, group_features
-from isf.grouping.signature import match_signature, signer_for
+from isf.grouping.signature import match_signature, reduce_signature, signer_for
 
 __all__ = ["RESULT_SCHEMA", "GroupingCache", "group_record_batch", "case_from_row", "PAIR_SEP"]
 
@@ -231,13 +231,14 @@ def _fast_path(
         if key is None:
             slow.append(i)
             continue
-        r = memo.get(key)
+        reduced = reduce_signature(signer, key)
+        r = memo.get(reduced)
         if r is None:
             cache.misses += 1
-            r = match_signature(signer, key)
+            r = match_signature(signer, key)  # the full signature decides; the reduced one remembers
             if len(memo) >= cache.max_entries:
                 memo.clear()
-            memo[key] = r
+            memo[reduced] = r
         else:
             cache.hits += 1
         results[i] = r

@@ -122,9 +122,11 @@ class Signer:
     )
     _excl: dict[tuple[tuple[str, ...], str], bool] = field(init=False, default_factory=dict)
     _rules: tuple[_CompiledRule, ...] = field(init=False)
-    _procpro_mask: int = field(init=False)
-    _cands: dict[tuple[tuple[str, ...], str, int], tuple[_CompiledRule, ...]] = field(init=False, default_factory=dict)
+    _cands: dict[tuple[bool, str, frozenset[str]], _RuleSet] = field(init=False, default_factory=dict)
     _pfeat: dict[tuple[tuple[str, ...], str], tuple[bool, str, str, frozenset[str]]] = field(init=False, default_factory=dict)
+    _rel: dict[tuple[bool, str, frozenset[str]], tuple[int, int, tuple[int, ...], tuple[int, ...]]] = field(
+        init=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         rules = self.logic.rules
@@ -139,7 +141,6 @@ class Signer:
         self.ages = _limits({r.agelim for r in rules if r.agelim})
         self.durs = _limits({r.dur for r in rules if r.dur})
         self._rules = tuple(self._compile(r) for r in rules)
-        self._procpro_mask = sum(self.pr_bit[v] for v in {r.procpro.lstrip("-") for r in rules if r.procpro})
 
     def _compile(self, r: Rule) -> _CompiledRule:
         def masks(values: Sequence[str], bits: dict[str, int]) -> tuple[int, int]:
@@ -288,28 +289,192 @@ def _principal_features(signer: Signer, principal: tuple[str, ...], sex: str) ->
     return pf
 
 
+def _relevance(signer: Signer, principal: tuple[str, ...], sex: str) -> tuple[int, int, tuple[int, ...], tuple[int, ...]]:
+    """What the rules a principal can reach look at: DGPROP and PROCPR bits, and which age and
+    stay buckets they tell apart (bucket -> class of identical verdicts)."""
+    valid, mdc, dgcat, pdg = _principal_features(signer, principal, sex)
+    key = (valid, dgcat, pdg)
+    rel = signer._rel.get(key)
+    if rel is None:
+        cands = _rule_set(signer, principal, sex).rules
+        dg = pr = 0
+        for c in cands:
+            dg |= c.req_dg | c.neg_dg
+            pr |= c.req_pr | c.neg_pr | c.secpro[1] | c.secpro[2]
+        ages = _classes([c.age_ok for c in cands], len(signer.ages) + 1)
+        durs = _classes([c.dur_ok for c in cands], len(signer.durs) + 1)
+        rel = (dg, pr, ages, durs)
+        signer._rel[key] = rel
+    return rel
+
+
+def _classes(verdicts: list[tuple[bool, ...]], n: int) -> tuple[int, ...]:
+    """Bucket -> class id, buckets with the same verdict in every rule sharing a class."""
+    seen: dict[tuple[bool, ...], int] = {}
+    return tuple(seen.setdefault(tuple(v[b] for v in verdicts), len(seen)) for b in range(n))
+
+
+def reduce_signature(signer: Signer, sig: Signature) -> Signature:
+    """The signature with what no reachable rule looks at masked out: the memo key."""
+    principal, sex, dg, pr, sec, n_or1, or2, level, ab, db, disch = sig
+    rdg, rpr, ages, durs = _relevance(signer, principal, sex)  # type: ignore[arg-type]
+    return (principal, sex, dg & rdg, pr & rpr, sec, n_or1, or2, level, ages[ab], durs[db], disch)  # type: ignore[operator,index]
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleSet:
+    """Candidate rules as bit positions (bit i = i-th rule in `ord` order) with, per condition
+    value, the set of rules that value fails: a case's surviving rules are a few integer
+    operations away, and the lowest surviving bit is the first matching rule."""
+
+    rules: tuple[_CompiledRule, ...]
+    all_mask: int
+    dg: _Requirement
+    pr: _Requirement
+    age_fail: tuple[int, ...]
+    dur_fail: tuple[int, ...]
+    level_fail: tuple[int, int, int]
+    sex_fail: dict[str, int]
+    disch_fail: dict[str, int]
+    or_fail: dict[tuple[bool, bool], int]
+
+
+@dataclass(frozen=True, slots=True)
+class _Requirement:
+    """Which rules a set of property bits lets through: rules needing nothing, rules needing
+    one bit (by bit), rules needing several (checked one by one), rules forbidding a bit."""
+
+    free: int
+    single: dict[int, int]
+    multi: dict[int, tuple[tuple[int, int], ...]]  # by the lowest required bit
+    forbidden: dict[int, int]
+
+    def passing(self, have: int) -> int:
+        ok = self.free
+        fail = 0
+        m = have
+        single, multi, forbidden = self.single, self.multi, self.forbidden
+        while m:
+            low = m & -m
+            m ^= low
+            if low in single:
+                ok |= single[low]
+            if low in forbidden:
+                fail |= forbidden[low]
+            if low in multi:
+                for i, req in multi[low]:
+                    if have & req == req:
+                        ok |= 1 << i
+        return ok & ~fail
+
+
+def _requirement(rules: Sequence[_CompiledRule], req_attr: str, neg_attr: str) -> _Requirement:
+    free = 0
+    single: dict[int, int] = {}
+    multi: dict[int, list[tuple[int, int]]] = {}
+    forbidden: dict[int, int] = {}
+    for i, c in enumerate(rules):
+        req, neg = getattr(c, req_attr), getattr(c, neg_attr)
+        if not req:
+            free |= 1 << i
+        elif req & (req - 1) == 0:
+            single[req] = single.get(req, 0) | (1 << i)
+        else:
+            multi.setdefault(req & -req, []).append((i, req))
+        while neg:
+            low = neg & -neg
+            forbidden[low] = forbidden.get(low, 0) | (1 << i)
+            neg ^= low
+    return _Requirement(free, single, {k: tuple(v) for k, v in multi.items()}, forbidden)
+
+
+def _or_ok(letter: str, has1: bool, has2: bool) -> bool:
+    return (
+        not letter or (letter == "S" and has1) or (letter == "P" and (has1 or has2))
+        or (letter == "N" and not has1) or (letter == "Z" and not has1 and not has2)
+    )
+
+
+def _rule_set(signer: Signer, principal: tuple[str, ...], sex: str) -> _RuleSet:
+    """The rules a principal can reach (shared by all principals with the same DGCAT and
+    PDGPRO), memoised."""
+    valid, mdc, dgcat, pdg = _principal_features(signer, principal, sex)
+    key = (valid, dgcat, pdg)
+    rs = signer._cands.get(key)
+    if rs is None:
+        rs = _build_rule_set(signer, [c for c in signer._rules if _principal_ok(c.rule, valid, mdc, dgcat, pdg)])
+        signer._cands[key] = rs
+    return rs
+
+
+def _build_rule_set(signer: Signer, rules: Sequence[_CompiledRule]) -> _RuleSet:
+    """One pass over the rules, each setting its bit in the fail sets of the values it rejects."""
+    n_age, n_dur = len(signer.ages) + 1, len(signer.durs) + 1
+    age_fail, dur_fail = [0] * n_age, [0] * n_dur
+    level_fail = [0, 0, 0]
+    sex_fail = {"M": 0, "F": 0, "": 0}
+    disch_fail = {"H": 0, "R": 0, "E": 0}
+    or_keys = [(h1, h2) for h1 in (False, True) for h2 in (False, True)]
+    or_fail = dict.fromkeys(or_keys, 0)
+    for i, c in enumerate(rules):
+        bit = 1 << i
+        if c.rule.agelim:
+            for b in range(n_age):
+                if not c.age_ok[b]:
+                    age_fail[b] |= bit
+        if c.rule.dur:
+            for b in range(n_dur):
+                if not c.dur_ok[b]:
+                    dur_fail[b] |= bit
+        for lv in range(3):
+            if c.compl > lv:
+                level_fail[lv] |= bit
+        if c.sex is not None:
+            for sx in sex_fail:
+                if sx != c.sex:
+                    sex_fail[sx] |= bit
+        if c.disch:
+            for d in disch_fail:
+                if not ((c.disch == "N" and d != "E") or (c.disch in ("E", "R") and d == c.disch)):
+                    disch_fail[d] |= bit
+        if c.or_letter:
+            for k in or_keys:
+                if not _or_ok(c.or_letter, *k):
+                    or_fail[k] |= bit
+    return _RuleSet(
+        rules=tuple(rules),
+        all_mask=(1 << len(rules)) - 1,
+        dg=_requirement(rules, "req_dg", "neg_dg"),
+        pr=_requirement(rules, "req_pr", "neg_pr"),
+        age_fail=tuple(age_fail),
+        dur_fail=tuple(dur_fail),
+        level_fail=(level_fail[0], level_fail[1], level_fail[2]),
+        sex_fail=sex_fail,
+        disch_fail=disch_fail,
+        or_fail=or_fail,
+    )
+
+
 def match_signature(signer: Signer, sig: Signature) -> GroupResult:
     """Group a case from its signature alone: same rules, same order, same result."""
-    principal, sex, _dg, pr = sig[0], sig[1], sig[2], sig[3]
-    key = (principal, sex, pr & signer._procpro_mask)  # type: ignore[operator]
-    cands = signer._cands.get(key)
-    if cands is None:
-        valid, mdc, dgcat, pdg = _principal_features(signer, principal, sex)  # type: ignore[arg-type]
-        cands = tuple(
-            c for c in signer._rules
-            if _principal_ok(c.rule, valid, mdc, dgcat, pdg) and pr & c.req_pr == c.req_pr and not pr & c.neg_pr  # type: ignore[operator]
-        )
-        if len(signer._cands) > 200_000:
-            signer._cands.clear()
-        signer._cands[key] = cands
+    principal, sex, dg, pr, sec_masks, n_or1, or2, level, ab, db, disch = sig
+    rs = _rule_set(signer, principal, sex)  # type: ignore[arg-type]
+    fail = (
+        rs.age_fail[ab] | rs.dur_fail[db] | rs.level_fail[level]  # type: ignore[index]
+        | rs.sex_fail.get(sex, 0) | rs.disch_fail.get(disch, 0) | rs.or_fail[(n_or1 > 0, bool(or2))]  # type: ignore[arg-type,index,operator]
+    )
+    alive = rs.dg.passing(dg) & rs.pr.passing(pr) & ~fail  # type: ignore[arg-type]
     logic = signer.logic
     _valid, mdc, _dgcat_v, _pdg = _principal_features(signer, principal, sex)  # type: ignore[arg-type]
-    has_principal = bool(principal)
-    for c in cands:
-        if c.ok(sig):
-            r = c.rule
-            return GroupResult(drg=r.drg, rtc=reported_rtc(r, has_principal=has_principal),
-                               rule=r.ord, mdc=drg_mdc(logic).get(r.drg, "") or mdc, logic=logic.id)
+    while alive:
+        low = alive & -alive
+        c = rs.rules[low.bit_length() - 1]
+        if c.secpro[0] and not _secpro_ok(c.secpro, pr, sec_masks, n_or1):  # type: ignore[arg-type]
+            alive ^= low
+            continue
+        r = c.rule
+        return GroupResult(drg=r.drg, rtc=reported_rtc(r, has_principal=bool(principal)),
+                           rule=r.ord, mdc=drg_mdc(logic).get(r.drg, "") or mdc, logic=logic.id)
     return GroupResult(drg="", rtc="9", rule="", mdc=mdc, logic=logic.id)
 
 

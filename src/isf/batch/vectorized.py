@@ -1,0 +1,227 @@
+"""Vectorised grouping: polars does the per-row work, Python groups each distinct case once.
+
+Every code is mapped (by a join) to a *class*: codes that contribute the same rule-relevant
+properties share one (most secondary diagnoses contribute nothing a rule tests: class 0).
+A row's key is then its principal slot, sex, discharge, the side of every age and stay limit
+in the logic, the set of its secondary classes and the multiset of its procedure classes.
+Rows with equal keys have equal signatures (`isf.grouping.signature`), so polars finds the
+distinct keys, Python groups each once from its signature, and a join spreads the results.
+Rows the key cannot describe exactly (text that needs cleaning, unknown lower-case codes,
+secondary pairs, inactive complication categories, bad values) go through the row kernel,
+which also reports their errors. Same rows, same order, same results as the row kernel.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import polars as pl
+import pyarrow as pa
+
+from isf.batch.kernel import MAX_AGE_DAYS, RESULT_SCHEMA, GroupingCache, group_record_batch
+from isf.definitions.model import Logic
+from isf.grouping.features import _wildcard
+from isf.grouping.signature import Signer, match_signature, reduce_signature, signer_for
+
+__all__ = ["group_frame"]
+
+_NEEDED = ("kjonn", "alder_dager", "utskr_maate", "liggetid", "hdiag", "hdiag2", "bdiag", "prosedyrer")
+_CLEAN = r"^[A-Za-z0-9]+$"
+
+
+@lru_cache(maxsize=8)
+def _code_classes(logic: Logic) -> tuple[pl.DataFrame, pl.DataFrame, tuple[object, ...], tuple[object, ...]]:
+    """code -> class id for diagnoses and procedures; class 0 contributes nothing, -1 = full path."""
+    signer = signer_for(logic)
+
+    def classes(table: dict[str, tuple[tuple[str, str], ...]], *, procedure: bool) -> tuple[pl.DataFrame, tuple[object, ...]]:
+        ids: dict[object, int] = {}
+        empty = signer._contribution((), secondary=not procedure, procedure=procedure)
+        ids[empty] = 0
+        codes, cls = [], []
+        for code, props in table.items():
+            c = signer._contribution(props, secondary=not procedure, procedure=procedure)
+            if not procedure and any(x[2:3] not in ("C", "G") for x in c.compl):
+                k = -1
+            else:
+                k = ids.setdefault(c, len(ids))
+            codes.append(code)
+            cls.append(k)
+        by_id = [None] * len(ids)
+        for c, k in ids.items():
+            by_id[k] = c
+        return pl.DataFrame({"code": codes, "cls": cls}, schema={"code": pl.String, "cls": pl.Int32}), tuple(by_id)
+
+    dx, dx_by_id = classes(signer.idx.dx, procedure=False)
+    px, px_by_id = classes(signer.idx.proc, procedure=True)
+    return dx, px, dx_by_id, px_by_id
+
+
+def _class_lists(df: pl.DataFrame, col: str, table: pl.DataFrame, *, keep_duplicates: bool) -> pl.DataFrame:
+    """Per row: sorted class ids of the codes in list column `col` (class 0 dropped) and a flag
+    for codes only the full path can judge."""
+    ex = (
+        df.select("_i", pl.col(col).alias("code"))
+        .explode("code")
+        .filter(pl.col("code").is_not_null() & (pl.col("code") != ""))
+        .join(table, on="code", how="left")
+        .with_columns(
+            full=(pl.col("cls") == -1)
+            | (pl.col("cls").is_null() & pl.col("code").str.contains("[a-z]"))
+            | ~pl.col("code").str.contains(_CLEAN)
+        )
+        .with_columns(pl.col("cls").fill_null(0))
+    )
+    kept = ex.filter(pl.col("cls") > 0)
+    agg = kept.group_by("_i").agg(pl.col("cls").sort() if keep_duplicates else pl.col("cls").unique().sort())
+    flags = ex.group_by("_i").agg(pl.col("full").any())
+    return (
+        df.select("_i")
+        .join(agg, on="_i", how="left")
+        .join(flags, on="_i", how="left")
+        .with_columns(
+            pl.col("cls").fill_null(pl.lit([], dtype=pl.List(pl.Int32))).alias(f"{col}_cls"),
+            pl.col("full").fill_null(False).alias(f"{col}_full"),
+        )
+        .select("_i", f"{col}_cls", f"{col}_full")
+    )
+
+
+def _group_key(signer: Signer, dx_by_id: tuple[object, ...], px_by_id: tuple[object, ...], row: dict) -> tuple[object, ...]:
+    """The signature of a distinct key row (same fields `Signer.signature` builds)."""
+    h, h2 = row["hdiag"], row["hdiag2"]
+    principal = (h, h2) if h2 else (h,) if h else ()
+    sex, disch = row["_sex"], row["_disch"]
+    _h, dg, pr, or1, or2, wild = signer._principal_info(principal, sex)
+    n_or1, level = or1, 0
+    for k in row["bdiag_cls"]:
+        c = dx_by_id[k]
+        dg |= c.dgprop  # type: ignore[attr-defined]
+        pr |= c.procpr  # type: ignore[attr-defined]
+        n_or1 += c.or1  # type: ignore[attr-defined]
+        or2 = or2 or c.or2  # type: ignore[attr-defined]
+        for compl in c.compl:  # type: ignore[attr-defined]
+            if level == 2 or _wildcard(compl) in wild:
+                continue
+            this = 2 if compl[2] == "G" else 1
+            if this > level and not (principal and signer._excluded(principal, compl)):
+                level = this
+    sec: list[int] = []
+    for k in row["prosedyrer_cls"]:
+        c = px_by_id[k]
+        dg |= c.dgprop  # type: ignore[attr-defined]
+        pr |= c.procpr  # type: ignore[attr-defined]
+        n_or1 += c.or1  # type: ignore[attr-defined]
+        or2 = or2 or c.or2  # type: ignore[attr-defined]
+        if c.cc and level == 0:  # type: ignore[attr-defined]
+            level = 1
+        if c.secpr:  # type: ignore[attr-defined]
+            sec.append(c.secpr)  # type: ignore[attr-defined]
+    return (principal, sex, dg, pr, tuple(sorted(sec)), min(n_or1, 2), or2, level, row["_ab"], row["_db"], disch)
+
+
+def _clean_rows(df: pl.DataFrame) -> pl.Expr:
+    ok = (
+        pl.col("alder_dager").is_not_null()
+        & pl.col("alder_dager").is_between(0, MAX_AGE_DAYS)
+        & (pl.col("liggetid").is_null() | pl.col("liggetid").is_between(0, 100_000))
+        & (pl.col("kjonn").is_null() | pl.col("kjonn").is_in([1, 2]))
+        & (pl.col("utskr_maate").is_null() | pl.col("utskr_maate").is_in(["H", "R", "E", ""]))
+        & (pl.col("hdiag").is_null() | (pl.col("hdiag") == "") | pl.col("hdiag").str.contains(_CLEAN))
+        & (pl.col("hdiag2").is_null() | (pl.col("hdiag2").str.contains(_CLEAN) & pl.col("hdiag").str.contains(_CLEAN)))
+        & ~pl.col("bdiag_full")
+        & ~pl.col("prosedyrer_full")
+    )
+    return ok
+
+
+def _typed(df: pl.DataFrame) -> bool:
+    s = df.schema
+    return (
+        all(c in s for c in _NEEDED)
+        and s["alder_dager"].is_integer()
+        and s["liggetid"].is_integer()
+        and s["kjonn"].is_integer()
+        and s["hdiag"] == pl.String
+        and s["hdiag2"] == pl.String
+        and s["utskr_maate"] == pl.String
+        and s["bdiag"] == pl.List(pl.String)
+        and s["prosedyrer"] == pl.List(pl.String)
+    )
+
+
+def group_frame(logic: Logic, df: pl.DataFrame, *, cache: GroupingCache | None = None, row_offset: int = 0) -> pl.DataFrame:
+    """Result columns (drg, rtc, rule, mdc, status, error) for every row of `df`, in order."""
+    cache = cache or GroupingCache(logic)
+    if not _typed(df):  # other layouts (case strings, wide or text columns): the row kernel
+        return _kernel(logic, df, cache, row_offset)
+    signer = signer_for(logic)
+    dx_table, px_table, dx_by_id, px_by_id = _code_classes(logic)
+    base = df.select(_NEEDED).with_row_index("_i")
+    base = (
+        base.join(_class_lists(base, "bdiag", dx_table, keep_duplicates=False), on="_i", how="left")
+        .join(_class_lists(base, "prosedyrer", px_table, keep_duplicates=True), on="_i", how="left")
+        .with_columns(_ok=_clean_rows(base))
+    )
+    ages = pl.Series(signer.ages, dtype=pl.Int64)
+    durs = pl.Series(signer.durs, dtype=pl.Int64)
+    clean = base.filter(pl.col("_ok")).with_columns(
+        _sex=pl.when(pl.col("kjonn") == 1).then(pl.lit("M")).when(pl.col("kjonn") == 2).then(pl.lit("F")).otherwise(pl.lit("")),
+        _disch=pl.col("utskr_maate").fill_null("H").replace("", "H"),
+        _ab=ages.search_sorted(base.filter(pl.col("_ok"))["alder_dager"].cast(pl.Int64), side="right"),
+        _db=durs.search_sorted(base.filter(pl.col("_ok"))["liggetid"].fill_null(0).cast(pl.Int64), side="right"),
+        hdiag=pl.col("hdiag").fill_null(""),
+        hdiag2=pl.col("hdiag2").fill_null(""),
+    )
+    keycols = ["hdiag", "hdiag2", "_sex", "_disch", "_ab", "_db", "bdiag_cls", "prosedyrer_cls"]
+    keys = clean.select(keycols).unique(maintain_order=False).with_row_index("_k")
+    memo = cache.raw
+    drg, rtc, rule, mdc = [], [], [], []
+    for row in keys.iter_rows(named=True):
+        sig = _group_key(signer, dx_by_id, px_by_id, row)
+        reduced = reduce_signature(signer, sig)
+        r = memo.get(reduced)
+        if r is None:
+            r = match_signature(signer, sig)
+            memo[reduced] = r
+            cache.misses += 1
+        else:
+            cache.hits += 1
+        drg.append(r.drg or None)
+        rtc.append(r.rtc or None)
+        rule.append(r.rule or None)
+        mdc.append(r.mdc or None)
+    results = keys.select("_k", *keycols).with_columns(
+        drg=pl.Series(drg, dtype=pl.String), rtc=pl.Series(rtc, dtype=pl.String),
+        rule=pl.Series(rule, dtype=pl.String), mdc=pl.Series(mdc, dtype=pl.String),
+    )
+    done = clean.select("_i", *keycols).join(results, on=keycols, how="left").select(
+        "_i", "drg", "rtc", "rule", "mdc", status=pl.lit("ok"), error=pl.lit(None, dtype=pl.String)
+    )
+    rest_idx = base.filter(~pl.col("_ok"))["_i"]
+    parts = [done]
+    if len(rest_idx):
+        rest = df.with_row_index("_i").filter(pl.col("_i").is_in(rest_idx.implode()))
+        out = _kernel(logic, rest.drop("_i"), cache, 0)
+        # error messages name the row in the whole input
+        out = out.with_columns(_i=rest["_i"]).with_columns(
+            error=pl.when(pl.col("error").is_not_null())
+            .then(pl.col("error").str.replace(r"^row \d+", pl.format("row {}", pl.col("_i") + 1 + row_offset)))
+            .otherwise(None)
+        )
+        parts.append(out.select(done.columns))
+    res = pl.concat(parts, how="vertical_relaxed").sort("_i").drop("_i")
+    return res.cast({n: pl.String for n in RESULT_SCHEMA.names})
+
+
+def _kernel(logic: Logic, df: pl.DataFrame, cache: GroupingCache, row_offset: int) -> pl.DataFrame:
+    parts = []
+    offset = row_offset
+    for batch in df.to_arrow().to_batches(max_chunksize=100_000):
+        parts.append(group_record_batch(logic, batch, cache=cache, row_offset=offset))
+        offset += batch.num_rows
+    if not parts:
+        return pl.DataFrame(schema={n: pl.String for n in RESULT_SCHEMA.names})
+    res = pl.from_arrow(pa.Table.from_batches(parts, schema=RESULT_SCHEMA))
+    assert isinstance(res, pl.DataFrame)
+    return res
