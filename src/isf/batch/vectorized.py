@@ -20,8 +20,7 @@ import pyarrow as pa
 
 from isf.batch.kernel import MAX_AGE_DAYS, RESULT_SCHEMA, GroupingCache, group_record_batch
 from isf.definitions.model import Logic
-from isf.grouping.features import _wildcard
-from isf.grouping.signature import Signer, match_signature, reduce_signature, signer_for
+from isf.grouping.signature import Signer, _Code, match_signature, reduce_signature, signer_for
 
 __all__ = ["group_frame"]
 
@@ -30,12 +29,12 @@ _CLEAN = r"^[A-Za-z0-9]+$"
 
 
 @lru_cache(maxsize=8)
-def _code_classes(logic: Logic) -> tuple[pl.DataFrame, pl.DataFrame, tuple[object, ...], tuple[object, ...]]:
+def _code_classes(logic: Logic) -> tuple[pl.DataFrame, pl.DataFrame, tuple[_Code, ...], tuple[_Code, ...]]:
     """code -> class id for diagnoses and procedures; class 0 contributes nothing, -1 = full path."""
     signer = signer_for(logic)
 
-    def classes(table: dict[str, tuple[tuple[str, str], ...]], *, procedure: bool) -> tuple[pl.DataFrame, tuple[object, ...]]:
-        ids: dict[object, int] = {}
+    def classes(table: dict[str, tuple[tuple[str, str], ...]], *, procedure: bool) -> tuple[pl.DataFrame, tuple[_Code, ...]]:
+        ids: dict[_Code, int] = {}
         empty = signer._contribution((), secondary=not procedure, procedure=procedure)
         ids[empty] = 0
         codes, cls = [], []
@@ -47,9 +46,7 @@ def _code_classes(logic: Logic) -> tuple[pl.DataFrame, pl.DataFrame, tuple[objec
                 k = ids.setdefault(c, len(ids))
             codes.append(code)
             cls.append(k)
-        by_id = [None] * len(ids)
-        for c, k in ids.items():
-            by_id[k] = c
+        by_id = sorted(ids, key=ids.__getitem__)
         return pl.DataFrame({"code": codes, "cls": cls}, schema={"code": pl.String, "cls": pl.Int32}), tuple(by_id)
 
     dx, dx_by_id = classes(signer.idx.dx, procedure=False)
@@ -87,37 +84,14 @@ def _class_lists(df: pl.DataFrame, col: str, table: pl.DataFrame, *, keep_duplic
     )
 
 
-def _group_key(signer: Signer, dx_by_id: tuple[object, ...], px_by_id: tuple[object, ...], row: dict) -> tuple[object, ...]:
-    """The signature of a distinct key row (same fields `Signer.signature` builds)."""
+def _group_key(signer: Signer, dx_by_id: tuple[_Code, ...], px_by_id: tuple[_Code, ...], row: dict) -> tuple[object, ...]:
+    """The signature of a distinct key row: the same `Signer.combine` the row kernel uses."""
     h, h2 = row["hdiag"], row["hdiag2"]
     principal = (h, h2) if h2 else (h,) if h else ()
-    sex, disch = row["_sex"], row["_disch"]
-    _h, dg, pr, or1, or2, wild = signer._principal_info(principal, sex)
-    n_or1, level = or1, 0
-    for k in row["bdiag_cls"]:
-        c = dx_by_id[k]
-        dg |= c.dgprop  # type: ignore[attr-defined]
-        pr |= c.procpr  # type: ignore[attr-defined]
-        n_or1 += c.or1  # type: ignore[attr-defined]
-        or2 = or2 or c.or2  # type: ignore[attr-defined]
-        for compl in c.compl:  # type: ignore[attr-defined]
-            if level == 2 or _wildcard(compl) in wild:
-                continue
-            this = 2 if compl[2] == "G" else 1
-            if this > level and not (principal and signer._excluded(principal, compl)):
-                level = this
-    sec: list[int] = []
-    for k in row["prosedyrer_cls"]:
-        c = px_by_id[k]
-        dg |= c.dgprop  # type: ignore[attr-defined]
-        pr |= c.procpr  # type: ignore[attr-defined]
-        n_or1 += c.or1  # type: ignore[attr-defined]
-        or2 = or2 or c.or2  # type: ignore[attr-defined]
-        if c.cc and level == 0:  # type: ignore[attr-defined]
-            level = 1
-        if c.secpr:  # type: ignore[attr-defined]
-            sec.append(c.secpr)  # type: ignore[attr-defined]
-    return (principal, sex, dg, pr, tuple(sorted(sec)), min(n_or1, 2), or2, level, row["_ab"], row["_db"], disch)
+    return signer.combine(
+        principal, row["_sex"], (dx_by_id[k] for k in row["bdiag_cls"]), (px_by_id[k] for k in row["prosedyrer_cls"]),
+        row["_ab"], row["_db"], row["_disch"],
+    )
 
 
 def _clean_rows(df: pl.DataFrame) -> pl.Expr:

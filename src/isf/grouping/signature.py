@@ -13,7 +13,7 @@ the full path. Tests check signature-grouping against the full grouper row by ro
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -241,14 +241,30 @@ class Signer:
         for code in (*principal, *secondary, *procedures):
             if not code.isalnum():
                 return None
-        _h, dg, pr, or1, or2, wild = self._principal_info(principal, sex)
-        n_or1 = or1
-        level = 0
-        sec_masks: list[int] = []
+        dx: list[_Code] = []
         for code in secondary:
             c = self._dx_code(code)
             if c is None:
                 return None
+            dx.append(c)
+        px = [self._px_code(code) for code in procedures]
+        return self.combine(principal, sex, dx, px, bisect_right(self.ages, age), bisect_right(self.durs, los), discharge)
+
+    def combine(
+        self,
+        principal: tuple[str, ...],
+        sex: str,
+        secondary: Iterable[_Code],
+        procedures: Iterable[_Code],
+        age_bucket: int,
+        stay_bucket: int,
+        discharge: str,
+    ) -> Signature:
+        """The signature from the principal and the contributions of the other codes."""
+        _h, dg, pr, n_or1, or2, wild = self._principal_info(principal, sex)
+        level = 0
+        sec_masks: list[int] = []
+        for c in secondary:
             dg |= c.dgprop
             pr |= c.procpr
             n_or1 += c.or1
@@ -259,8 +275,7 @@ class Signer:
                 this = 2 if compl[2] == "G" else 1
                 if this > level and not (principal and self._excluded(principal, compl)):
                     level = this
-        for code in procedures:
-            c = self._px_code(code)
+        for c in procedures:
             dg |= c.dgprop
             pr |= c.procpr
             n_or1 += c.or1
@@ -271,7 +286,7 @@ class Signer:
                 sec_masks.append(c.secpr)
         return (
             principal, sex, dg, pr, tuple(sorted(sec_masks)), min(n_or1, 2), or2, level,
-            bisect_right(self.ages, age), bisect_right(self.durs, los), "E" if discharge == "E" else discharge,
+            age_bucket, stay_bucket, "E" if discharge == "E" else discharge,
         )
 
 
