@@ -89,8 +89,15 @@ def explain_command(
     case: Annotated[str, typer.Argument(help="One NPK case string (DRGGrupperingsstreng).")],
     logic: LogicOpt = "demo",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+    year: Annotated[int | None, typer.Option(help="Also show the ISF points of the case for this year.")] = None,
+    weights: Annotated[str, typer.Option(help="Weight list for --year: 'demo' or a CSV/XLSX file.")] = "demo",
+    sektor: Annotated[str, typer.Option(help="Sector for --year: somatikk, phv or tsb.")] = "somatikk",
+    utskrklar_dager: Annotated[int, typer.Option(help="Days after ready-for-discharge (for --year).")] = 0,
+    ambulant: Annotated[bool, typer.Option(help="Ambulant contact (for --year).")] = False,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Parameter override, e.g. somatikk.enhetspris=56000.")] = None,
 ) -> None:
-    """Group one case and show why: codes and properties, the matching rule, near misses."""
+    """Group one case and show why: codes and properties, the matching rule, near misses; with
+    --year also the points, component by component, with the rule and source of each."""
     lg = _logic(logic)
     try:
         c = parse_case_string(case)
@@ -98,10 +105,37 @@ def explain_command(
         err.print(f"[red]error:[/] malformed case string: {e}")
         raise typer.Exit(2) from e
     e = explain(lg, c)
-    if as_json:
-        typer.echo(json.dumps(explanation_to_dict(e), ensure_ascii=False, indent=2))
-    else:
-        typer.echo(explanation_to_text(e))
+    data = explanation_to_dict(e)
+    lines = [explanation_to_text(e)]
+    if year is not None:
+        points = _points_for_case(e.result.drg, c, year=year, weights=weights, sektor=sektor,
+                                  utskrklar_dager=utskrklar_dager, ambulant=ambulant, overrides=set_ or [])
+        data["points"] = points
+        lines += ["", f"ISF points {year} ({weights} weights):"]
+        lines += [f"  {p['component']:<17} {p['value']:>9}  {p['rule']}" + (f"  [{p['source']}]" if p["source"] else "")
+                  for p in points]
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2) if as_json else "\n".join(lines))
+
+
+def _points_for_case(drg: str, case, *, year: int, weights: str, sektor: str, utskrklar_dager: int,  # noqa: ANN001
+                     ambulant: bool, overrides: list[str]) -> list[dict[str, str]]:
+    from isf.params import MissingParameterError, ParameterError, load_params
+    from isf.points import explain_points
+    from isf.weights.weightlist import WeightListError, load_weights
+
+    try:
+        wl = load_weights(weights, year=year)
+        params = load_params(year, demo=weights == "demo", overrides=overrides)
+        row = {
+            "drg": drg, "sektor": sektor, "liggetid": case.los, "utskrklar_dager": utskrklar_dager,
+            "omsorgsniva": 1 if case.los > 0 else 3, "kontakt_type": None if case.los > 0 else 2,
+            "debitor": 1, "ambulant": ambulant,
+        }
+        return [{"component": x.component, "value": str(x.value), "rule": x.rule, "source": x.source}
+                for x in explain_points(row, wl, params)]
+    except (MissingParameterError, ParameterError, WeightListError) as ex:
+        err.print(f"[red]error:[/] {ex}")
+        raise typer.Exit(2) from ex
 
 
 @app.command("logics")

@@ -82,3 +82,14 @@ def test_bad_inputs_fail_with_clear_messages(tmp_path: Path):
 def test_logics_lists_demo_and_shared_versions():
     res = runner.invoke(app, ["logics"])
     assert res.exit_code == 0 and "DEMO" in res.output and "NOR2017" in res.output
+
+
+def test_explain_with_points_shows_components_and_sources():
+    case = "1,20000,H,30,,I219,,E119"
+    res = runner.invoke(app, ["explain", "--year", "2025", case])
+    assert res.exit_code == 0, res.output
+    assert "poeng_basis" in res.output and "poeng_langligger" in res.output and "demo_2025.csv" in res.output
+    data = json.loads(runner.invoke(app, ["explain", "--year", "2025", "--json", case]).output)
+    comps = {p["component"]: p["value"] for p in data["points"]}
+    parts = sum(float(v) for k, v in comps.items() if k != "isf_poeng")
+    assert abs(parts - float(comps["isf_poeng"])) < 1e-9 and float(comps["poeng_langligger"]) > 0
