@@ -79,14 +79,14 @@ def test_group_file_keeps_every_row_in_order(nor2015, reference_cases, tmp_path:
     assert got == [rc.drg for rc in reference_cases]
 
 
-def test_group_file_with_two_worker_processes(reference_cases, tmp_path: Path):
+def test_group_file_with_two_worker_processes(nor2015, tmp_path: Path):
+    """The process pool (each worker loads the logic itself) writes what one process writes."""
     import polars as pl
 
     from conftest import LOGIC_FILES
     from isf.synth import synth_activity
-    import pyarrow as pa
 
-    table = pa.concat_tables(synth_activity(read_json_logic_cached(), rows=5_000, seed=3, year=2025))
+    table = pa.concat_tables(synth_activity(nor2015, rows=5_000, seed=3, year=2025))
     src = tmp_path / "act.parquet"
     pl.from_arrow(table).write_parquet(src)
     one, two = tmp_path / "one.parquet", tmp_path / "two.parquet"
@@ -94,9 +94,3 @@ def test_group_file_with_two_worker_processes(reference_cases, tmp_path: Path):
     s2 = group_file(str(LOGIC_FILES["NOR2015"]), src, two, workers=2, batch_rows=1_000)
     assert s1.rows == s2.rows == 5_000
     assert pl.read_parquet(one).equals(pl.read_parquet(two))
-
-
-def read_json_logic_cached():
-    from isf.definitions import load_logic
-
-    return load_logic("NOR2015")
