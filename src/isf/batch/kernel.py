@@ -69,6 +69,7 @@ class GroupingCache:
     misses: int = 0
     _d: dict[tuple[Any, ...], GroupResult] = field(default_factory=dict)
     raw: dict[tuple[Any, ...], GroupResult] = field(default_factory=dict)  # by signature, see _fast_path
+    frames: dict[str, Any] = field(default_factory=dict)  # adapters' own memo tables (isf.batch.vectorized)
 
     def group(self, case: Case) -> GroupResult:
         ages, durs = _breakpoints(self.logic)

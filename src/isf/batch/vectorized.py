@@ -20,12 +20,23 @@ import pyarrow as pa
 
 from isf.batch.kernel import MAX_AGE_DAYS, RESULT_SCHEMA, GroupingCache, group_record_batch
 from isf.definitions.model import Logic
-from isf.grouping.signature import Signer, _Code, match_signature, reduce_signature, signer_for
+from isf.grouping.features import _wildcard
+from isf.grouping.signature import (
+    Signer,
+    _Code,
+    _relevance,
+    match_signature,
+    reduce_signature,
+    signer_for,
+)
 
 __all__ = ["group_frame"]
 
 _NEEDED = ("kjonn", "alder_dager", "utskr_maate", "liggetid", "hdiag", "hdiag2", "bdiag", "prosedyrer")
 _CLEAN = r"^[A-Za-z0-9]+$"
+# What identifies a distinct case: the principal slot as written, sex, discharge, age and stay
+# buckets, and the code classes of the other codes.
+_KEYCOLS = ["hdiag", "hdiag2", "_sex", "_disch", "_ab", "_db", "bdiag_cls", "prosedyrer_cls"]
 
 
 @lru_cache(maxsize=8)
@@ -84,13 +95,81 @@ def _class_lists(df: pl.DataFrame, col: str, table: pl.DataFrame, *, keep_duplic
     )
 
 
-def _group_key(signer: Signer, dx_by_id: tuple[_Code, ...], px_by_id: tuple[_Code, ...], row: dict) -> tuple[object, ...]:
+def _group_key(signer: Signer, dx_by_id: list[_Code], px_by_id: tuple[_Code, ...], row: dict) -> tuple[object, ...]:
     """The signature of a distinct key row: the same `Signer.combine` the row kernel uses."""
     h, h2 = row["hdiag"], row["hdiag2"]
     principal = (h, h2) if h2 else (h,) if h else ()
     return signer.combine(
         principal, row["_sex"], (dx_by_id[k] for k in row["bdiag_cls"]), (px_by_id[k] for k in row["prosedyrer_cls"]),
         row["_ab"], row["_db"], row["_disch"],
+    )
+
+
+# Stand-in complication categories for an already-decided CC level (no table holds them).
+_LEVEL_CODE = {1: "__C__", 2: "__G__"}
+
+
+def _reduce_secondaries(signer: Signer, clean: pl.DataFrame, dx_by_id: list[_Code], cache: GroupingCache) -> pl.DataFrame:
+    """Replace each row's secondary classes by what its principal's reachable rules can see.
+
+    For a given principal, a secondary class that brings only DGPROP values and complication
+    categories matters only through its DGPROP bits that some reachable rule names and the CC
+    level it gives *this* principal (same-category and `compl_excl` decided here, once). It
+    becomes the class of that pair (dropped when both are empty). Classes with PROCPR, OR or CC
+    stay as they are. Equal reduced keys give equal reduced signatures.
+    """
+    principals = clean.select("hdiag", "hdiag2", "_sex").unique()
+    ids: dict[tuple[str, str, str], int] = cache.frames.setdefault("principal_id", {})
+    info: list[tuple[tuple[str, ...], int, frozenset[str]]] = cache.frames.setdefault("principal_info", [])
+    pcol = []
+    for h, h2, sx in principals.iter_rows():
+        p = ids.get((h, h2, sx))
+        if p is None:
+            principal = (h, h2) if h2 else (h,) if h else ()
+            wild = signer._principal_info(principal, sx)[5]
+            p = len(info)
+            info.append((principal, _relevance(signer, principal, sx)[0], wild))
+            ids[(h, h2, sx)] = p
+        pcol.append(p)
+    principals = principals.with_columns(_p=pl.Series(pcol, dtype=pl.Int32))
+    rows = clean.select("_i", "hdiag", "hdiag2", "_sex", "bdiag_cls").join(principals, on=["hdiag", "hdiag2", "_sex"])
+    ex = rows.select("_i", "_p", pl.col("bdiag_cls").alias("cls")).explode("cls").drop_nulls("cls")
+    pairs = ex.select("_p", "cls").unique()
+    reduced: dict[tuple[int, int], int] = cache.frames.setdefault("reduced_class", {})
+    interned: dict[_Code, int] = cache.frames.setdefault("interned", {})
+    rcls = []
+    for p, k in pairs.iter_rows():
+        r = reduced.get((p, k))
+        if r is None:
+            c = dx_by_id[k]
+            if c.procpr or c.or1 or c.or2 or c.cc:
+                r = k
+            else:
+                principal, rel_dg, wild = info[p]
+                level = 0
+                for compl in c.compl:
+                    if _wildcard(compl) in wild or (principal and signer._excluded(principal, compl)):
+                        continue
+                    level = max(level, 2 if compl[2] == "G" else 1)
+                masked = c.dgprop & rel_dg
+                if not masked and not level:
+                    r = 0
+                else:
+                    code = _Code(masked, 0, 0, 0, False, (_LEVEL_CODE[level],) if level else (), False)
+                    r = interned.get(code, -1)
+                    if r < 0:
+                        r = len(dx_by_id)
+                        dx_by_id.append(code)
+                        interned[code] = r
+            reduced[(p, k)] = r
+        rcls.append(r)
+    pairs = pairs.with_columns(rcls=pl.Series(rcls, dtype=pl.Int32))
+    lists = (
+        ex.join(pairs, on=["_p", "cls"]).filter(pl.col("rcls") > 0)
+        .group_by("_i").agg(pl.col("rcls").unique().sort().alias("bdiag_cls"))
+    )
+    return clean.drop("bdiag_cls").join(lists, on="_i", how="left").with_columns(
+        pl.col("bdiag_cls").fill_null(pl.lit([], dtype=pl.List(pl.Int32)))
     )
 
 
@@ -147,12 +226,18 @@ def group_frame(logic: Logic, df: pl.DataFrame, *, cache: GroupingCache | None =
         hdiag=pl.col("hdiag").fill_null(""),
         hdiag2=pl.col("hdiag2").fill_null(""),
     )
-    keycols = ["hdiag", "hdiag2", "_sex", "_disch", "_ab", "_db", "bdiag_cls", "prosedyrer_cls"]
-    keys = clean.select(keycols).unique(maintain_order=False).with_row_index("_k")
+    dx_codes: list[_Code] = cache.frames.setdefault("dx_codes", list(dx_by_id))
+    clean = _reduce_secondaries(signer, clean, dx_codes, cache)
+    keys = clean.select(_KEYCOLS).unique(maintain_order=False)
+    known: pl.DataFrame | None = cache.frames.get("known")
+    if known is not None:
+        keys = keys.join(known.select(_KEYCOLS), on=_KEYCOLS, how="anti")  # seen in earlier batches
     memo = cache.raw
     drg, rtc, rule, mdc = [], [], [], []
-    for row in keys.iter_rows(named=True):
-        sig = _group_key(signer, dx_by_id, px_by_id, row)
+    names = keys.columns
+    for values in keys.iter_rows():
+        row = dict(zip(names, values, strict=True))
+        sig = _group_key(signer, dx_codes, px_by_id, row)
         reduced = reduce_signature(signer, sig)
         r = memo.get(reduced)
         if r is None:
@@ -165,11 +250,14 @@ def group_frame(logic: Logic, df: pl.DataFrame, *, cache: GroupingCache | None =
         rtc.append(r.rtc or None)
         rule.append(r.rule or None)
         mdc.append(r.mdc or None)
-    results = keys.select("_k", *keycols).with_columns(
+    new = keys.with_columns(
         drg=pl.Series(drg, dtype=pl.String), rtc=pl.Series(rtc, dtype=pl.String),
         rule=pl.Series(rule, dtype=pl.String), mdc=pl.Series(mdc, dtype=pl.String),
     )
-    done = clean.select("_i", *keycols).join(results, on=keycols, how="left").select(
+    known = new if known is None else pl.concat([known, new])
+    # Results by key carry over to later batches; bounded, like the signature memo.
+    cache.frames["known"] = known if known.height <= cache.max_entries * 4 else new
+    done = clean.select("_i", *_KEYCOLS).join(known, on=_KEYCOLS, how="left").select(
         "_i", "drg", "rtc", "rule", "mdc", status=pl.lit("ok"), error=pl.lit(None, dtype=pl.String)
     )
     rest_idx = base.filter(~pl.col("_ok"))["_i"]
