@@ -29,6 +29,8 @@ import re
 import sys
 from pathlib import Path
 
+from isf.definitions.schema import CSV_FILES, CSV_HEADERS
+
 NAT_VER = "DEMO"
 OUT = Path(__file__).resolve().parent.parent / "src" / "isf" / "data" / "demo_logic"
 
@@ -884,26 +886,8 @@ BLOCKS: list[tuple[str, list[dict[str, str]]]] = [
 # --------------------------------------------------------------------------------------
 # Writing the tables
 # --------------------------------------------------------------------------------------
-HEADERS = {  # as isf.definitions.schema.CSV_HEADERS (checked by the test suite)
-    "drg_logic.csv": (
-        "ord", "id", "drg_nat", "drg_text_nat", "drg_comb", "rtc", "icd", "mdc", "dgcat",
-        "pdgprop", "compl", "or_proc", "procpro", "secpro", "dgprop1", "dgprop2", "dgprop3",
-        "dgprop4", "agelim", "sex", "dur", "disch", "nat_ver",
-    ),
-    "dg_feat.csv": (
-        "code_nat", "d_code_nat", "text_nat", "d_text_nat", "code_plus", "d_code_plus",
-        "text_plus", "d_text_plus", "vartype", "varval", "prop_0", "varval_text_nat",
-        "varval_text_comb", "nat_ver",
-    ),
-    "proc_feat.csv": (
-        "code_nat", "text_nat", "code_plus", "text_plus", "vartype", "varval", "or_val",
-        "prop_0", "varval_text_nat", "varval_text_comb", "nat_ver",
-    ),
-    "compl_excl.csv": ("varval", "code_nat", "d_code_nat", "nat_ver"),
-    "compl_name.csv": ("compl", "compl_text", "inclprop", "nat_ver"),
-    "rtc.csv": ("rtc", "rtc_text"),
-    "drg_name.csv": ("drg_nat", "drg_text_nat", "mdc", "nat_ver"),
-}
+# The NordDRG CSV export layout, from the one place isf defines it.
+HEADERS = {CSV_FILES[key]: CSV_HEADERS[key] for key in CSV_FILES}
 
 _DG_VARTYPE = [
     (re.compile(r"^\d\dM\d\d$"), "DGCAT"),

@@ -16,7 +16,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import pyarrow as pa
@@ -45,20 +44,6 @@ RESULT_SCHEMA = pa.schema(
 _ERR = GroupResult(drg="", rtc="", rule="", mdc="")
 
 
-@lru_cache(maxsize=16)
-def _breakpoints(logic: Logic) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Ages/lengths of stay where some rule's verdict can change (N and N+1 of each limit)."""
-
-    def points(limits: set[str]) -> tuple[int, ...]:
-        out: set[int] = set()
-        for lim in limits:
-            n = int(lim.lstrip("<>="))
-            out.update((n, n + 1))
-        return tuple(sorted(out))
-
-    return points({r.agelim for r in logic.rules if r.agelim}), points({r.dur for r in logic.rules if r.dur})
-
-
 @dataclass
 class GroupingCache:
     """Results memoised by what the rules can see; bounded so memory stays flat."""
@@ -72,7 +57,8 @@ class GroupingCache:
     frames: dict[str, Any] = field(default_factory=dict)  # adapters' own memo tables (isf.batch.vectorized)
 
     def group(self, case: Case) -> GroupResult:
-        ages, durs = _breakpoints(self.logic)
+        signer = signer_for(self.logic)  # its age/stay limits: where some rule's verdict changes
+        ages, durs = signer.ages, signer.durs
         key = (
             case.sex,
             bisect_right(ages, case.age_days),
