@@ -250,6 +250,3 @@ def group_dataframe(logic: Logic, df: "pl.DataFrame", *, batch_rows: int = DEFAU
     res = group_frame(logic, df, cache=GroupingCache(logic))
     return df.drop([c for c in RESULT_SCHEMA.names if c in df.columns]).hstack(res)
 
-
-def default_workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))

@@ -126,7 +126,7 @@ def _reduce_secondaries(signer: Signer, clean: pl.DataFrame, dx_by_id: list[_Cod
         p = ids.get((h, h2, sx))
         if p is None:
             principal = (h, h2) if h2 else (h,) if h else ()
-            wild = signer._principal_info(principal, sx)[5]
+            wild = signer._principal_info(principal, sx)[4]
             p = len(info)
             info.append((principal, _relevance(signer, principal, sx)[0], wild))
             ids[(h, h2, sx)] = p

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from isf.definitions.model import Logic, Rule
-from isf.grouping.features import CodeIndex, _dgcat, _excluded, _recode98, _slot_props, _wildcard, code_index
+from isf.grouping.features import CodeIndex, _canon, _dgcat, _excluded, _recode98, _slot_props, _wildcard, code_index
 from isf.grouping.grouper import GroupResult, drg_mdc, reported_rtc
 from isf.grouping.matcher import _principal_ok
 from isf.grouping.rules import limit_ok
@@ -66,30 +66,6 @@ class _CompiledRule:
     disch: str
     secpro: tuple[str, int, int]
 
-    def ok(self, sig: Signature) -> bool:
-        _p, sex, dg, pr, sec_masks, n_or1, or2, level, ab, db, disch = sig
-        if dg & self.req_dg != self.req_dg or dg & self.neg_dg:
-            return False
-        if pr & self.req_pr != self.req_pr or pr & self.neg_pr:
-            return False
-        if level < self.compl or not self.age_ok[ab] or not self.dur_ok[db]:  # type: ignore[index]
-            return False
-        letter = self.or_letter
-        if letter and not (
-            (letter == "S" and n_or1) or (letter == "P" and (n_or1 or or2))
-            or (letter == "N" and not n_or1) or (letter == "Z" and not n_or1 and not or2)
-        ):
-            return False
-        if self.sex is not None and sex != self.sex:
-            return False
-        d = self.disch
-        if d and ((d == "N" and disch == "E") or (d in ("E", "R") and disch != d)):
-            return False
-        sp = self.secpro[0]
-        if sp:
-            return _secpro_ok(self.secpro, pr, sec_masks, n_or1)  # type: ignore[arg-type]
-        return True
-
 
 def _secpro_ok(secpro: tuple[str, int, int], pr: int, sec_masks: tuple[int, ...], n_or1: int) -> bool:
     sp, bit, carrier_bit = secpro
@@ -117,7 +93,7 @@ class Signer:
     durs: tuple[int, ...] = field(init=False)
     _dx: dict[str, _Code | None] = field(init=False, default_factory=dict)
     _px: dict[str, _Code] = field(init=False, default_factory=dict)
-    _principal: dict[tuple[tuple[str, ...], str], tuple[int, int, int, int, bool, frozenset[str]]] = field(
+    _principal: dict[tuple[tuple[str, ...], str], tuple[int, int, int, bool, frozenset[str]]] = field(
         init=False, default_factory=dict
     )
     _excl: dict[tuple[tuple[str, ...], str], bool] = field(init=False, default_factory=dict)
@@ -186,8 +162,8 @@ class Signer:
         if code in self._dx:
             return self._dx[code]
         table = self.idx.dx
-        props = table.get(code) if code in table else table.get(code.upper(), ())
-        c: _Code | None = self._contribution(props or (), secondary=True)
+        props = table.get(_canon(code, table), ())
+        c: _Code | None = self._contribution(props, secondary=True)
         if c is not None and any(x[2:3] not in ("C", "G") for x in c.compl):
             c = None  # an inactive category depends on the rest of the case: full path
         self._dx[code] = c
@@ -197,22 +173,22 @@ class Signer:
         c = self._px.get(code)
         if c is None:
             table = self.idx.proc
-            props = table.get(code) if code in table else table.get(code.upper(), ())
-            c = self._contribution(props or (), secondary=False, procedure=True)
+            props = table.get(_canon(code, table), ())
+            c = self._contribution(props, secondary=False, procedure=True)
             self._px[code] = c
         return c
 
-    def _principal_info(self, slot: tuple[str, ...], sex: str) -> tuple[int, int, int, int, bool, frozenset[str]]:
+    def _principal_info(self, slot: tuple[str, ...], sex: str) -> tuple[int, int, int, bool, frozenset[str]]:
+        """The principal's own contribution (recoded by sex) and its complication wildcards."""
         key = (slot, sex)
         info = self._principal.get(key)
         if info is None:
-            canon = tuple(c if c in self.idx.dx or c.upper() not in self.idx.dx else c.upper() for c in slot)
+            canon = tuple(_canon(c, self.idx.dx) for c in slot)
             props, _known = _slot_props(self.idx, canon) if canon else ((), False)
             props = tuple((vt, _recode98(vv, sex)) for vt, vv in props)
             c = self._contribution(props, secondary=False)
             wild = frozenset(_wildcard(vv) for vt, vv in props if vt == "COMPL")
-            dgcat = _recode98(_dgcat(self.idx, canon), sex) if canon else ""
-            info = (hash(dgcat), c.dgprop, c.procpr, c.or1, c.or2, wild)
+            info = (c.dgprop, c.procpr, c.or1, c.or2, wild)
             self._principal[key] = info
         return info
 
@@ -220,7 +196,7 @@ class Signer:
         key = (pslot, compl)
         v = self._excl.get(key)
         if v is None:
-            canon = tuple(c if c in self.idx.dx or c.upper() not in self.idx.dx else c.upper() for c in pslot)
+            canon = tuple(_canon(c, self.idx.dx) for c in pslot)
             v = _excluded(self.idx, compl, canon)
             self._excl[key] = v
         return v
@@ -261,7 +237,7 @@ class Signer:
         discharge: str,
     ) -> Signature:
         """The signature from the principal and the contributions of the other codes."""
-        _h, dg, pr, n_or1, or2, wild = self._principal_info(principal, sex)
+        dg, pr, n_or1, or2, wild = self._principal_info(principal, sex)
         level = 0
         sec_masks: list[int] = []
         for c in secondary:
@@ -295,7 +271,7 @@ def _principal_features(signer: Signer, principal: tuple[str, ...], sex: str) ->
     pf = signer._pfeat.get(key)
     if pf is None:
         idx = signer.idx
-        canon = tuple(c if c in idx.dx or c.upper() not in idx.dx else c.upper() for c in principal)
+        canon = tuple(_canon(c, idx.dx) for c in principal)
         dgcat = _recode98(_dgcat(idx, canon), sex) if canon else ""
         props = _slot_props(idx, canon)[0] if canon else ()
         pdg = frozenset(_recode98(vv, sex) for vt, vv in props if vt == "PDGPRO")
@@ -343,7 +319,6 @@ class _RuleSet:
     operations away, and the lowest surviving bit is the first matching rule."""
 
     rules: tuple[_CompiledRule, ...]
-    all_mask: int
     dg: _Requirement
     pr: _Requirement
     age_fail: tuple[int, ...]
@@ -458,7 +433,6 @@ def _build_rule_set(signer: Signer, rules: Sequence[_CompiledRule]) -> _RuleSet:
                     or_fail[k] |= bit
     return _RuleSet(
         rules=tuple(rules),
-        all_mask=(1 << len(rules)) - 1,
         dg=_requirement(rules, "req_dg", "neg_dg"),
         pr=_requirement(rules, "req_pr", "neg_pr"),
         age_fail=tuple(age_fail),
