@@ -14,7 +14,7 @@ from decimal import Decimal
 import numpy as np
 import polars as pl
 
-from isf.synth_kpp import demo_drgs, demo_grouped_activity, synth_kpp, true_relative_cost
+from isf.synth.kpp import demo_drgs, demo_grouped_activity, synth_kpp, true_relative_cost
 from isf.weights.calibrate import calibrate
 from isf.weights.effects import TOTAL_LABEL, effects, format_no
 from isf.weights.estimate import EstimateParams, estimate_weights

@@ -14,6 +14,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
+from isf.activity import read_activity
 from isf.batch.engine import group_dataframe
 from isf.definitions import Logic, load_logic
 from isf.params import YearParams, load_params
@@ -21,7 +22,7 @@ from isf.points import add_kroner, compute_points, kroner, summary_table, summar
 from isf.stg_tfg import assign, load_stg_tfg
 from isf.weights.weightlist import load_weights
 
-__all__ = ["RunResult", "run_job", "read_activity", "apply_tfg", "stg_tfg_summary"]
+__all__ = ["RunResult", "run_job", "apply_tfg", "stg_tfg_summary"]
 
 POINT_COLUMNS = ("poeng_basis", "poeng_langligger", "poeng_ambulant", "poeng_egenandel", "poeng_trekk", "isf_poeng")
 
@@ -37,18 +38,6 @@ class RunResult:
     rows_with_errors: int
     summary: pl.DataFrame
     tables: dict[str, pl.DataFrame]
-
-
-def read_activity(path: Path) -> pl.DataFrame:
-    """Activity as in docs/data-model.md from Parquet (file or folder) or CSV ('|'-joined lists)."""
-    if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
-        files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
-        return pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed")
-    df = pl.read_csv(path, infer_schema_length=10_000, try_parse_dates=True)
-    for col in ("bdiag", "prosedyrer"):
-        if col in df.columns and df.schema[col] == pl.String:
-            df = df.with_columns(pl.col(col).fill_null("").str.split("|").list.eval(pl.element().filter(pl.element() != "")))
-    return df
 
 
 def apply_tfg(points: pl.DataFrame, adjustments: pl.DataFrame) -> pl.DataFrame:

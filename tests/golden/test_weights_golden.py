@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from isf.weights.calibrate import calibrate, points_total
-from isf.weights.command import read_weight_frame
+from isf.cli.weights import read_weight_frame
 from isf.weights.effects import effects
 from isf.weights.estimate import EstimateParams, estimate_weights
 

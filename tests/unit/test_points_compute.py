@@ -29,7 +29,7 @@ from isf.points import (
     write_duckdb,
     write_tables,
 )
-from isf.points.command import points_command
+from isf.cli.points import points_command
 from isf.weights.weightlist import load_weights
 
 

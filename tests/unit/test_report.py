@@ -16,7 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from isf.reports import build_report, summarise
-from isf.reports.command import report_command
+from isf.cli.report import report_command
 from isf.reports.html import fmt_number
 
 

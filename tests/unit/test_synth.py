@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from isf.grouping import group, make_case
-from isf.synth import ACTIVITY_SCHEMA, load_geography, synth_activity, synth_command, write_synth
+from isf.cli.synth import synth_command
+from isf.synth import ACTIVITY_SCHEMA, load_geography, synth_activity, write_synth
 
 ROOT = Path(__file__).resolve().parents[2]
 N = 2_000

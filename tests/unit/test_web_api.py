@@ -222,7 +222,7 @@ def test_serve_command_registers_with_typer():
     import typer
     from typer.testing import CliRunner
 
-    from isf.web.command import serve_command
+    from isf.cli.serve import serve_command
 
     app = typer.Typer()
     app.command("serve")(serve_command)

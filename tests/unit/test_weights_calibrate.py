@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from isf.synth_kpp import demo_drgs, demo_grouped_activity, synth_kpp, true_relative_cost
+from isf.synth.kpp import demo_drgs, demo_grouped_activity, synth_kpp, true_relative_cost
 from isf.weights.calibrate import calibrate, points_by, points_total, stay_points
 from isf.weights.effects import TOTAL_LABEL, effects, effects_svg
 from isf.weights.estimate import EstimateParams, estimate_weights

@@ -10,7 +10,7 @@ import polars as pl
 import typer
 from typer.testing import CliRunner
 
-from isf.weights.command import effects_command, read_weight_frame, weights_app
+from isf.cli.weights import effects_command, read_weight_frame, weights_app
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "weights"
 runner = CliRunner()

@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from isf.synth_kpp import synth_hresept, true_relative_cost
+from isf.synth.kpp import synth_hresept, true_relative_cost
 from isf.weights.estimate import (
     apply_dagkirurgi_pairs,
     cell_cost_base,

@@ -6,7 +6,6 @@ Parquet or CSV; `synth_command` is the Typer command to register as ``isf synth`
 
 from isf.synth.activity import ACTIVITY_SCHEMA, synth_activity
 from isf.synth.catalogue import Bank, build_bank
-from isf.synth.command import synth_command
 from isf.synth.geo import Geography, load_geography, parse_geography
 from isf.synth.output import csv_table, write_synth
 
@@ -19,6 +18,5 @@ __all__ = [
     "load_geography",
     "parse_geography",
     "synth_activity",
-    "synth_command",
     "write_synth",
 ]

@@ -3,7 +3,7 @@
 The directorate shows, per region (by residence, «sørge for») and per hospital (by provider,
 «Foretak»), the DRG points of one activity priced with the old and the new weights, the change
 and the % change, with a total row «TOTALT» whose change is 0 after calibration ([002] tables;
-/tmp/notes §5). Here: `effects` builds that table exactly (Decimal) and `effects_svg` draws the
+seed 002). Here: `effects` builds that table exactly (Decimal) and `effects_svg` draws the
 changes as a bar chart in plain SVG.
 """
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 
-from isf.reports.html import build_report
+if TYPE_CHECKING:
+    import polars as pl
+
 
 __all__ = ["report_command", "read_table"]
 
 
 def read_table(run_dir: Path, name: str) -> pl.DataFrame | None:
     """``name.parquet`` or ``name.csv`` from ``run_dir``, or None when neither exists."""
+    import polars as pl
+
     for suffix, reader in ((".parquet", pl.read_parquet), (".csv", pl.read_csv)):
         p = run_dir / f"{name}{suffix}"
         if p.exists():
@@ -28,6 +31,8 @@ def report_command(
     title: Annotated[str, typer.Option(help="Report title.")] = "ISF-rapport",
 ) -> None:
     """Turn a run folder into a single-file HTML report with tables and inline SVG charts."""
+    from isf.reports.html import build_report
+
     if not run_dir.is_dir():
         raise typer.BadParameter(f"{run_dir} is not a folder", param_hint="RUN_DIR")
     points = read_table(run_dir, "points")

@@ -1,29 +1,24 @@
-"""CLI shells for `isf weights estimate` and `isf effects` (thin adapters: files in, files out).
-
-Register in isf.cli:
-    app.add_typer(weights_app, name="weights")   # isf weights estimate
-    app.command("effects")(effects_command)      # isf effects
-"""
+"""`isf weights estimate` and `isf effects`: thin adapters, files in, files out."""
 
 from __future__ import annotations
 
 import json
 from fractions import Fraction
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 
-from isf.weights.calibrate import WEIGHTLIST_COLUMNS, CalibrationError, calibrate
-from isf.weights.estimate import WEIGHT_DTYPE, EstimateParams, EstimationError, estimate_weights
-from isf.weights.effects import effects, effects_svg, format_no
-from isf.weights.kpp import KppError
-from isf.weights.weightlist import WeightListError, load_weights
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["weights_app", "effects_command", "read_weight_frame", "write_weight_frame"]
 
 
 def read_table(path: Path) -> pl.DataFrame:
     """CSV or Parquet by file name."""
+    import polars as pl
+
     if path.suffix.lower() in (".parquet", ".pq"):
         return pl.read_parquet(path)
     return pl.read_csv(path, infer_schema_length=10000)
@@ -31,6 +26,11 @@ def read_table(path: Path) -> pl.DataFrame:
 
 def read_weight_frame(path: Path, *, year: int) -> pl.DataFrame:
     """A weight list file as a frame with exact Decimal weights (via isf.weights.weightlist)."""
+    import polars as pl
+
+    from isf.weights.estimate import WEIGHT_DTYPE
+    from isf.weights.weightlist import load_weights
+
     wl = load_weights(path, year=year)
     rows = [
         {"drg": e.drg, "navn": e.navn, "vekt": e.vekt, "trimpunkt": e.trimpunkt,
@@ -46,6 +46,10 @@ def read_weight_frame(path: Path, *, year: int) -> pl.DataFrame:
 
 def write_weight_frame(weights: pl.DataFrame, path: Path) -> None:
     """Write the weight-list CSV layout (J/N for dagkirurgi, `isf` N where no weight)."""
+    import polars as pl
+
+    from isf.weights.calibrate import WEIGHTLIST_COLUMNS
+
     out = weights.with_columns(
         pl.when(pl.col("dagkirurgi")).then(pl.lit("J")).otherwise(pl.lit("N")).alias("dagkirurgi"),
         pl.when(pl.col("vekt").is_null()).then(pl.lit("N")).otherwise(pl.lit("J")).alias("isf"),
@@ -75,6 +79,14 @@ def weights_command(
     pairs: Annotated[Path | None, typer.Option("--pairs", help="JSON {day DRG: [inpatient DRG, ...]}.")] = None,
 ) -> None:
     """Estimate cost weights from KPP data and calibrate them to the old total points."""
+    import polars as pl
+
+    from isf.weights.calibrate import CalibrationError, calibrate
+    from isf.weights.effects import format_no
+    from isf.weights.estimate import EstimateParams, EstimationError, estimate_weights
+    from isf.weights.kpp import KppError
+    from isf.weights.weightlist import WeightListError
+
     try:
         copay = None if egenandel_kr in (None, "reported") else int(Fraction(egenandel_kr) * 100)
         params = EstimateParams(
@@ -116,6 +128,9 @@ def effects_command(
     year: Annotated[int, typer.Option("--year", help="Year of the new weight list.")] = 2024,
 ) -> None:
     """Redistribution table (points old/new, change, % change, TOTALT) per region or hospital."""
+    from isf.weights.effects import effects, effects_svg, format_no
+    from isf.weights.weightlist import WeightListError
+
     if by not in ("bo_rhf", "beh_hf"):
         raise _fail(f"--by must be bo_rhf or beh_hf, got {by!r}")
     try:

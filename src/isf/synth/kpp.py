@@ -19,7 +19,7 @@ KR_PER_UNIT = 50_000
 #: share of cost by omsorgsniva relative to an inpatient stay of the same DRG (demo)
 LEVEL_SHARE = {1: 1.0, 2: 0.55, 3: 0.06, 8: 0.06}
 
-#: demo hospitals and their region (background knowledge, see /tmp/notes §5.5; demo only)
+#: demo hospitals and their region (background knowledge, see demo only)
 DEMO_HF: dict[str, str] = {
     "Oslo universitetssykehus HF": "Helse Sør-Øst",
     "Akershus universitetssykehus HF": "Helse Sør-Øst",

@@ -1,24 +1,22 @@
-"""`isf points`: score a grouped activity file and write points plus summary tables.
-
-A thin adapter over `isf.points`; the lead registers it as ``app.command("points")``.
-"""
+"""`isf points`: score a grouped activity file and write points plus summary tables."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import polars as pl
 import typer
 
-from isf.params import MissingParameterError, ParameterError, load_params
-from isf.points import PointsInputError, compute_points, summary_table, summary_tables, write_duckdb, write_tables
-from isf.weights.weightlist import WeightListError, load_weights
+if TYPE_CHECKING:
+    import polars as pl
+
 
 __all__ = ["points_command"]
 
 
 def _read(path: Path) -> pl.DataFrame:
+    import polars as pl
+
     if path.suffix.lower() == ".csv":
         return pl.read_csv(path, try_parse_dates=True)
     return pl.read_parquet(path)
@@ -36,6 +34,17 @@ def points_command(
     no_money: Annotated[bool, typer.Option("--no-money", help="Points only (no enhetspris needed).")] = False,
 ) -> None:
     """Compute ISF points (and kroner) per row and standard aggregations."""
+    from isf.params import MissingParameterError, ParameterError, load_params
+    from isf.points import (
+        PointsInputError,
+        compute_points,
+        summary_table,
+        summary_tables,
+        write_duckdb,
+        write_tables,
+    )
+    from isf.weights.weightlist import WeightListError, load_weights
+
     try:
         params = load_params(year, demo=demo_params, files=params_file or [], overrides=set_ or [])
         wl = load_weights(weights, year=year)

@@ -1,14 +1,14 @@
-"""`isf synth`: the command-line shell over `write_synth` (register as ``isf synth``)."""
+"""`isf synth`: the command-line shell over `write_synth`."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from isf.definitions import DefinitionError, Logic, load_logic
-from isf.synth.output import FORMATS, write_synth
+if TYPE_CHECKING:
+    from isf.definitions import Logic
 
 __all__ = ["synth_command"]
 
@@ -30,6 +30,9 @@ def synth_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Generate realistic synthetic NPR-like activity whose codes all exist in the logic."""
+    from isf.definitions import DefinitionError, load_logic
+    from isf.synth.output import FORMATS, write_synth
+
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
@@ -56,9 +59,9 @@ def write_kpp(logic: Logic, activity_path: Path, *, seed: int, fmt: str) -> list
     """Group the activity and write KPP cost records and H-resept lines beside it."""
     import polars as pl
 
+    from isf.activity import read_activity
     from isf.batch.engine import group_dataframe
-    from isf.run import read_activity
-    from isf.synth_kpp import synth_hresept, synth_kpp
+    from isf.synth.kpp import synth_hresept, synth_kpp
 
     grouped = group_dataframe(logic, read_activity(activity_path))
     kpp_df = synth_kpp(grouped.filter(pl.col("status") == "ok"), seed=seed)
