@@ -18,7 +18,15 @@ from isf.activity import read_activity
 from isf.batch.engine import group_dataframe
 from isf.definitions import Logic, load_logic
 from isf.params import YearParams, load_params
-from isf.points import add_kroner, compute_points, kroner, summary_table, summary_tables, write_duckdb, write_tables
+from isf.points import (
+    add_kroner,
+    compute_points,
+    kroner,
+    summary_table,
+    summary_tables,
+    write_duckdb,
+    write_tables,
+)
 from isf.stg_tfg import assign, load_stg_tfg
 from isf.weights.weightlist import load_weights
 

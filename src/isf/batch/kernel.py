@@ -14,14 +14,19 @@ same result, so age and length of stay are bucketed by the logic's own threshold
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
 
 from isf.definitions.model import Logic
-from isf.grouping.case import MAX_AGE_DAYS, Case, CaseError, make_case, parse_case_string
+from isf.grouping.case import (
+    MAX_AGE_DAYS,
+    Case,
+    CaseError,
+    make_case,
+    parse_case_string,
+)
 from isf.grouping.features import case_features
 from isf.grouping.grouper import GroupResult, group_features
 from isf.grouping.signature import match_signature, reduce_signature, signer_for

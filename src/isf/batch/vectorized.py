@@ -18,7 +18,12 @@ from functools import lru_cache
 import polars as pl
 import pyarrow as pa
 
-from isf.batch.kernel import MAX_AGE_DAYS, RESULT_SCHEMA, GroupingCache, group_record_batch
+from isf.batch.kernel import (
+    MAX_AGE_DAYS,
+    RESULT_SCHEMA,
+    GroupingCache,
+    group_record_batch,
+)
 from isf.definitions.model import Logic
 from isf.grouping.features import _wildcard
 from isf.grouping.signature import (

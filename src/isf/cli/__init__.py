@@ -38,12 +38,8 @@ def _root(
 
 
 def _register() -> None:
-    from isf.cli.grouping import (
-        convert_logic_command,
-        explain_command,
-        group_command,
-        logics_command,
-    )
+    from isf.cli.grouping import explain_command, group_command
+    from isf.cli.logic import convert_logic_command, logics_command
     from isf.cli.points import points_command
     from isf.cli.report import report_command
     from isf.cli.run import run_command

@@ -1,4 +1,4 @@
-"""`isf group`, `isf explain`, `isf logics`, `isf convert-logic`: thin shells over grouping."""
+"""`isf group` and `isf explain`: thin shells over grouping."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 
 from isf.cli.common import LogicOpt, err, load_logic_or_exit, progress
 
-__all__ = ["group_command", "explain_command", "logics_command", "convert_logic_command"]
+__all__ = ["group_command", "explain_command"]
 
 
 def group_command(
@@ -104,24 +104,3 @@ def _points_for_case(drg: str, case: Any, *, year: int, weights: str, sektor: st
     except (MissingParameterError, ParameterError, WeightListError) as ex:
         err.print(f"[red]error:[/] {ex}")
         raise typer.Exit(2) from ex
-
-
-def logics_command() -> None:
-    """List the logic ids isf can load without a path."""
-    from isf.definitions import available_logics
-
-    for k, v in sorted(available_logics().items()):
-        typer.echo(f"{k}\t{v}")
-
-
-def convert_logic_command(
-    logic: Annotated[str, typer.Argument(help="Logic to convert (file, folder or id).")],
-    out: Annotated[Path, typer.Option("--output", "-o", help="Folder for the NordDRG CSV tables.")],
-) -> None:
-    """Write a logic in the NordDRG CSV export layout (drg_logic.csv, dg_feat.csv, ...)."""
-    from isf.definitions import write_csv_tables
-
-    write_csv_tables(load_logic_or_exit(logic), out)
-    typer.echo(f"wrote {out}")
-
-

@@ -11,6 +11,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field, replace
 
+from isf.errors import IsfError
+
 __all__ = [
     "DefinitionError",
     "Rule",
@@ -26,7 +28,7 @@ __all__ = [
 ]
 
 
-class DefinitionError(ValueError):
+class DefinitionError(IsfError, ValueError):
     """A definition table is missing, malformed or inconsistent."""
 
     def __init__(self, file: str, table: str | None, row: int | None, reason: str) -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from isf.errors import IsfError
+
 __all__ = ["Case", "CaseError", "parse_case_string", "to_case_string", "make_case"]
 
 N_DIAGNOSIS_SLOTS = 30
@@ -24,7 +26,7 @@ _DISCHARGE = {"H": "H", "R": "R", "E": "E", "": "H", "1": "H", "2": "E", "3": "E
 MAX_AGE_DAYS = 200 * 366
 
 
-class CaseError(ValueError):
+class CaseError(IsfError, ValueError):
     """A case is structurally malformed (not a NordDRG outcome): says which field and why."""
 
     def __init__(self, field: str, reason: str) -> None:

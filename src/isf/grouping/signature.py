@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from isf.definitions.model import Logic, Rule
-from isf.grouping.features import CodeIndex, _canon, _dgcat, _excluded, _recode98, _slot_props, _wildcard, code_index
+from isf.grouping.features import (
+    CodeIndex,
+    _canon,
+    _dgcat,
+    _excluded,
+    _recode98,
+    _slot_props,
+    _wildcard,
+    code_index,
+)
 from isf.grouping.grouper import GroupResult, drg_mdc, reported_rtc
 from isf.grouping.matcher import _principal_ok
 from isf.grouping.rules import limit_ok

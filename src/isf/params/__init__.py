@@ -6,7 +6,13 @@
 Decimal('52248')
 """
 
-from isf.params.loader import load_params, params_dir, parse_override, parse_params, shipped_years
+from isf.params.loader import (
+    load_params,
+    params_dir,
+    parse_override,
+    parse_params,
+    shipped_years,
+)
 from isf.params.model import (
     PARAM_SPECS,
     MissingParameterError,

@@ -21,7 +21,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from isf.params.model import PARAM_SPECS, SECTORS, ParameterError, ParamValue, Value, YearParams
+from isf.params.model import (
+    PARAM_SPECS,
+    SECTORS,
+    ParameterError,
+    ParamValue,
+    Value,
+    YearParams,
+)
 
 __all__ = ["load_params", "parse_params", "parse_override", "shipped_years", "params_dir"]
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, Union
 
+from isf.errors import IsfError
+
 __all__ = [
     "ParamValue",
     "YearParams",
@@ -48,7 +50,7 @@ PARAM_SPECS: dict[str, tuple[Kind, tuple[str, ...], str]] = {
 }
 
 
-class ParameterError(ValueError):
+class ParameterError(IsfError, ValueError):
     """A parameter file or override is malformed (unknown name, wrong type, bad range)."""
 
     def __init__(self, file: str, key: str, reason: str) -> None:
@@ -56,7 +58,7 @@ class ParameterError(ValueError):
         super().__init__(f"{file}: {key}: {reason}")
 
 
-class MissingParameterError(LookupError):
+class MissingParameterError(IsfError, LookupError):
     """A year parameter is needed but isf does not know it: supply it (file or CLI option)."""
 
     def __init__(self, year: int, sector: str, name: str) -> None:

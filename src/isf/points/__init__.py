@@ -16,7 +16,13 @@ project glossary; the seeds give no official merge rule. See docs/points.md.
 from isf.points.compute import PointsInputError, compute_points, weights_frame
 from isf.points.explain import Explanation, explain_points
 from isf.points.money import add_kroner, aggregate, exact_kroner, kroner, money
-from isf.points.tables import AGGREGATIONS, summary_table, summary_tables, write_duckdb, write_tables
+from isf.points.tables import (
+    AGGREGATIONS,
+    summary_table,
+    summary_tables,
+    write_duckdb,
+    write_tables,
+)
 
 __all__ = [
     "compute_points",

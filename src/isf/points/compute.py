@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from isf.errors import IsfError
 from isf.params.model import YearParams
 from isf.points.rules import (
     COMPONENTS,
@@ -46,7 +47,7 @@ __all__ = ["compute_points", "PointsInputError", "weights_frame"]
 _E4 = pl.Int64
 
 
-class PointsInputError(ValueError):
+class PointsInputError(IsfError, ValueError):
     """The activity frame cannot be scored at all (missing column, year mismatch)."""
 
 

@@ -13,7 +13,13 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from isf.params.model import YearParams
-from isf.points.rules import EGENANDEL_OMSORGSNIVA, LANGLIGGER_OMSORGSNIVA, from_e4, share_e4, to_e4
+from isf.points.rules import (
+    EGENANDEL_OMSORGSNIVA,
+    LANGLIGGER_OMSORGSNIVA,
+    from_e4,
+    share_e4,
+    to_e4,
+)
 from isf.weights.weightlist import WeightList
 
 __all__ = ["Explanation", "explain_points"]

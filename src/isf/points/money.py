@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-from isf.params.model import YearParams, sector_key
+from isf.params.model import YearParams
 from isf.points.rules import COMPONENTS, SCALE
 
 __all__ = ["kroner", "exact_kroner", "money", "add_kroner", "aggregate", "KRONER_DTYPE"]

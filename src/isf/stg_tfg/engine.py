@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from isf.errors import IsfError
 from isf.stg_tfg.definitions import WEIGHT_SCALE, StgTfgDefinitions
 
 __all__ = [
@@ -57,7 +58,7 @@ ADJUSTMENT_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-class ActivitySchemaError(ValueError):
+class ActivitySchemaError(IsfError, ValueError):
     """The activity table lacks a column the STG/TFG engine needs."""
 
 

@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass
 
 from isf.definitions import Logic
+from isf.errors import IsfError
 from isf.grouping import CaseError, group, make_case, parse_case_string
 
 __all__ = ["BatchError", "MAX_BYTES", "MAX_ROWS", "group_csv"]
@@ -23,7 +24,7 @@ _ACTIVITY_MIN = ("kjonn", "alder_dager", "hdiag")
 
 
 @dataclass(frozen=True, slots=True)
-class BatchError(ValueError):
+class BatchError(IsfError, ValueError):
     """The file as a whole cannot be grouped: an i18n key and its parameters."""
 
     key: str

@@ -21,13 +21,14 @@ from fractions import Fraction
 
 import polars as pl
 
+from isf.errors import IsfError
 from isf.weights.estimate import WEIGHT_DTYPE, WEIGHT_PLACES, RawWeights, to_decimal
 
 #: columns of a weight list (the CSV layout shared with isf.weights.weightlist)
 WEIGHTLIST_COLUMNS = ("drg", "navn", "vekt", "trimpunkt", "vekt_per_dag", "gjsn_liggetid", "dagkirurgi")
 
 
-class CalibrationError(ValueError):
+class CalibrationError(IsfError, ValueError):
     """The new weights give no points on the activity, so no factor exists."""
 
 

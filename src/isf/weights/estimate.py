@@ -26,6 +26,7 @@ from fractions import Fraction
 
 import polars as pl
 
+from isf.errors import IsfError
 from isf.weights.kpp import validate_kpp
 
 #: places kept for raw and calibrated weights; see docs/weights.md ("precision")
@@ -33,7 +34,7 @@ WEIGHT_PLACES = 12
 WEIGHT_DTYPE = pl.Decimal(38, WEIGHT_PLACES)
 
 
-class EstimationError(ValueError):
+class EstimationError(IsfError, ValueError):
     """No DRG could be estimated (empty or all-invalid KPP input)."""
 
 

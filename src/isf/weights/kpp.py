@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from isf.errors import IsfError
+
 KPP_SCHEMA: dict[str, pl.DataType] = {
     "kontakt_id": pl.Int64(),
     "beh_hf": pl.String(),
@@ -45,7 +47,7 @@ KRONER_COLUMNS = {
 }
 
 
-class KppError(ValueError):
+class KppError(IsfError, ValueError):
     """The KPP table lacks a required column (a structural error, not a bad row)."""
 
 

@@ -23,6 +23,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from isf.errors import IsfError
+
 __all__ = [
     "WeightEntry",
     "WeightList",
@@ -59,7 +61,7 @@ _YES = {"j", "ja", "y", "yes", "true", "1", "x"}
 _NO = {"n", "nei", "no", "false", "0", ""}
 
 
-class WeightListError(ValueError):
+class WeightListError(IsfError, ValueError):
     """A weight list cannot be read: names file, row (1-based, header = 1) and column."""
 
     def __init__(self, file: str, row: int | None, column: str | None, reason: str) -> None:
@@ -68,7 +70,7 @@ class WeightListError(ValueError):
         super().__init__(f"{where}: {reason}")
 
 
-class WeightCoverageError(ValueError):
+class WeightCoverageError(IsfError, ValueError):
     """DRGs of a logic have neither a weight nor an explicit 'no ISF' mark."""
 
     def __init__(self, source: str, missing: list[str]) -> None:
