@@ -1,0 +1,343 @@
+"""Fast batch grouping: Arrow columns -> integer ids -> the native loop, for every row at once.
+
+Code strings become fact rows by hash look-ups against the compiled logic's keys (pyarrow's
+``index_in``; case folded like the tables' look-ups), lists become CSR offsets, ages and stays
+become buckets between the logic's own limits, and `isf.batch.native.match_cases` returns a
+rule per case. Nothing is grouped one case at a time and nothing depends on cases repeating.
+
+Rows this path cannot take exactly as the row API would (text needing cleaning, values of
+the wrong type or out of range, wide or case-string layouts) go to a fallback (by default the
+row kernel, `isf.batch.kernel.group_record_batch`), which also reports their errors. Same
+rows, same order, same results as grouping each row with `isf.grouping.group`.
+
+One `GroupingRun` per run holds the compiled logic, the run's `FactMemo` (facts of dagger/
+asterisk pairs the tables do not list) and counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from isf.batch.native import match_cases
+from isf.definitions.model import Logic
+from isf.grouping.case import MAX_AGE_DAYS
+from isf.grouping.compiled import PAIR_SEP, CompiledLogic, FactMemo, compiled_logic
+from isf.grouping.facts import DISCHARGE_VALUES, SEX_VALUES
+
+__all__ = ["GroupingRun", "group_table", "COLUMNS"]
+
+COLUMNS = ("kjonn", "alder_dager", "utskr_maate", "liggetid", "hdiag", "hdiag2", "bdiag", "prosedyrer")
+_CODE = r"^[A-Za-z0-9]+$"
+_SLOT = r"^[A-Za-z0-9]+(&[A-Za-z0-9]+)?$"
+_MAX_STAY = 100_000
+
+# How the row API reads sex and discharge (isf.grouping.case.make_case), as text.
+_SEX_TEXT = {"": "", "0": "", "9": "", "1": "M", "M": "M", "2": "F", "F": "F", "K": "F"}
+_DISCHARGE_TEXT = {"": "H", "H": "H", "1": "H", "R": "R", "E": "E", "2": "E", "3": "E"}
+
+Fallback = Callable[[Logic | None, pa.RecordBatch, int], pa.RecordBatch]
+I32 = npt.NDArray[np.int32]
+
+
+@dataclass
+class GroupingRun:
+    """State of one grouping run: compiled logic, fact memo, counters (rows by path)."""
+
+    compiled: CompiledLogic
+    logic: Logic | None = None  # for the fallback
+    memo: FactMemo = field(init=False)
+    rows: int = 0
+    fast_rows: int = 0
+    fallback_rows: int = 0
+    _arrays: dict[str, pa.Array] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.memo = FactMemo(self.compiled)
+
+    @classmethod
+    def for_logic(cls, logic: Logic) -> GroupingRun:
+        return cls(compiled_logic(logic), logic)
+
+    def keys(self, name: str) -> pa.Array:
+        """The compiled keys (or result strings) as an Arrow array, built once per run."""
+        a = self._arrays.get(name)
+        if a is None:
+            cl = self.compiled
+            values: Any
+            if name in ("principal_keys", "secondary_keys", "procedure_keys"):
+                values = getattr(cl, name)
+            elif name == "drg":
+                values = [None, *(d or None for d in cl.drg)]
+            elif name == "rtc":
+                values = ["9", *(r or None for r in cl.rtc)]
+            elif name == "rtc_principal":
+                values = ["9", *(r or None for r in cl.rtc_principal)]
+            elif name == "rule":
+                values = [None, *(r.ord or None for r in cl.rules)]
+            elif name == "drg_mdc":
+                values = [None, *(m or None for m in cl.drg_mdc)]
+            elif name == "dgcat_mdc":
+                values = [d[:2] or None for d in cl.dgcats]
+            else:
+                raise KeyError(name)
+            a = self._arrays[name] = pa.array(values, pa.string())
+        return a
+
+    def stats(self) -> dict[str, int]:
+        """Counters for benchmarks: rows by path, memo size, hits and misses."""
+        return {"rows": self.rows, "fast_rows": self.fast_rows, "fallback_rows": self.fallback_rows,
+                "memo_size": self.memo.size, "memo_hits": self.memo.hits, "memo_misses": self.memo.misses}
+
+
+# -- column -> clean values ---------------------------------------------------------------------
+def _text(col: pa.Array) -> pa.Array:
+    return col if pa.types.is_string(col.type) or pa.types.is_large_string(col.type) else pc.cast(col, pa.string())
+
+
+def _mapped(col: pa.Array, mapping: dict[str, str], values: tuple[str, ...]) -> tuple[I32, npt.NDArray[np.bool_]]:
+    """Index into `values` of each row's mapped text; ok = the row API accepts it."""
+    keys = list(mapping)
+    text = pc.fill_null(pc.utf8_upper(_text(col)), "")
+    idx = pc.index_in(text, value_set=pa.array(keys, pa.string()))
+    ok = np.asarray(pc.is_valid(idx))
+    lut = np.array([values.index(mapping[k]) for k in keys], dtype=np.int32)
+    pos = np.asarray(pc.fill_null(idx, 0), dtype=np.int64)
+    return lut[pos], ok
+
+
+def _whole(col: pa.Array, *, nullable: bool, maximum: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Whole numbers in 0..maximum (null -> 0 when `nullable`); ok = the row API accepts it."""
+    t = col.type
+    if pa.types.is_integer(t):
+        valid = np.asarray(pc.is_valid(col))
+        v = np.asarray(pc.fill_null(pc.cast(col, pa.int64()), 0))
+    elif pa.types.is_string(t) or pa.types.is_large_string(t):
+        digits = np.asarray(pc.fill_null(pc.match_substring_regex(col, r"^[0-9]{1,9}$"), False))
+        valid = np.asarray(pc.is_valid(col))
+        text = pc.if_else(pa.array(digits), col, "0")
+        v = np.asarray(pc.cast(text, pa.int64()))
+        if nullable:  # an empty text is not a missing value: the row API rejects it
+            valid = valid & digits
+        else:
+            valid = digits
+        ok = (digits | (~np.asarray(pc.is_valid(col)) & nullable)) & (v >= 0) & (v <= maximum)
+        return np.where(digits, v, 0), ok
+    else:
+        return np.zeros(len(col), dtype=np.int64), np.zeros(len(col), dtype=bool)
+    ok = (valid | nullable) & (v >= 0) & (v <= maximum)
+    return v, ok
+
+
+def _list(col: pa.Array) -> pa.Array:
+    """A list column as lists; a text column holds codes joined with '|' (CSV form)."""
+    if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
+        return col
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        return pc.split_pattern(col, "|")
+    return pa.nulls(len(col), pa.list_(pa.string()))
+
+
+def _lookup(values: pa.Array, keys: pa.Array) -> pa.Array:
+    """Index of each value in `keys`, trying the upper-cased spelling when the exact one is not
+    there (null: neither)."""
+    idx = pc.index_in(values, value_set=keys)
+    missing = pc.and_(pc.is_null(idx), pc.is_valid(values))
+    if pc.any(missing).as_py():
+        upper = pc.index_in(pc.utf8_upper(values), value_set=keys)
+        idx = pc.if_else(missing, upper, idx)
+    return idx
+
+
+@dataclass
+class _Codes:
+    """One list column as CSR lists of fact rows, and which rows hold a code that needs the
+    row API (text needing cleaning)."""
+
+    offsets: npt.NDArray[np.int64]
+    rows: I32
+    dirty: npt.NDArray[np.bool_]
+
+
+def _code_lists(run: GroupingRun, col: pa.Array, n: int, *, secondary: bool) -> _Codes:
+    lists = _list(col)
+    values = pc.list_flatten(lists)
+    parents = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
+    present = np.asarray(pc.fill_null(pc.not_equal(values, ""), False))  # null and "" are no code
+    values = values.filter(pa.array(present))
+    parents = parents[present]
+    clean = np.asarray(pc.fill_null(pc.match_substring_regex(values, _SLOT if secondary else _CODE), False))
+    dirty = np.bincount(parents[~clean], minlength=n).astype(bool) if len(parents) else np.zeros(n, dtype=bool)
+    cl = run.compiled
+    keys = run.keys("secondary_keys" if secondary else "procedure_keys")
+    table = cl.secondary_rows if secondary else cl.procedure_rows
+    idx = _lookup(values, keys)
+    found = np.asarray(pc.is_valid(idx))
+    rows = np.zeros(len(values), dtype=np.int32)
+    pos = np.asarray(pc.fill_null(idx, 0), dtype=np.int64)
+    rows[found] = table[pos[found]]
+    if not secondary:
+        rows[~found] = cl.unknown_procedure
+    else:
+        pair = ~found & clean & np.asarray(pc.fill_null(pc.match_substring(values, PAIR_SEP), False))
+        if pair.any():  # a pair the tables do not list: its facts from the run's memo
+            names = values.filter(pa.array(pair))
+            uniq = pc.unique(names)
+            ids = np.array([run.memo.secondary(tuple(s.split(PAIR_SEP))) for s in uniq.to_pylist()], dtype=np.int32)
+            rows[pair] = ids[np.asarray(pc.index_in(names, value_set=uniq), dtype=np.int64)]
+        # any other code the tables do not know brings nothing: row 0
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(parents, minlength=n), out=offsets[1:])
+    return _Codes(offsets, rows, dirty)
+
+
+def _principals(run: GroupingRun, hdiag: pa.Array, hdiag2: pa.Array, sex: I32, n: int) -> tuple[I32, npt.NDArray[np.bool_]]:
+    """Fact row of each row's principal slot, and whether the row API is needed."""
+    cl = run.compiled
+    h = pc.fill_null(_text(hdiag), "")
+    h2 = pc.fill_null(_text(hdiag2), "")
+    has2 = np.asarray(pc.not_equal(h2, ""))
+    has1 = np.asarray(pc.not_equal(h, ""))
+    clean1 = np.asarray(pc.fill_null(pc.match_substring_regex(h, _CODE), False))
+    clean2 = np.asarray(pc.fill_null(pc.match_substring_regex(h2, _CODE), False))
+    dirty = (has1 & ~clean1) | (has2 & ~(clean2 & has1 & clean1))
+    key = pc.if_else(pa.array(has2), pc.binary_join_element_wise(h, h2, PAIR_SEP), h)
+    idx = _lookup(key, run.keys("principal_keys"))
+    found = np.asarray(pc.is_valid(idx))
+    pos = np.asarray(pc.fill_null(idx, 0), dtype=np.int64)
+    rows = np.empty(n, dtype=np.int32)
+    rows[found] = cl.principal_rows[pos[found], sex[found]]
+    unknown = np.array(cl.unknown_principal, dtype=np.int32)
+    single = ~found & has1 & ~has2
+    rows[single] = unknown[sex[single]]
+    rows[~has1 & ~has2] = cl.empty_principal
+    pair = ~found & has2 & ~dirty
+    if pair.any():
+        keys = key.filter(pa.array(pair)).to_pylist()
+        sexes = sex[pair]
+        rows[pair] = [run.memo.principal(tuple(k.split(PAIR_SEP)), SEX_VALUES[s]) for k, s in zip(keys, sexes, strict=True)]
+    rows[dirty] = cl.empty_principal
+    return rows, dirty
+
+
+def group_table(
+    run: GroupingRun,
+    data: pa.Table | pa.RecordBatch,
+    *,
+    row_offset: int = 0,
+    fallback: Fallback | None = None,
+) -> pa.RecordBatch:
+    """Result columns (drg, rtc, rule, mdc, status, error) for every row of `data`, in order.
+
+    `data` has the activity columns `COLUMNS` (``bdiag``/``prosedyrer`` as lists, or as text
+    joined with '|'). Other layouts, and rows the row API must judge, go to `fallback`
+    (``fallback(logic, batch, row_offset)``; default: the row kernel).
+    """
+    from isf.batch.kernel import RESULT_SCHEMA
+
+    table = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
+    table = table.combine_chunks()
+    n = table.num_rows
+    run.rows += n
+    fallback = fallback or _row_kernel
+    if n == 0:
+        return RESULT_SCHEMA.empty_table().to_batches()[0] if RESULT_SCHEMA.empty_table().num_rows else \
+            pa.RecordBatch.from_pylist([], schema=RESULT_SCHEMA)
+    if not all(c in table.column_names for c in COLUMNS) or "case_string" in table.column_names:
+        run.fallback_rows += n
+        return fallback(run.logic, _batch(table), row_offset)
+
+    run.memo.start_batch()
+    col = {c: table.column(c).combine_chunks() if table.column(c).num_chunks != 1 else table.column(c).chunk(0)
+           for c in COLUMNS}
+    cl = run.compiled
+    m = cl.match
+    sex, sex_ok = _mapped(col["kjonn"], _SEX_TEXT, SEX_VALUES)
+    disch, disch_ok = _mapped(col["utskr_maate"], _DISCHARGE_TEXT, DISCHARGE_VALUES)
+    age, age_ok = _whole(col["alder_dager"], nullable=False, maximum=MAX_AGE_DAYS)
+    stay, stay_ok = _whole(col["liggetid"], nullable=True, maximum=_MAX_STAY)
+    principal, p_dirty = _principals(run, col["hdiag"], col["hdiag2"], sex, n)
+    sec = _code_lists(run, col["bdiag"], n, secondary=True)
+    proc = _code_lists(run, col["prosedyrer"], n, secondary=False)
+    fast = sex_ok & disch_ok & age_ok & stay_ok & ~p_dirty & ~sec.dirty & ~proc.dirty
+
+    rule, _ = match_cases(
+        m, run.memo.arrays(),
+        principal=principal,
+        age_bucket=np.searchsorted(m.age_points, age, side="right").astype(np.int32),
+        stay_bucket=np.searchsorted(m.stay_points, stay, side="right").astype(np.int32),
+        sex=sex, discharge=disch,
+        secondary_offsets=sec.offsets, secondary=sec.rows,
+        procedure_offsets=proc.offsets, procedures=proc.rows,
+    )
+    out = _results(run, rule, principal)
+    n_fast = int(fast.sum())
+    run.fast_rows += n_fast
+    if n_fast == n:
+        return out
+    run.fallback_rows += n - n_fast
+    slow_idx = np.flatnonzero(~fast)
+    slow = _fallback_rows(run, fallback, table, slow_idx, row_offset)
+    return _merge(out, slow, slow_idx)
+
+
+def _results(run: GroupingRun, rule: I32, principal: I32) -> pa.RecordBatch:
+    from isf.batch.kernel import RESULT_SCHEMA
+
+    facts = run.memo.arrays()
+    at = pa.array(rule.astype(np.int64) + 1)
+    has = pa.array(facts.p_has[principal].astype(bool))
+    rtc = pc.if_else(has, pc.take(run.keys("rtc_principal"), at), pc.take(run.keys("rtc"), at))
+    mdc = pc.coalesce(pc.take(run.keys("drg_mdc"), at), pc.take(run.keys("dgcat_mdc"), pa.array(facts.p_dgcat[principal])))
+    n = len(rule)
+    return pa.RecordBatch.from_arrays(
+        [pc.take(run.keys("drg"), at), rtc, pc.take(run.keys("rule"), at), mdc,
+         pa.array(np.full(n, "ok", dtype=object), pa.string()), pa.nulls(n, pa.string())],
+        schema=RESULT_SCHEMA,
+    )
+
+
+def _batch(table: pa.Table) -> pa.RecordBatch:
+    t = table.combine_chunks()
+    return t.to_batches()[0] if t.num_rows else pa.RecordBatch.from_pylist([], schema=t.schema)
+
+
+def _row_kernel(logic: Logic | None, batch: pa.RecordBatch, row_offset: int) -> pa.RecordBatch:
+    from isf.batch.kernel import group_record_batch
+
+    if logic is None:
+        raise ValueError("the row-kernel fallback needs the Logic (GroupingRun.for_logic)")
+    return group_record_batch(logic, batch, row_offset=row_offset)
+
+
+def _fallback_rows(run: GroupingRun, fallback: Fallback, table: pa.Table, idx: npt.NDArray[np.int64],
+                   row_offset: int) -> pa.RecordBatch:
+    """Group rows `idx` with the fallback; their error messages name their row in `table`."""
+    sub = _batch(table.take(pa.array(idx)))
+    res = fallback(run.logic, sub, 0)
+    err = res.column("error")
+    if err.null_count == len(err):
+        return res
+    rownum = pa.array((idx + 1 + row_offset).astype(str).tolist(), pa.string())
+    fixed = pc.replace_substring_regex(err, r"^row \d+", "row ")
+    fixed = pc.if_else(pc.is_valid(err), pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(fixed, 0, 4), rownum, pc.utf8_slice_codeunits(fixed, 4), ""), err)
+    return res.set_column(res.schema.get_field_index("error"), "error", fixed)
+
+
+def _merge(out: pa.RecordBatch, slow: pa.RecordBatch, idx: npt.NDArray[np.int64]) -> pa.RecordBatch:
+    """`out` with rows `idx` replaced by `slow`'s rows (in order)."""
+    n = out.num_rows
+    pick = np.zeros(n, dtype=bool)
+    pick[idx] = True
+    order = np.empty(n, dtype=np.int64)  # position in concat(out, slow)
+    order[~pick] = np.flatnonzero(~pick)
+    order[pick] = n + np.arange(len(idx))
+    both = pa.Table.from_batches([out, slow.cast(out.schema)]).combine_chunks()
+    return _batch(both.take(pa.array(order)))

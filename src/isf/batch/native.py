@@ -1,0 +1,218 @@
+"""The native grouping loop: fold each case's code facts, walk its candidate rules.
+
+One numba-compiled function over integer arrays. It knows no NordDRG column: it ORs the
+property masks of a case's codes, counts OR values, takes the highest CC level of the
+secondary diagnoses' COMPL categories the principal does not block, and then, for each
+candidate rule of the principal's class, tests the rule's literals (bits that must be set or
+clear) and view tests (a verdict table looked up with the case's age bucket, CC level, OR
+summary ...). What the bits and verdicts mean was decided by `isf.grouping.compiled`, which
+evaluated the column units' checks; `isf.grouping.facts` defines the same fold in Python and
+the tests compare both row by row.
+
+Compiled once per machine (``cache=True``); `warm_up` reports the compile or cache-load time.
+Without numba the same function runs as plain Python (slow, for debugging).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from isf.grouping.compiled import VIEW_SLOTS, CompiledLogic, FactArrays, MatchTables
+
+__all__ = ["NATIVE", "match_cases", "warm_up"]
+
+try:
+    import numba
+
+    _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
+    NATIVE = True
+except ImportError:  # pragma: no cover - numba is a dependency; this keeps a debugger usable
+
+    def _jit(f: Any) -> Any:
+        return f
+
+    NATIVE = False
+
+_N_VIEWS = len(VIEW_SLOTS)
+
+
+@_jit  # type: ignore[misc]
+def _has(mask: Any, row: int, bit: int) -> bool:
+    return (mask[row, bit >> 6] >> np.uint64(bit & 63)) & np.uint64(1) == np.uint64(1)
+
+
+@_jit  # type: ignore[misc]
+def _bit_index(low: Any) -> int:
+    """Position of the single set bit of `low` (a power of two: exact as a float)."""
+    return int(np.log2(np.float64(low)))
+
+
+@_jit  # type: ignore[misc]
+def _match(  # noqa: PLR0913 - flat arrays are what numba passes cheaply
+    p_row, age_b, stay_b, sex_i, disch_i, sec_off, sec_ids, proc_off, proc_ids,  # per case
+    p_mask, p_blocked, p_or1, p_or2, p_class,  # principal facts
+    c_mask, c_or1, c_or2, c_cc, c_compl_off, c_compl, k_level, k_act,  # contributions, COMPL
+    n_keys, cand_off, cand_rules, lit_off, lit_bit, lit_want, test_off, test_slot, test_base, verdicts,
+    item_x, item_p, out, views_out,
+):  # type: ignore[no-untyped-def]
+    n = p_row.shape[0]
+    words = p_mask.shape[1]
+    n_items = item_x.shape[0]
+    mask = np.zeros((1, words), dtype=np.uint64)
+    other = np.zeros((1, words), dtype=np.uint64)
+    views = np.zeros(6 + n_items, dtype=np.int32)
+    counts = np.zeros(4, dtype=np.int32)
+    found = np.zeros(lit_off.shape[0], dtype=np.int32)
+    keep_views = views_out.shape[0] == n
+    for i in range(n):
+        pf = p_row[i]
+        for w in range(words):
+            mask[0, w] = p_mask[pf, w]
+            other[0, w] = 0
+        or1 = p_or1[pf]
+        or2 = p_or2[pf]
+        level = 0
+        for k in range(sec_off[i], sec_off[i + 1]):
+            c = sec_ids[k]
+            for w in range(words):
+                other[0, w] |= c_mask[c, w]
+            or1 += c_or1[c]
+            or2 |= c_or2[c]
+        for k in range(proc_off[i], proc_off[i + 1]):
+            c = proc_ids[k]
+            for w in range(words):
+                other[0, w] |= c_mask[c, w]
+            or1 += c_or1[c]
+            or2 |= c_or2[c]
+            if c_cc[c]:
+                level = 1
+        for w in range(words):
+            mask[0, w] |= other[0, w]
+        # CC level from the secondaries' COMPL categories (procedures gave 1 above)
+        for k in range(sec_off[i], sec_off[i + 1]):
+            if level == 2:
+                break
+            c = sec_ids[k]
+            for q in range(c_compl_off[c], c_compl_off[c + 1]):
+                kc = c_compl[q]
+                lv = k_level[kc]
+                if lv <= level or _has(p_blocked, pf, kc):
+                    continue
+                a = k_act[kc]
+                if a >= 0 and (not _has(other, 0, a) or _has(p_mask, pf, a)):
+                    continue
+                level = lv
+        views[0] = age_b[i]
+        views[1] = stay_b[i]
+        views[2] = sex_i[i]
+        views[3] = disch_i[i]
+        views[4] = level
+        views[5] = 2 * min(or1, 2) + (1 if or2 else 0)
+        for j in range(n_items):
+            views[6 + j] = -1  # procedure classes: computed when a rule asks
+        result = -1
+        # candidates: the class's rules that require no property, and those filed under a
+        # property bit the case has; tried in rule order
+        base = p_class[pf] * n_keys
+        nf = 0
+        for q in range(cand_off[base], cand_off[base + 1]):
+            found[nf] = cand_rules[q]
+            nf += 1
+        for w in range(words):
+            bitsw = mask[0, w]
+            while bitsw != np.uint64(0):
+                low = bitsw & (~bitsw + np.uint64(1))
+                b = w * 64 + _bit_index(low)
+                bitsw ^= low
+                if b + 1 < n_keys:
+                    for q in range(cand_off[base + 1 + b], cand_off[base + 2 + b]):
+                        found[nf] = cand_rules[q]
+                        nf += 1
+        if nf > 1:
+            found[:nf].sort()
+        for qq in range(nf):
+            r = found[qq]
+            ok = True
+            for t in range(lit_off[r], lit_off[r + 1]):
+                if _has(mask, 0, lit_bit[t]) != (lit_want[t] == 1):
+                    ok = False
+                    break
+            if not ok:
+                continue
+            for t in range(test_off[r], test_off[r + 1]):
+                s = test_slot[t]
+                v = views[s]
+                if v < 0:
+                    j = s - 6
+                    x = item_x[j]
+                    p = item_p[j]
+                    for m in range(4):
+                        counts[m] = 0
+                    for k in range(proc_off[i], proc_off[i + 1]):
+                        c = proc_ids[k]
+                        m = (1 if p >= 0 and _has(c_mask, c, p) else 0) + (2 if _has(c_mask, c, x) else 0)
+                        if counts[m] < 2:
+                            counts[m] += 1
+                    v = 1 if _has(mask, 0, x) else 0
+                    for m in range(3, -1, -1):
+                        v = v * 3 + counts[m]
+                    views[s] = v
+                if verdicts[test_base[t] + v] == 0:
+                    ok = False
+                    break
+            if ok:
+                result = r
+                break
+        out[i] = result
+        if keep_views:
+            for s in range(6 + n_items):
+                views_out[i, s] = views[s]
+
+
+def match_cases(
+    m: MatchTables,
+    facts: FactArrays,
+    *,
+    principal: npt.NDArray[np.int32],
+    age_bucket: npt.NDArray[np.int32],
+    stay_bucket: npt.NDArray[np.int32],
+    sex: npt.NDArray[np.int32],
+    discharge: npt.NDArray[np.int32],
+    secondary_offsets: npt.NDArray[np.int64],
+    secondary: npt.NDArray[np.int32],
+    procedure_offsets: npt.NDArray[np.int64],
+    procedures: npt.NDArray[np.int32],
+    views: bool = False,
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+    """Rule index per case (-1: none matched) and, with `views`, each case's view values
+    (age, stay, sex, discharge, CC level, OR summary, procedure classes; -1 = not needed).
+
+    Cases are given as principal fact rows, view indices, and CSR lists of contribution rows
+    (a case's secondary diagnoses are ``secondary[secondary_offsets[i]:secondary_offsets[i+1]]``).
+    """
+    n = len(principal)
+    out = np.empty(n, dtype=np.int32)
+    views_out = np.empty((n if views else 0, _N_VIEWS + len(m.item_secondary)), dtype=np.int32)
+    _match(
+        principal, age_bucket, stay_bucket, sex, discharge, secondary_offsets, secondary, procedure_offsets, procedures,
+        facts.p_mask, facts.p_blocked, facts.p_or1, facts.p_or2, facts.p_class,
+        facts.c_mask, facts.c_or1, facts.c_or2, facts.c_cc, facts.c_compl_off, facts.c_compl,
+        facts.compl_level, facts.compl_activator,
+        m.n_keys, m.cand_off, m.cand_rules, m.lit_off, m.lit_bit, m.lit_want, m.test_off, m.test_slot, m.test_base, m.verdicts,
+        m.item_secondary, m.item_carrier, out, views_out,
+    )
+    return out, views_out
+
+
+def warm_up(compiled: CompiledLogic) -> float:
+    """Compile (or load from numba's cache) the loop; returns the seconds it took."""
+    t = time.perf_counter()
+    z32 = np.zeros(1, dtype=np.int32)
+    z64 = np.zeros(2, dtype=np.int64)
+    match_cases(compiled.match, compiled.facts, principal=z32, age_bucket=z32, stay_bucket=z32, sex=z32,
+                discharge=z32, secondary_offsets=z64, secondary=z32[:0], procedure_offsets=z64, procedures=z32[:0])
+    return time.perf_counter() - t

@@ -1,0 +1,270 @@
+"""Case features: what the `drg_logic` columns test, folded from the codes' facts.
+
+The per-code facts come from `isf.grouping.codes`; this module only folds them into one
+`CaseFeatures` per case: unions of property sets, the OR values, the CC level [guide ch. 5].
+The batch path folds the same per-code facts with bit operations (`isf.grouping.compiled`,
+`isf.batch.native`); tests check both folds agree row by row.
+
+It also names the finite views the compiled rules use (age and stay buckets, sex, discharge,
+CC level, OR summary, procedure classes): each is a function of `CaseFeatures` with a
+representative per value, so the compiler can evaluate a rule column's ``check`` once per
+value instead of once per case.
+
+>>> from isf.definitions import load_logic
+>>> from isf.grouping.case import make_case
+>>> from isf.grouping.compiled import compiled_logic
+>>> lg = compiled_logic(load_logic("demo"))
+>>> f = case_features(lg.tables, make_case(sex="M", age_days=20000, diagnoses=["I219", "J960"]))
+>>> f.dgcat, f.cc_level, f.cc_sources
+('05M01', 2, ('J960',))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from isf.grouping.case import Case
+from isf.grouping.codes import (
+    CodeTables,
+    Contribution,
+    PrincipalFacts,
+    Props,
+    compl_level,
+    principal_facts,
+    principal_view,
+    procedure_contribution,
+    secondary_contribution,
+    slot_properties,
+)
+
+__all__ = [
+    "CaseFeatures",
+    "CodeInfo",
+    "NEUTRAL",
+    "OR_STATES",
+    "SEX_VALUES",
+    "DISCHARGE_VALUES",
+    "CC_LEVELS",
+    "case_features",
+    "cc_level",
+    "or_state",
+    "or_values_of",
+    "principal_features",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInfo:
+    """One code of the case with the properties it brings (for the explain trace)."""
+
+    code: str
+    role: str  # principal | secondary | procedure
+    slot: int
+    known: bool
+    properties: Props
+    pair_with: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFeatures:
+    """What the rules look at [guide §1, columns 'icd' .. 'disch'].
+
+    ``or_values`` holds each procedure's OR value (0 when none), in order, then the OR values
+    of diagnoses; ``proc_props_each`` each procedure's PROCPR values, in order.
+    """
+
+    has_principal: bool  # the principal slot holds a code
+    principal_known: bool  # ... that the tables know
+    principal_valid: bool  # ... and that gives a DGCAT (what icd '+' requires)
+    mdc: str
+    dgcat: str
+    pdgprops: frozenset[str]
+    dgprops: frozenset[str]  # DGPROP/SDGPRO from any diagnosis or procedure
+    procprops: frozenset[str]
+    proc_props_each: tuple[frozenset[str], ...]
+    or_values: tuple[int, ...]
+    cc_level: int  # 0, 1 (CC) or 2 (MCC)
+    cc_sources: tuple[str, ...]  # codes that gave CC, for explain
+    sex: str
+    age_days: int
+    los: int
+    discharge: str
+    codes: tuple[CodeInfo, ...] = ()
+
+
+NEUTRAL = CaseFeatures(
+    has_principal=False, principal_known=False, principal_valid=False, mdc="", dgcat="", pdgprops=frozenset(),
+    dgprops=frozenset(), procprops=frozenset(), proc_props_each=(), or_values=(), cc_level=0, cc_sources=(),
+    sex="", age_days=0, los=0, discharge="H",
+)
+"""A case with nothing: the compiler's probes replace the fields one column looks at."""
+
+
+def principal_features(dgcat: str) -> dict[str, object]:
+    """The `CaseFeatures` fields a principal with this DGCAT fixes (for probes)."""
+    valid, mdc = principal_view(dgcat)
+    return {"dgcat": dgcat, "mdc": mdc, "principal_valid": valid}
+
+
+def cc_level(
+    t: CodeTables,
+    principal: PrincipalFacts,
+    secondaries: Sequence[tuple[str, Contribution]],
+    procedures: Sequence[tuple[str, Contribution]],
+    activators: frozenset[str],
+) -> tuple[int, tuple[str, ...]]:
+    """CC level and the codes that gave it [guide ch. 5].
+
+    A procedure with CC gives level 1. Each COMPL category of a secondary diagnosis gives its
+    `codes.compl_level` unless the principal blocks it (`PrincipalFacts.blocked`); an inactive
+    one counts only when `activators` (DGPROP values from codes other than the principal,
+    less the principal's own) hold its ``inclprop``.
+    """
+    level = 0
+    sources: list[str] = []
+    for code, c in procedures:
+        if c.cc:
+            level = 1
+            sources.append(code)
+    for code, c in secondaries:
+        for compl in c.compl:
+            if compl in principal.blocked:
+                continue
+            this, activator = compl_level(t, compl)
+            if not this or (activator and activator not in activators):
+                continue
+            sources.append(code)
+            level = max(level, this)
+    return level, tuple(sources)
+
+
+def or_values_of(
+    principal: Contribution,
+    secondaries: Sequence[tuple[str, Contribution]],
+    procedures: Sequence[tuple[str, Contribution]],
+) -> tuple[int, ...]:
+    """Each procedure's OR values in order, then the diagnoses' (principal first)."""
+    out = [v for _, c in procedures for v in c.or_values]
+    out += principal.or_values
+    out += [v for _, c in secondaries for v in c.or_values]
+    return tuple(out)
+
+
+def case_features(t: CodeTables, case: Case) -> CaseFeatures:
+    """Derive the grouping features of `case` (pure).
+
+    * DGCAT and PDGPRO come from the principal slot only; MDC from the DGCAT [guide §1].
+    * DGPROP (and SDGPRO), PROCPR and OR come from every diagnosis slot and every procedure.
+    * COMPL comes from secondary slots only; see `cc_level`.
+    * MDC 98 recode: the principal's properties only (`codes.principal_facts`).
+    """
+    principal = principal_facts(t, case.principal, case.sex)
+    own = principal.contribution
+    codes: list[CodeInfo] = []
+    pslot = case.principal
+    if pslot:
+        codes.append(CodeInfo(t.dx_code(pslot[0]), "principal", 0, principal.known, principal.properties,
+                              t.dx_code(pslot[1]) if len(pslot) == 2 else ""))
+    secondaries: list[tuple[str, Contribution]] = []
+    for i, slot in enumerate(case.diagnoses[1:], start=1):
+        if not slot:
+            continue
+        c = secondary_contribution(t, slot)
+        props, known = slot_properties(t, slot)
+        first = t.dx_code(slot[0])
+        codes.append(CodeInfo(first, "secondary", i, known, props, t.dx_code(slot[1]) if len(slot) == 2 else ""))
+        secondaries.append((first, c))
+    procedures: list[tuple[str, Contribution]] = []
+    for j, raw in enumerate(case.procedures):
+        code = t.proc_code(raw)
+        c = procedure_contribution(t, code)
+        codes.append(CodeInfo(code, "procedure", j, code in t.proc, t.proc.get(code, ())))
+        procedures.append((code, c))
+    others = [c for _, c in secondaries] + [c for _, c in procedures]
+    dgprops = own.dgprops.union(*(c.dgprops for c in others))
+    activators = frozenset().union(*(c.dgprops for c in others)) - own.dgprops
+    level, sources = cc_level(t, principal, secondaries, procedures, activators)
+    return CaseFeatures(
+        has_principal=principal.has_principal,
+        principal_known=principal.known,
+        principal_valid=principal.valid,
+        mdc=principal.mdc,
+        dgcat=principal.dgcat,
+        pdgprops=principal.pdgprops,
+        dgprops=dgprops,
+        procprops=own.procprops.union(*(c.procprops for c in others)),
+        proc_props_each=tuple(c.procprops for _, c in procedures),
+        or_values=or_values_of(own, secondaries, procedures),
+        cc_level=level,
+        cc_sources=sources,
+        sex=case.sex,
+        age_days=case.age_days,
+        los=case.los,
+        discharge=case.discharge,
+        codes=tuple(codes),
+    )
+
+
+# -- finite views: what the compiler evaluates a column's check over -------------------------
+SEX_VALUES: tuple[str, ...] = ("", "M", "F")
+DISCHARGE_VALUES: tuple[str, ...] = ("H", "R", "E")
+CC_LEVELS: tuple[int, ...] = (0, 1, 2)
+OR_STATES: tuple[tuple[int, bool], ...] = tuple((n1, has2) for n1 in range(3) for has2 in (False, True))
+"""OR summary: how many OR values of 1 (0, 1, 2 or more) and whether one is 2."""
+
+ITEM_STATES = 2 * 3**4
+"""Procedure classes for one (secondary, carrier) property pair: whether any code brings the
+secondary property, then per procedure class (neither, carrier only, secondary only, both)
+how many procedures are in it (0, 1, 2 or more)."""
+
+
+def or_state(or_values: Sequence[int]) -> int:
+    """Index into `OR_STATES` of a case's OR values.
+
+    >>> OR_STATES[or_state((0, 1, 1, 2))]
+    (2, True)
+    """
+    return 2 * min(sum(1 for v in or_values if v == 1), 2) + (2 in or_values)
+
+
+def or_probe(state: int) -> dict[str, object]:
+    """Fields of a representative case with OR summary `state`."""
+    n1, has2 = OR_STATES[state]
+    return {"or_values": (1,) * n1 + ((2,) if has2 else ())}
+
+
+def item_state(f: CaseFeatures, secondary: str, carrier: str) -> int:
+    """Index of `f`'s procedure classes for the pair (see `ITEM_STATES`)."""
+    counts = [0, 0, 0, 0]
+    for s in f.proc_props_each:
+        k = (carrier in s) + 2 * (secondary in s)
+        counts[k] = min(counts[k] + 1, 2)
+    state = int(secondary in f.procprops)
+    for k in (3, 2, 1, 0):
+        state = state * 3 + counts[k]
+    return state
+
+
+def item_probe(state: int, secondary: str, carrier: str) -> dict[str, object]:
+    """Fields of a representative case in procedure-class `state` for the pair."""
+    counts = []
+    s = state
+    for _ in range(4):
+        counts.append(s % 3)
+        s //= 3
+    union = bool(s)
+    each: list[frozenset[str]] = []
+    for k, n in enumerate(counts):
+        props = frozenset(v for v, on in ((carrier, k & 1), (secondary, k & 2)) if on and v)
+        each += [props] * n
+    procprops = frozenset().union(*each) | ({secondary} if union else set())
+    return {"proc_props_each": tuple(each), "procprops": procprops}
+
+
+_NEUTRAL_FIELDS = {name: getattr(NEUTRAL, name) for name in CaseFeatures.__slots__}
+
+
+def probe(**fields: object) -> CaseFeatures:
+    """`NEUTRAL` with `fields` replaced: a representative case for one column's check."""
+    return CaseFeatures(**(_NEUTRAL_FIELDS | fields))  # type: ignore[arg-type]
