@@ -1,11 +1,24 @@
-"""Grouping semantics on tiny hand-made tables, one rule of the reading guide per test."""
+"""Grouping semantics on tiny hand-made tables, one rule of the reading guide per test.
+
+Every test runs through every grouping path (`grouping_paths.PATHS`: the single-case API, the
+compiled matcher, the explain trace, the native batch path, the row kernel and the polars
+adapter), so a fast path cannot drift from the column units' checks.
+"""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
+from grouping_paths import PATHS, group_by
 
 from isf.definitions import ComplCat, ComplExcl, DgRow, ProcRow, Rule, build_logic
-from isf.grouping import group, make_case
+from isf.grouping import make_case
+
+
+@pytest.fixture(params=PATHS)
+def group(request):
+    return partial(group_by, request.param)
 
 
 def logic(rules, dg=(), proc=(), complcat=(), complexcl=()):
@@ -28,14 +41,14 @@ def case(*diagnoses, procs=(), sex="M", age=20000, los=3, disch="H"):
     return make_case(sex=sex, age_days=age, los=los, discharge=disch, diagnoses=diagnoses, procedures=procs)
 
 
-def test_first_matching_rule_in_ord_order_wins():
+def test_first_matching_rule_in_ord_order_wins(group):
     lg = logic([Rule(ord="002D", drg="B", rtc="0", icd="+"), Rule(ord="001D", drg="A", rtc="0", icd="+")],
                dg=dx("I219", dgcat="05M01"))
     r = group(lg, case("I219"))
     assert (r.drg, r.rule, r.mdc) == ("A", "001D", "05")
 
 
-def test_mdc98_is_recoded_by_sex_for_the_principal_only():
+def test_mdc98_is_recoded_by_sex_for_the_principal_only(group):
     rules = [Rule(ord="001D", drg="M", rtc="0", dgcat="12M03"), Rule(ord="002D", drg="F", rtc="0", dgcat="13M03"),
              Rule(ord="003D", drg="NOSEX", rtc="2", mdc="98", sex="-"),
              Rule(ord="004D", drg="SEC98", rtc="0", dgprop=("98X99",))]
@@ -47,7 +60,7 @@ def test_mdc98_is_recoded_by_sex_for_the_principal_only():
     assert group(lg, case("Z090", "A630", sex="F")).drg == "SEC98"
 
 
-def test_cc_from_secondary_with_exclusion_and_activation():
+def test_cc_from_secondary_with_exclusion_and_activation(group):
     rules = [Rule(ord="001D", drg="CC2", rtc="0", compl="2"), Rule(ord="002D", drg="CC1", rtc="0", compl="1"),
              Rule(ord="003D", drg="NOCC", rtc="0", icd="+")]
     dg = (dx("I219", dgcat="05M01", compl="05C01") + dx("J189", dgcat="04M01", compl="04C02")
@@ -66,7 +79,7 @@ def test_cc_from_secondary_with_exclusion_and_activation():
     assert group(lg, case("I219", "I500")).drg == "CC1"  # 05C09 is another category than the principal 05C01
 
 
-def test_same_category_secondary_does_not_complicate():
+def test_same_category_secondary_does_not_complicate(group):
     rules = [Rule(ord="001D", drg="CC1", rtc="0", compl="1"), Rule(ord="002D", drg="NOCC", rtc="0", icd="+")]
     lg = logic(rules, dg=dx("I219", dgcat="05M01", compl="05C01") + dx("I214", dgcat="05M01", compl="05C01"))
     assert group(lg, case("I219", "I214")).drg == "NOCC"
@@ -76,13 +89,13 @@ def test_same_category_secondary_does_not_complicate():
     ("S", ["P1"], True), ("S", ["P2"], False), ("P", ["P2"], True), ("P", ["P0"], False),
     ("N", ["P2"], True), ("N", ["P1"], False), ("Z", ["P0"], True), ("Z", ["P2"], False),
 ])
-def test_or_letters(letter, procs, ok):
+def test_or_letters(group, letter, procs, ok):
     lg = logic([Rule(ord="001D", drg="HIT", rtc="0", or_proc=letter)], dg=dx("K359", dgcat="06M01"),
                proc=px("P1", **{"or": "1"}) + px("P2", **{"or": "2"}) + px("P0", procpr="06O01"))
     assert (group(lg, case("K359", procs=procs)).drg == "HIT") is ok
 
 
-def test_secondary_procedure_property():
+def test_secondary_procedure_property(group):
     rules = [Rule(ord="001D", drg="BOTH", rtc="0", procpro="08S01", secpro="08S02"),
              Rule(ord="002D", drg="NOT3", rtc="0", procpro="08S01", secpro="-08S03"),
              Rule(ord="003D", drg="ONEOR", rtc="0", procpro="08S04", secpro="-")]
@@ -96,7 +109,7 @@ def test_secondary_procedure_property():
     assert group(lg, case("M161", procs=["D", "E"])).drg == "470"  # lone '-': no second OR procedure
 
 
-def test_dagger_asterisk_pair_properties():
+def test_dagger_asterisk_pair_properties(group):
     dg = [DgRow("G01", "A390", "DGCAT", "01M05"), DgRow("G01", "A390", "PDGPRO", "01P07")]
     dg += dx("A390", dgcat="18M01", dgprop="18X01") + dx("G01", dgcat="01M99")
     rules = [Rule(ord="001D", drg="PAIR", rtc="0", dgcat="01M05", pdgprop="01P07", dgprop=("18X01",))]
@@ -105,7 +118,7 @@ def test_dagger_asterisk_pair_properties():
     assert group(lg, case("A390")).drg == "470"
 
 
-def test_limits_sex_discharge():
+def test_limits_sex_discharge(group):
     rules = [Rule(ord="001D", drg="NEO", rtc="0", agelim="<29"), Rule(ord="002D", drg="DEAD", rtc="0", disch="E"),
              Rule(ord="003D", drg="OUT", rtc="0", dur="<1"), Rule(ord="004D", drg="TRANS", rtc="0", disch="R"),
              Rule(ord="005D", drg="FEM", rtc="0", sex="F")]
@@ -117,7 +130,7 @@ def test_limits_sex_discharge():
     assert group(lg, case("P599", age=29, sex="F")).drg == "FEM"
 
 
-def test_return_codes_for_missing_and_invalid_principal():
+def test_return_codes_for_missing_and_invalid_principal(group):
     rules = [Rule(ord="000D010", drg="470", rtc="1", icd="-"), Rule(ord="001D", drg="OK", rtc="0", icd="+")]
     lg = logic(rules, dg=dx("I219", dgcat="05M01"))
     assert group(lg, case()).rtc == "1"  # nothing in the principal slot

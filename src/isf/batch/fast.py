@@ -52,6 +52,7 @@ class GroupingRun:
 
     compiled: CompiledLogic
     logic: Logic | None = None  # for the fallback
+    threads: int = 1  # threads for the native loop
     memo: FactMemo = field(init=False)
     rows: int = 0
     fast_rows: int = 0
@@ -62,8 +63,8 @@ class GroupingRun:
         self.memo = FactMemo(self.compiled)
 
     @classmethod
-    def for_logic(cls, logic: Logic) -> GroupingRun:
-        return cls(compiled_logic(logic), logic)
+    def for_logic(cls, logic: Logic, *, threads: int = 1) -> GroupingRun:
+        return cls(compiled_logic(logic), logic, threads)
 
     def keys(self, name: str) -> pa.Array:
         """The compiled keys (or result strings) as an Arrow array, built once per run."""
@@ -218,10 +219,12 @@ def _principals(run: GroupingRun, hdiag: pa.Array, hdiag2: pa.Array, sex: I32, n
     rows[single] = unknown[sex[single]]
     rows[~has1 & ~has2] = cl.empty_principal
     pair = ~found & has2 & ~dirty
-    if pair.any():
-        keys = key.filter(pa.array(pair)).to_pylist()
-        sexes = sex[pair]
-        rows[pair] = [run.memo.principal(tuple(k.split(PAIR_SEP)), SEX_VALUES[s]) for k, s in zip(keys, sexes, strict=True)]
+    if pair.any():  # a pair the tables do not list: its facts from the run's memo, once per batch
+        names = pc.binary_join_element_wise(key.filter(pa.array(pair)), pa.array(sex[pair].astype(str)), "|")
+        uniq = pc.unique(names)
+        ids = np.array([run.memo.principal(tuple(k.split(PAIR_SEP)), SEX_VALUES[int(s)])
+                        for k, s in (u.rsplit("|", 1) for u in uniq.to_pylist())], dtype=np.int32)
+        rows[pair] = ids[np.asarray(pc.index_in(names, value_set=uniq), dtype=np.int64)]
     rows[dirty] = cl.empty_principal
     return rows, dirty
 
@@ -236,26 +239,29 @@ def group_table(
     """Result columns (drg, rtc, rule, mdc, status, error) for every row of `data`, in order.
 
     `data` has the activity columns `COLUMNS` (``bdiag``/``prosedyrer`` as lists, or as text
-    joined with '|'). Other layouts, and rows the row API must judge, go to `fallback`
-    (``fallback(logic, batch, row_offset)``; default: the row kernel).
+    joined with '|') or NPK case strings (``case_string``). Other layouts, and rows the row
+    API must judge, go to `fallback` (``fallback(logic, batch, row_offset)``; default: the row
+    kernel).
     """
     from isf.batch.kernel import RESULT_SCHEMA
 
     table = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
-    table = table.combine_chunks()
     n = table.num_rows
     run.rows += n
     fallback = fallback or _row_kernel
     if n == 0:
-        return RESULT_SCHEMA.empty_table().to_batches()[0] if RESULT_SCHEMA.empty_table().num_rows else \
-            pa.RecordBatch.from_pylist([], schema=RESULT_SCHEMA)
-    if not all(c in table.column_names for c in COLUMNS) or "case_string" in table.column_names:
+        return pa.RecordBatch.from_pylist([], schema=RESULT_SCHEMA)
+    run.memo.start_batch()
+    dirty = np.zeros(n, dtype=bool)
+    if "case_string" in table.column_names:
+        from isf.batch.case_strings import parse_case_strings
+
+        col, dirty = parse_case_strings(_one_chunk(table.column("case_string")))
+    elif all(c in table.column_names for c in COLUMNS):
+        col = {c: _one_chunk(table.column(c)) for c in COLUMNS}
+    else:  # another layout (wide code columns ...): the fallback reads it
         run.fallback_rows += n
         return fallback(run.logic, _batch(table), row_offset)
-
-    run.memo.start_batch()
-    col = {c: table.column(c).combine_chunks() if table.column(c).num_chunks != 1 else table.column(c).chunk(0)
-           for c in COLUMNS}
     cl = run.compiled
     m = cl.match
     sex, sex_ok = _mapped(col["kjonn"], _SEX_TEXT, SEX_VALUES)
@@ -265,7 +271,7 @@ def group_table(
     principal, p_dirty = _principals(run, col["hdiag"], col["hdiag2"], sex, n)
     sec = _code_lists(run, col["bdiag"], n, secondary=True)
     proc = _code_lists(run, col["prosedyrer"], n, secondary=False)
-    fast = sex_ok & disch_ok & age_ok & stay_ok & ~p_dirty & ~sec.dirty & ~proc.dirty
+    fast = sex_ok & disch_ok & age_ok & stay_ok & ~p_dirty & ~sec.dirty & ~proc.dirty & ~dirty
 
     rule, _ = match_cases(
         m, run.memo.arrays(),
@@ -274,7 +280,7 @@ def group_table(
         stay_bucket=np.searchsorted(m.stay_points, stay, side="right").astype(np.int32),
         sex=sex, discharge=disch,
         secondary_offsets=sec.offsets, secondary=sec.rows,
-        procedure_offsets=proc.offsets, procedures=proc.rows,
+        procedure_offsets=proc.offsets, procedures=proc.rows, threads=run.threads,
     )
     out = _results(run, rule, principal)
     n_fast = int(fast.sum())
@@ -285,6 +291,10 @@ def group_table(
     slow_idx = np.flatnonzero(~fast)
     slow = _fallback_rows(run, fallback, table, slow_idx, row_offset)
     return _merge(out, slow, slow_idx)
+
+
+def _one_chunk(col: pa.ChunkedArray) -> pa.Array:
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
 
 
 def _results(run: GroupingRun, rule: I32, principal: I32) -> pa.RecordBatch:

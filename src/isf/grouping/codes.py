@@ -21,14 +21,15 @@ per distinct value (`isf.grouping.compiled`). The case-level fold lives in
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
+from typing import Any, TypeVar
 
 from isf.definitions.model import Logic
 
 __all__ = [
     "CodeTables",
+    "Frozen",
     "Contribution",
     "PrincipalFacts",
     "Props",
@@ -50,8 +51,42 @@ Slot = tuple[str, ...]  # () | (code,) | (dagger, asterisk)
 _DGPROP_TYPES = ("DGPROP", "SDGPRO")  # [guide §1 'dgprop1..4': SDGPRO values share the columns]
 
 
-def _frozen(d: Mapping[object, object]) -> MappingProxyType:  # type: ignore[type-arg]
-    return MappingProxyType(dict(d))
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Frozen(Mapping[K, V]):
+    """A read-only mapping that pickles (`types.MappingProxyType` does not)."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, d: Mapping[K, V]) -> None:
+        self._d = dict(d)
+
+    def __getitem__(self, key: K) -> V:
+        return self._d[key]
+
+    def get(self, key: K, default: Any = None) -> Any:  # type: ignore[override]
+        return self._d.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._d
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Frozen, (self._d,))
+
+    def __repr__(self) -> str:
+        return f"Frozen({len(self._d)} entries)"
+
+
+def _frozen(d: Mapping[K, V]) -> Frozen[K, V]:
+    return Frozen(d)
 
 
 @dataclass(frozen=True, slots=True)

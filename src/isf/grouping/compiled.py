@@ -24,7 +24,7 @@ tables) live in one bounded `FactMemo` per run.
 >>> cl = compiled_logic(load_logic("demo"))
 >>> r = cl.group(make_case(sex="M", age_days=20000, los=3, diagnoses=["I219"]))
 >>> r.drg, r.rtc
-('121C', '0')
+('122', '0')
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -43,6 +42,7 @@ from isf.errors import IsfError
 from isf.grouping.case import Case
 from isf.grouping.codes import (
     CodeTables,
+    Frozen,
     Contribution,
     PrincipalFacts,
     code_tables,
@@ -271,13 +271,45 @@ class CompiledLogic:
     unknown_procedure: int  # contribution row of a procedure code the tables do not know
     empty_principal: int  # facts row of an empty principal slot (any sex)
     unknown_principal: tuple[int, int, int]  # facts rows of an unknown principal code, per sex
+    compiled_as: Mapping[tuple[Criterion, Hashable], tuple[Any, ...]] = field(repr=False)
+    """How each (column, requirement) was compiled: ("principal", verdict per DGCAT id),
+    ("literal", bit, wanted), ("view", slot, verdict per view value), ("always",) or ("never",)."""
     _rest: tuple[tuple[tuple[Criterion, Hashable], ...], ...] = field(repr=False)
     _encoder: _Encoder = field(repr=False)
+    _pfacts: tuple[PrincipalFacts, ...] = field(repr=False)  # the objects behind facts.p_* rows
+    _contribs: tuple[Contribution, ...] = field(repr=False)  # ... and behind facts.c_* rows
+    _index: Mapping[str, Mapping[str, int]] = field(repr=False)  # key -> position, per key kind
+
+    def __repr__(self) -> str:
+        return (f"CompiledLogic({self.logic_id}, rules={len(self.rules)}, principal classes="
+                f"{len(self.match.cand_off) // self.match.n_keys}, checksum={self.checksum[:12]})")
 
     # -- single case ----------------------------------------------------------------------
-    def features(self, case: Case) -> CaseFeatures:
-        """The case's features (`isf.grouping.facts.case_features` on this logic's tables)."""
-        return case_features(self.tables, case)
+    def features(self, case: Case, *, with_codes: bool = True) -> CaseFeatures:
+        """The case's features (`isf.grouping.facts.case_features`, facts from this object)."""
+        return case_features(self, case, with_codes=with_codes)
+
+    def _key(self, kind: str, key: str) -> int | None:
+        index = self._index[kind]
+        i = index.get(key)
+        return index.get(key.upper()) if i is None else i
+
+    def principal(self, slot: tuple[str, ...], sex: str) -> PrincipalFacts:
+        """The principal's facts (`codes.principal_facts`), precomputed for listed slots."""
+        i = self._key("principal", PAIR_SEP.join(slot)) if slot and all(c.isalnum() for c in slot) else None
+        if i is None:
+            return principal_facts(self.tables, slot, sex)
+        return self._pfacts[self.principal_rows[i, SEX_VALUES.index(sex)]]
+
+    def secondary(self, slot: tuple[str, ...]) -> Contribution:
+        """A secondary slot's contribution (`codes.secondary_contribution`), precomputed."""
+        i = self._key("secondary", PAIR_SEP.join(slot)) if all(c.isalnum() for c in slot) else None
+        return secondary_contribution(self.tables, slot) if i is None else self._contribs[self.secondary_rows[i]]
+
+    def procedure(self, code: str) -> Contribution:
+        """A procedure's contribution (`codes.procedure_contribution`), precomputed."""
+        i = self._key("procedure", code)
+        return procedure_contribution(self.tables, code) if i is None else self._contribs[self.procedure_rows[i]]
 
     def candidates(self, f: CaseFeatures) -> Sequence[int]:
         """Rule indices a case with these features can reach, in ``ord`` order: those of its
@@ -314,12 +346,16 @@ class CompiledLogic:
 
     def group(self, case: Case) -> GroupResultT:
         """Group one case: its features, then the first rule all of whose checks hold."""
-        f = self.features(case)
+        f = self.features(case, with_codes=False)
         return self.result(self.first_match(f), has_principal=f.has_principal, mdc=f.mdc)
+
+    def requirements(self, r: int) -> tuple[tuple[Criterion, Hashable], ...]:
+        """(column, requirement) of rule index `r` for every column it fills, in table order."""
+        return _all(self.columns, self.rules[r])
 
     def conditions(self, r: int, f: CaseFeatures) -> tuple[Condition, ...]:
         """Every condition of rule index `r`, evaluated, in column order (for explain)."""
-        return tuple(c.condition(req, f) for c, req in _all(self.columns, self.rules[r]))
+        return tuple(c.condition(req, f) for c, req in self.requirements(r))
 
     # -- per-run facts ---------------------------------------------------------------------
     def principal_rows_for(self, facts: Sequence[PrincipalFacts]) -> dict[str, npt.NDArray[Any]]:
@@ -448,6 +484,8 @@ def compile_logic(logic: Logic) -> CompiledLogic:
     tests: list[list[tuple[int, int]]] = []
     rest: list[tuple[tuple[Criterion, Hashable], ...]] = []
     literal_of: dict[tuple[Criterion, Hashable], Any] = {}
+    compiled_as: dict[tuple[Criterion, Hashable], tuple[Any, ...]] = {
+        k: ("principal", tuple(bool(x) for x in v)) for k, v in verdict_of.items()}
     row_of: dict[tuple[Criterion, Hashable], tuple[int, tuple[int, ...]]] = {}
     for r, rr in enumerate(reqs):
         lit: list[tuple[int, int]] = []
@@ -462,6 +500,8 @@ def compile_logic(logic: Logic) -> CompiledLogic:
                 if (c, req) not in literal_of:
                     literal_of[(c, req)] = _literal(c, req, dom)
                 want = literal_of[(c, req)]
+                compiled_as[(c, req)] = ("never",) if want is _NEVER else ("always",) if want is None else (
+                    "literal", bits[(dom.feature, dom.value)], bool(want))
                 if want is _NEVER:
                     reachable[r] = False
                 elif want is not None:
@@ -470,6 +510,7 @@ def compile_logic(logic: Logic) -> CompiledLogic:
             if (c, req) not in row_of:
                 row_of[(c, req)] = _view_row(c, req, dom, items, slot_of, probes_of)
             slot, row = row_of[(c, req)]
+            compiled_as[(c, req)] = ("view", slot, row)
             if all(row):
                 continue
             if not any(row):
@@ -491,8 +532,8 @@ def compile_logic(logic: Logic) -> CompiledLogic:
     classes: dict[tuple[str, frozenset[str]], int] = {}
     for pf in pfacts:
         classes.setdefault((pf.dgcat, pf.pdgprops & pdg_named), len(dgcats) + len(classes))
-    encoder = _Encoder(MappingProxyType(bits), words, MappingProxyType(compl_ids),
-                       max(1, (len(compl_ids) + 63) // 64), MappingProxyType(dgcat_ids), MappingProxyType(classes),
+    encoder = _Encoder(Frozen(bits), words, Frozen(compl_ids),
+                       max(1, (len(compl_ids) + 63) // 64), Frozen(dgcat_ids), Frozen(classes),
                        pdg_named)
     facts, more_rows = _compile_facts(t, encoder, pfacts)
     keys_rows |= more_rows
@@ -531,8 +572,11 @@ def compile_logic(logic: Logic) -> CompiledLogic:
         drg=tuple(r.drg for r in rules), rtc=tuple(r.rtc for r in rules),
         rtc_principal=tuple(reported_rtc(r, has_principal=True) for r in rules),
         drg_mdc=tuple(drg_mdc.get(r.drg, "") for r in rules),
-        dgcats=dgcats, dgcat_ids=MappingProxyType(dgcat_ids), match=match, facts=facts,
-        _rest=tuple(rest), _encoder=encoder, **keys_rows,
+        dgcats=dgcats, dgcat_ids=Frozen(dgcat_ids), match=match, facts=facts,
+        compiled_as=Frozen(compiled_as), _rest=tuple(rest), _encoder=encoder,
+        _index=Frozen({kind: Frozen({k: i for i, k in enumerate(keys_rows[f"{kind}_keys"])})
+                                 for kind in ("principal", "secondary", "procedure")}),
+        **keys_rows,
     )
 
 
@@ -591,6 +635,7 @@ def _compile_facts(t: CodeTables, enc: _Encoder, pfacts: list[PrincipalFacts]) -
     c = enc.contribution_rows(contribs)
     skeys2, srows2 = _with_aliases(skeys, srows)
     prkeys2, prrows2 = _with_aliases(prkeys, prrows)
+    objects = {"_pfacts": tuple(pfacts), "_contribs": tuple(contribs)}
 
     levels = [compl_level(t, k) for k in t.compl_categories]
     arrays = FactArrays(
@@ -601,7 +646,7 @@ def _compile_facts(t: CodeTables, enc: _Encoder, pfacts: list[PrincipalFacts]) -
     return arrays, {
         "secondary_keys": tuple(skeys2), "secondary_rows": _ro(srows2),
         "procedure_keys": tuple(prkeys2), "procedure_rows": _ro(prrows2),
-        "unknown_procedure": unknown_proc,
+        "unknown_procedure": unknown_proc, **objects,
     }
 
 
@@ -637,7 +682,7 @@ class FactMemo:
     over when full, between batches). `hits`/`misses` count look-ups.
     """
 
-    compiled: CompiledLogic
+    compiled: CompiledLogic = field(repr=False)
     max_entries: int = 100_000
     hits: int = 0
     misses: int = 0

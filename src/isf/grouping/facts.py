@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from isf.grouping.case import Case
 from isf.grouping.codes import (
@@ -41,6 +42,8 @@ from isf.grouping.codes import (
 __all__ = [
     "CaseFeatures",
     "CodeInfo",
+    "DirectFacts",
+    "FactSource",
     "NEUTRAL",
     "OR_STATES",
     "SEX_VALUES",
@@ -151,36 +154,70 @@ def or_values_of(
     return tuple(out)
 
 
-def case_features(t: CodeTables, case: Case) -> CaseFeatures:
+class FactSource(Protocol):
+    """Where the fold gets each code's facts: straight from the tables (`DirectFacts`), or from
+    the compiled logic, which computed them with the same functions ahead of time."""
+
+    @property
+    def tables(self) -> CodeTables: ...
+
+    def principal(self, slot: tuple[str, ...], sex: str) -> PrincipalFacts: ...
+
+    def secondary(self, slot: tuple[str, ...]) -> Contribution: ...
+
+    def procedure(self, code: str) -> Contribution: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DirectFacts:
+    """Every fact computed from the tables on demand (`isf.grouping.codes`)."""
+
+    tables: CodeTables
+
+    def principal(self, slot: tuple[str, ...], sex: str) -> PrincipalFacts:
+        return principal_facts(self.tables, slot, sex)
+
+    def secondary(self, slot: tuple[str, ...]) -> Contribution:
+        return secondary_contribution(self.tables, slot)
+
+    def procedure(self, code: str) -> Contribution:
+        return procedure_contribution(self.tables, code)
+
+
+def case_features(source: FactSource | CodeTables, case: Case, *, with_codes: bool = True) -> CaseFeatures:
     """Derive the grouping features of `case` (pure).
 
     * DGCAT and PDGPRO come from the principal slot only; MDC from the DGCAT [guide §1].
     * DGPROP (and SDGPRO), PROCPR and OR come from every diagnosis slot and every procedure.
     * COMPL comes from secondary slots only; see `cc_level`.
     * MDC 98 recode: the principal's properties only (`codes.principal_facts`).
+
+    `with_codes` adds each code with its table rows (for explain; grouping does not need it).
     """
-    principal = principal_facts(t, case.principal, case.sex)
+    src: FactSource = DirectFacts(source) if isinstance(source, CodeTables) else source
+    t = src.tables
+    principal = src.principal(case.principal, case.sex)
     own = principal.contribution
     codes: list[CodeInfo] = []
     pslot = case.principal
-    if pslot:
+    if pslot and with_codes:
         codes.append(CodeInfo(t.dx_code(pslot[0]), "principal", 0, principal.known, principal.properties,
                               t.dx_code(pslot[1]) if len(pslot) == 2 else ""))
     secondaries: list[tuple[str, Contribution]] = []
     for i, slot in enumerate(case.diagnoses[1:], start=1):
         if not slot:
             continue
-        c = secondary_contribution(t, slot)
-        props, known = slot_properties(t, slot)
         first = t.dx_code(slot[0])
-        codes.append(CodeInfo(first, "secondary", i, known, props, t.dx_code(slot[1]) if len(slot) == 2 else ""))
-        secondaries.append((first, c))
+        secondaries.append((first, src.secondary(slot)))
+        if with_codes:
+            props, known = slot_properties(t, slot)
+            codes.append(CodeInfo(first, "secondary", i, known, props, t.dx_code(slot[1]) if len(slot) == 2 else ""))
     procedures: list[tuple[str, Contribution]] = []
     for j, raw in enumerate(case.procedures):
         code = t.proc_code(raw)
-        c = procedure_contribution(t, code)
-        codes.append(CodeInfo(code, "procedure", j, code in t.proc, t.proc.get(code, ())))
-        procedures.append((code, c))
+        procedures.append((code, src.procedure(code)))
+        if with_codes:
+            codes.append(CodeInfo(code, "procedure", j, code in t.proc, t.proc.get(code, ())))
     others = [c for _, c in secondaries] + [c for _, c in procedures]
     dgprops = own.dgprops.union(*(c.dgprops for c in others))
     activators = frozenset().union(*(c.dgprops for c in others)) - own.dgprops
