@@ -12,6 +12,7 @@ column units' checks value by value.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def test_pairs_outside_the_tables_use_the_run_memo(nor2015):
     dx = sorted(nor2015.dg, key=lambda r: r.code)
     singles = [r.code for r in dx if not r.d_code and r.vartype == "DGCAT"][::500]
     rows = [dict(case_row(parse_case_string("1,20000,H,3,,I219")), hdiag=a, hdiag2=b, bdiag=[f"{b}&{a}", "I109"])
-            for a, b in zip(singles, singles[1:], strict=False)]
+            for a, b in itertools.pairwise(singles)]
     table = pa.Table.from_pylist(rows * 2, schema=ROW_SCHEMA)
     run = GroupingRun.for_logic(nor2015)
     n = len(rows)

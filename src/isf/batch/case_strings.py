@@ -9,9 +9,10 @@ character other than ASCII letters, digits and commas (spaces, ``*``, ``.``, a B
 the row API cleans or rejects), or has fewer than 4 or more than 165 fields.
 
 >>> import pyarrow as pa
->>> cols, dirty = parse_case_strings(pa.array(["1,20000,H,3,,A390,G01,I109,,,,NAT23", "1, 2,H,3"]))
->>> cols["hdiag"].to_pylist(), cols["hdiag2"].to_pylist(), cols["bdiag"].to_pylist()[0], dirty.tolist()
-(['A390', ''], ['G01', ''], ['I109'], [False, True])
+>>> first = "1,20000,H,3,,A390,G01,I109" + "," * 58 + "NAT23"  # field 65: the first procedure
+>>> cols, dirty = parse_case_strings(pa.array([first, "1, 2,H,3"]))
+>>> [cols[c][0].as_py() for c in ("hdiag", "hdiag2", "bdiag", "prosedyrer")], dirty.tolist()
+(['A390', 'G01', ['I109'], ['NAT23']], [False, True])
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ _FIELDS = _PROC_START + N_PROCEDURES  # 164
 _MAX_FIELDS = _FIELDS + 1  # the row API accepts one more (ignored)
 
 
-@_jit  # type: ignore[misc]
+@_jit
 def _scan(data, offsets, valid, spans, counts, sec, proc, fill):  # type: ignore[no-untyped-def]
     """Per row: spans of fields 0-3 and of the principal codes (``spans``), dirty flag and
     numbers of secondary slots and procedures (``counts``); with `fill`, the secondary slot
@@ -76,7 +77,7 @@ def _scan(data, offsets, valid, spans, counts, sec, proc, fill):  # type: ignore
         # principal slot: (dagger, asterisk); a lone second code is the principal itself
         a0, a1, b0, b1 = starts[_DX_START], ends[_DX_START], starts[_DX_START + 1], ends[_DX_START + 1]
         if a1 == a0:
-            a0, a1, b0, b1 = b0, b1, b1, b1
+            a0, a1, b0 = b0, b1, b1
         spans[i, 8] = a0
         spans[i, 9] = a1
         spans[i, 10] = b0
@@ -88,7 +89,7 @@ def _scan(data, offsets, valid, spans, counts, sec, proc, fill):  # type: ignore
             if a1 == a0 and b1 == b0:
                 continue
             if a1 == a0:
-                a0, a1, b0, b1 = b0, b1, b1, b1
+                a0, a1, b0 = b0, b1, b1
             if fill:
                 sec[ns + k, 0] = a0
                 sec[ns + k, 1] = a1
@@ -109,7 +110,7 @@ def _scan(data, offsets, valid, spans, counts, sec, proc, fill):  # type: ignore
         counts[i, 2] = m
 
 
-@_jit  # type: ignore[misc]
+@_jit
 def _join(data, spans, out_offsets, out):  # type: ignore[no-untyped-def]
     """Copy span pairs (a0, a1, b0, b1) as ``a`` or ``a&b`` into `out`; offsets first."""
     pos = 0

@@ -31,7 +31,7 @@ from isf.grouping.case import MAX_AGE_DAYS
 from isf.grouping.compiled import PAIR_SEP, CompiledLogic, FactMemo, compiled_logic
 from isf.grouping.facts import DISCHARGE_VALUES, SEX_VALUES
 
-__all__ = ["GroupingRun", "group_table", "COLUMNS"]
+__all__ = ["COLUMNS", "GroupingRun", "group_table"]
 
 COLUMNS = ("kjonn", "alder_dager", "utskr_maate", "liggetid", "hdiag", "hdiag2", "bdiag", "prosedyrer")
 _CODE = r"^[A-Za-z0-9]+$"

@@ -38,7 +38,7 @@ except ImportError:  # pragma: no cover - numba is a dependency; this keeps a de
         return f
 
     _pjit = _jit
-    _prange = range
+    _prange = range  # type: ignore[misc]
     NATIVE = False
 
 _CHUNK = 8192  # cases per task when the loop runs on several threads
@@ -46,26 +46,26 @@ _CHUNK = 8192  # cases per task when the loop runs on several threads
 _N_VIEWS = len(VIEW_SLOTS)
 
 
-@_jit  # type: ignore[misc]
+@_jit
 def _has(mask: Any, row: int, bit: int) -> bool:
-    return (mask[row, bit >> 6] >> np.uint64(bit & 63)) & np.uint64(1) == np.uint64(1)
+    return bool((mask[row, bit >> 6] >> np.uint64(bit & 63)) & np.uint64(1) == np.uint64(1))
 
 
-@_jit  # type: ignore[misc]
+@_jit
 def _bit_index(low: Any) -> int:
     """Position of the single set bit of `low` (a power of two: exact as a float)."""
     return int(np.log2(np.float64(low)))
 
 
-@_jit  # type: ignore[misc]
-def _match(  # noqa: PLR0913 - flat arrays are what numba passes cheaply
+@_jit
+def _match(  # type: ignore[no-untyped-def]
     lo, hi,  # the cases this call groups
     p_row, age_b, stay_b, sex_i, disch_i, sec_off, sec_ids, proc_off, proc_ids,  # per case
     p_mask, p_blocked, p_or1, p_or2, p_class,  # principal facts
     c_mask, c_or1, c_or2, c_cc, c_compl_off, c_compl, k_level, k_act,  # contributions, COMPL
     n_keys, cand_off, cand_rules, lit_off, lit_bit, lit_want, test_off, test_slot, test_base, verdicts,
     item_x, item_p, out, views_out,
-):  # type: ignore[no-untyped-def]
+):
     n = p_row.shape[0]
     words = p_mask.shape[1]
     n_items = item_x.shape[0]
@@ -180,14 +180,14 @@ def _match(  # noqa: PLR0913 - flat arrays are what numba passes cheaply
                 views_out[i, s] = views[s]
 
 
-@_pjit  # type: ignore[misc]
-def _match_chunks(  # noqa: PLR0913
+@_pjit
+def _match_chunks(  # type: ignore[no-untyped-def]
     chunk, p_row, age_b, stay_b, sex_i, disch_i, sec_off, sec_ids, proc_off, proc_ids,
     p_mask, p_blocked, p_or1, p_or2, p_class,
     c_mask, c_or1, c_or2, c_cc, c_compl_off, c_compl, k_level, k_act,
     n_keys, cand_off, cand_rules, lit_off, lit_bit, lit_want, test_off, test_slot, test_base, verdicts,
     item_x, item_p, out, views_out,
-):  # type: ignore[no-untyped-def]
+):
     n = p_row.shape[0]
     n_chunks = (n + chunk - 1) // chunk
     for c in _prange(n_chunks):
@@ -234,7 +234,7 @@ def match_cases(
         m.item_secondary, m.item_carrier, out, views_out,
     )
     if threads > 1 and NATIVE and n > _CHUNK:
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
         _match_chunks(_CHUNK, *arrays)
     else:
         _match(0, n, *arrays)

@@ -21,26 +21,25 @@ per distinct value (`isf.grouping.compiled`). The case-level fold lives in
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from isf.definitions.model import Logic
 
 __all__ = [
     "CodeTables",
-    "Frozen",
     "Contribution",
+    "Frozen",
     "PrincipalFacts",
     "Props",
     "code_tables",
     "compl_level",
     "principal_facts",
+    "principal_view",
     "procedure_contribution",
     "recode98",
     "secondary_contribution",
-    "principal_view",
-    "sex_matters",
     "slot_properties",
     "wildcard",
 ]
@@ -55,34 +54,20 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-class Frozen(Mapping[K, V]):
-    """A read-only mapping that pickles (`types.MappingProxyType` does not)."""
+class Frozen(dict[K, V]):
+    """A read-only dict: look-ups at dict speed, every mutation refused, picklable
+    (`types.MappingProxyType` does not pickle)."""
 
-    __slots__ = ("_d",)
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("a Frozen mapping cannot be changed")
 
-    def __init__(self, d: Mapping[K, V]) -> None:
-        self._d = dict(d)
-
-    def __getitem__(self, key: K) -> V:
-        return self._d[key]
-
-    def get(self, key: K, default: Any = None) -> Any:  # type: ignore[override]
-        return self._d.get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._d
-
-    def __iter__(self) -> Iterator[K]:
-        return iter(self._d)
-
-    def __len__(self) -> int:
-        return len(self._d)
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Frozen, (self._d,))
+        return (Frozen, (dict(self),))
 
     def __repr__(self) -> str:
-        return f"Frozen({len(self._d)} entries)"
+        return f"Frozen({len(self)} entries)"
 
 
 def _frozen(d: Mapping[K, V]) -> Frozen[K, V]:
@@ -109,7 +94,7 @@ class CodeTables:
     excl_pair: Mapping[tuple[str, str], frozenset[str]]  # (dagger, asterisk) -> COMPL categories
     compl_categories: tuple[str, ...]  # every COMPL category a diagnosis carries, sorted
     _by_wildcard: Mapping[str, tuple[str, ...]] = field(repr=False)
-    _inactive: tuple[str, ...] = field(repr=False)
+    _inactive_for: Mapping[str, tuple[str, ...]] = field(repr=False)  # active form -> inactive ones
 
     def dx_code(self, code: str) -> str:
         """The table's spelling of a diagnosis code (the code itself when unknown)."""
@@ -183,8 +168,16 @@ def code_tables(logic: Logic) -> CodeTables:
         excl_pair=_frozen({k: frozenset(v) for k, v in excl_pair.items()}),
         compl_categories=tuple(categories),
         _by_wildcard=_frozen({k: tuple(v) for k, v in by_wild.items()}),
-        _inactive=tuple(c for c in categories if c[2:3] in ("I", "J")),
+        _inactive_for=_frozen(_inactive_for(categories)),
     )
+
+
+def _inactive_for(categories: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for c in categories:
+        if c[2:3] in ("I", "J"):
+            out[_active_form(c)].append(c)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def recode98(varval: str, sex: str) -> str:
@@ -200,11 +193,6 @@ def recode98(varval: str, sex: str) -> str:
         if sex == "F":
             return "13" + varval[2:]
     return varval
-
-
-def sex_matters(t: CodeTables, slot: Slot) -> bool:
-    """Whether `recode98` can change this slot's facts (any of its values starts with 98)."""
-    return any(vv.startswith("98") for _, vv in slot_properties(t, slot)[0])
 
 
 def _canonical(t: CodeTables, slot: Slot) -> Slot:
@@ -342,6 +330,12 @@ class PrincipalFacts:
         return principal_view(self.dgcat)[0]
 
     @property
+    def recodable(self) -> bool:
+        """Whether the MDC 98 recode can change these facts (a value of the slot starts with
+        98; read on the facts for sex missing, which keep 98)."""
+        return any(vv.startswith("98") for _, vv in self.properties)
+
+    @property
     def mdc(self) -> str:
         return principal_view(self.dgcat)[1]
 
@@ -367,7 +361,8 @@ def principal_facts(t: CodeTables, slot: Slot, sex: str) -> PrincipalFacts:
     blocked = set(excluded)
     for w in wild:
         blocked.update(t._by_wildcard.get(w, ()))
-    blocked.update(c for c in t._inactive if _active_form(c) in excluded)
+    for e in excluded:
+        blocked.update(t._inactive_for.get(e, ()))
     return PrincipalFacts(
         has_principal=bool(slot),
         known=known,

@@ -42,8 +42,8 @@ from isf.errors import IsfError
 from isf.grouping.case import Case
 from isf.grouping.codes import (
     CodeTables,
-    Frozen,
     Contribution,
+    Frozen,
     PrincipalFacts,
     code_tables,
     compl_level,
@@ -51,7 +51,6 @@ from isf.grouping.codes import (
     procedure_contribution,
     recode98,
     secondary_contribution,
-    sex_matters,
 )
 from isf.grouping.criteria import (
     Condition,
@@ -78,13 +77,13 @@ from isf.grouping.facts import (
 )
 
 __all__ = [
+    "PAIR_SEP",
+    "VIEW_SLOTS",
     "CompileError",
     "CompiledLogic",
     "FactArrays",
     "FactMemo",
     "MatchTables",
-    "PAIR_SEP",
-    "VIEW_SLOTS",
     "compile_logic",
     "compiled_logic",
 ]
@@ -186,10 +185,21 @@ class _Encoder:
         return self.dgcat_ids[dgcat] if k is None else k
 
     def mask_bits(self, c: Contribution, pdgprops: Iterable[str] = ()) -> list[int]:
-        b = self.bits
-        out = [b[k] for k in (*(("dgprops", v) for v in c.dgprops), *(("procprops", v) for v in c.procprops),
-                              *(("pdgprops", v) for v in pdgprops)) if k in b]
-        return out
+        """Bits of the named property values `c` (and a principal's PDGPRO values) bring."""
+        dg, pr, pdg = self._by_feature
+        return ([dg[v] for v in c.dgprops if v in dg] + [pr[v] for v in c.procprops if v in pr]
+                + [pdg[v] for v in pdgprops if v in pdg])
+
+    @property
+    def _by_feature(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+        found = self.__dict__.get("_by_feature_")
+        if found is None:
+            split: dict[str, dict[str, int]] = {"dgprops": {}, "procprops": {}, "pdgprops": {}}
+            for (feature, value), bit in self.bits.items():
+                split[feature][value] = bit
+            found = (split["dgprops"], split["procprops"], split["pdgprops"])
+            object.__setattr__(self, "_by_feature_", found)
+        return found
 
     def principal_rows(self, facts: Sequence[PrincipalFacts]) -> dict[str, npt.NDArray[Any]]:
         n = len(facts)
@@ -299,7 +309,7 @@ class CompiledLogic:
         i = self._key("principal", PAIR_SEP.join(slot)) if slot and all(c.isalnum() for c in slot) else None
         if i is None:
             return principal_facts(self.tables, slot, sex)
-        return self._pfacts[self.principal_rows[i, SEX_VALUES.index(sex)]]
+        return self._pfacts[int(self.principal_rows[i, SEX_VALUES.index(sex)])]
 
     def secondary(self, slot: tuple[str, ...]) -> Contribution:
         """A secondary slot's contribution (`codes.secondary_contribution`), precomputed."""
@@ -552,7 +562,7 @@ def compile_logic(logic: Logic) -> CompiledLogic:
         class_lists.append(np.flatnonzero(ok))
     key = _rule_keys(lits, facts, pdg_bits, len(bits))
     n_keys = len(bits) + 1
-    cand_off, cand_rules = _csr([lst[key[lst] == j].tolist() for lst in class_lists for j in range(n_keys)])
+    cand_off, cand_rules = _buckets(class_lists, key, n_keys)
     lit_off, lit_flat = _csr([[b for b, _ in x] for x in lits])
     test_off, slot_flat = _csr([[s for s, _ in x] for x in tests])
     match = MatchTables(
@@ -580,6 +590,17 @@ def compile_logic(logic: Logic) -> CompiledLogic:
     )
 
 
+def _buckets(class_lists: list[npt.NDArray[np.int64]], key: npt.NDArray[np.int64], n_keys: int) -> tuple[I32, I32]:
+    """CSR of candidate rules by (class, key), rules in order within each list."""
+    lens = np.array([len(x) for x in class_lists], dtype=np.int64)
+    rules = np.concatenate(class_lists) if class_lists else np.zeros(0, dtype=np.int64)
+    slot = np.repeat(np.arange(len(class_lists), dtype=np.int64), lens) * n_keys + key[rules]
+    order = np.lexsort((rules, slot))
+    off = np.zeros(len(class_lists) * n_keys + 1, dtype=np.int32)
+    np.cumsum(np.bincount(slot, minlength=len(class_lists) * n_keys), out=off[1:])
+    return _ro(off), _ro(rules[order].astype(np.int32))
+
+
 def _rule_keys(lits: list[list[tuple[int, int]]], facts: FactArrays, skip: set[int], n_bits: int) -> npt.NDArray[np.int64]:
     """Per rule, 1 + the bit it is filed under (the rarest bit it requires, PDGPRO aside:
     the principal classes sort those), or 0 when it requires none."""
@@ -605,9 +626,12 @@ def _principal_slots(t: CodeTables) -> tuple[list[PrincipalFacts], dict[str, Any
     facts: list[PrincipalFacts] = [principal_facts(t, (), "")]
     rows = np.zeros((len(slots) + 1, 3), dtype=np.int32)
     for i, slot in enumerate([*slots, (_UNKNOWN,)]):
-        sexes = SEX_VALUES if sex_matters(t, slot) else ("",)
-        for s in sexes:
-            facts.append(principal_facts(t, slot, s))
+        neutral = principal_facts(t, slot, "")
+        facts.append(neutral)
+        sexes: tuple[str, ...] = ("",)
+        if neutral.recodable:
+            sexes = SEX_VALUES
+            facts += [principal_facts(t, slot, s) for s in SEX_VALUES[1:]]
         first = len(facts) - len(sexes)
         rows[i] = [first + SEX_VALUES.index(s) if s in sexes else first for s in SEX_VALUES]
     unknown_rows = rows[len(slots)]
@@ -749,5 +773,6 @@ class FactMemo:
             else:
                 merged["c_compl_off"] = np.concatenate([base.c_compl_off, c["c_compl_off"][1:] + base.c_compl_off[-1]])
                 merged["c_compl"] = np.concatenate([base.c_compl, c["c_compl"]])
-            self._arrays = FactArrays(**merged, compl_level=base.compl_level, compl_activator=base.compl_activator)
+            self._arrays = FactArrays(**{k: _ro(v) for k, v in merged.items()}, compl_level=base.compl_level,
+                                      compl_activator=base.compl_activator)
         return self._arrays

@@ -27,24 +27,37 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
+from typing import cast
+
 from isf.definitions.model import Rule
 from isf.grouping.facts import CaseFeatures
 
 __all__ = [
+    "AGELIM",
+    "COMPL",
+    "DGCAT",
+    "DISCH",
+    "DUR",
+    "ICD",
+    "MDC",
+    "OR_PROC",
+    "PDGPROP",
+    "PROCPRO",
+    "SECPRO",
+    "SEX",
     "Condition",
     "Criterion",
     "Domain",
     "Principal",
-    "PropertyValue",
-    "View",
-    "Threshold",
     "ProcedureClasses",
-    "criteria",
+    "PropertyValue",
+    "Threshold",
+    "View",
     "conditions",
+    "criteria",
     "first_failure",
     "limit_ok",
     "limit_points",
-    "ICD", "MDC", "DGCAT", "PDGPROP", "COMPL", "OR_PROC", "PROCPRO", "SECPRO", "AGELIM", "SEX", "DUR", "DISCH",
 ]
 
 
@@ -308,10 +321,10 @@ class Secpro(Criterion):
         return (rule.secpro, rule.procpro) if rule.secpro else ()
 
     def shown(self, req: Hashable) -> str:
-        return str(req[0])  # type: ignore[index]
+        return cast(tuple[str, str], req)[0]
 
     def check(self, req: Hashable, f: CaseFeatures) -> bool:
-        secpro, carrier = req  # type: ignore[misc]
+        secpro, carrier = cast(tuple[str, str], req)
         if secpro == "-":
             return sum(1 for v in f.or_values if v == 1) <= 1
         if secpro.startswith("-"):
@@ -323,7 +336,7 @@ class Secpro(Criterion):
         return any(h != c for h in hits for c in carriers) if carriers else True
 
     def evidence(self, req: Hashable, f: CaseFeatures, ok: bool) -> Evidence:
-        secpro = req[0]  # type: ignore[index]
+        secpro = cast(tuple[str, str], req)[0]
         if secpro == "-":
             return (), "no second procedure with OR=1 allowed"
         procs = [c.code for c in f.codes if c.role == "procedure"]
@@ -334,7 +347,7 @@ class Secpro(Criterion):
         return hits, f"needs another procedure with {secpro}"
 
     def domain(self, req: Hashable) -> Domain:
-        secpro, carrier = req  # type: ignore[misc]
+        secpro, carrier = cast(tuple[str, str], req)
         if secpro == "-":
             return View("or")
         if secpro.startswith("-"):

@@ -40,15 +40,15 @@ from isf.grouping.codes import (
 )
 
 __all__ = [
+    "CC_LEVELS",
+    "DISCHARGE_VALUES",
+    "NEUTRAL",
+    "OR_STATES",
+    "SEX_VALUES",
     "CaseFeatures",
     "CodeInfo",
     "DirectFacts",
     "FactSource",
-    "NEUTRAL",
-    "OR_STATES",
-    "SEX_VALUES",
-    "DISCHARGE_VALUES",
-    "CC_LEVELS",
     "case_features",
     "cc_level",
     "or_state",
@@ -304,4 +304,4 @@ _NEUTRAL_FIELDS = {name: getattr(NEUTRAL, name) for name in CaseFeatures.__slots
 
 def probe(**fields: object) -> CaseFeatures:
     """`NEUTRAL` with `fields` replaced: a representative case for one column's check."""
-    return CaseFeatures(**(_NEUTRAL_FIELDS | fields))  # type: ignore[arg-type]
+    return CaseFeatures(**(_NEUTRAL_FIELDS | fields))
