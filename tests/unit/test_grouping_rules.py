@@ -136,3 +136,102 @@ def test_return_codes_for_missing_and_invalid_principal(group):
     assert group(lg, case()).rtc == "1"  # nothing in the principal slot
     assert (group(lg, case("XYZ99")).drg, group(lg, case("XYZ99")).rtc) == ("470", "9")  # unknown code: rtc 9
     assert group(lg, case("i219")).drg == "OK"  # look-ups fold case
+
+
+def test_secpro_needs_another_procedure_than_the_carrier(group):
+    # [guide §1 'secpro'] "there must be an additional procedure ... with this property"
+    rules = [Rule(ord="001D", drg="TWO", rtc="0", procpro="08S01", secpro="08S02")]
+    lg = logic(rules, dg=dx("M161", dgcat="08M01"),
+               proc=px("AB", procpr=["08S01", "08S02"]) + px("A", procpr="08S01") + px("B", procpr="08S02"))
+    assert group(lg, case("M161", procs=["AB"])).drg == "470"  # one procedure carries both
+    assert group(lg, case("M161", procs=["AB", "AB"])).drg == "TWO"  # the same code twice: two procedures
+    assert group(lg, case("M161", procs=["AB", "A"])).drg == "TWO"
+    assert group(lg, case("M161", procs=["A", "B"])).drg == "TWO"
+    assert group(lg, case("M161", procs=["B"])).drg == "470"  # no carrier of 08S01 (procpro fails)
+
+
+def test_secpro_property_from_a_diagnosis_counts(group):
+    rules = [Rule(ord="001D", drg="SEC", rtc="0", secpro="08S02")]
+    lg = logic(rules, dg=dx("M161", dgcat="08M01") + dx("Z412", dgcat="23M01", procpr="08S02"))
+    assert group(lg, case("M161", "Z412")).drg == "SEC"
+    assert group(lg, case("M161")).drg == "470"
+
+
+def test_negated_columns(group):
+    rules = [Rule(ord="001D", drg="NOTP", rtc="0", mdc="05", pdgprop="-05P01"),
+             Rule(ord="002D", drg="NOTX", rtc="0", mdc="-05", dgprop=("-04X01",)),
+             Rule(ord="003D", drg="NOTCAT", rtc="0", dgcat="-04M01")]
+    lg = logic(rules, dg=dx("I219", dgcat="05M01", pdgpro="05P01") + dx("I500", dgcat="05M02")
+               + dx("J189", dgcat="04M01", dgprop="04X01") + dx("J960", dgcat="04M02"))
+    assert group(lg, case("I500")).drg == "NOTP"
+    assert group(lg, case("I219")).drg == "NOTCAT"  # -05P01 fails; mdc -05 fails; dgcat -04M01 holds
+    assert group(lg, case("J960")).drg == "NOTX"
+    assert group(lg, case("J960", "J189")).drg == "NOTCAT"  # a secondary brings 04X01
+    assert group(lg, case("J189")).drg == "470"  # its own category is excluded everywhere
+
+
+def test_activator_shared_with_the_principal_does_not_activate(group):
+    # features: activators are the other codes' DGPROP values *less the principal's own*
+    rules = [Rule(ord="001D", drg="CC1", rtc="0", compl="1"), Rule(ord="002D", drg="NOCC", rtc="0", icd="+")]
+    lg = logic(rules, dg=dx("E10", dgcat="10M02", dgprop="10X01") + dx("E119", dgcat="10M01", compl="10I01")
+               + dx("K359", dgcat="06M01") + dx("N18", dgcat="11M01", dgprop="10X01"),
+               complcat=[ComplCat("10I01", "10X01")])
+    assert group(lg, case("K359", "E119", "N18")).drg == "CC1"
+    assert group(lg, case("E10", "E119", "N18")).drg == "NOCC"  # the principal has 10X01 too
+
+
+def test_exclusion_of_an_inactive_category_by_its_active_form(group):
+    rules = [Rule(ord="001D", drg="CC1", rtc="0", compl="1"), Rule(ord="002D", drg="NOCC", rtc="0", icd="+")]
+    dg = (dx("K359", dgcat="06M01") + dx("I219", dgcat="05M01") + dx("E119", dgcat="10M01", compl="10I01")
+          + dx("N18", dgcat="11M01", dgprop="10X01"))
+    lg = logic(rules, dg=dg, complcat=[ComplCat("10I01", "10X01")], complexcl=[ComplExcl("10C01", "K359")])
+    assert group(lg, case("I219", "E119", "N18")).drg == "CC1"
+    assert group(lg, case("K359", "E119", "N18")).drg == "NOCC"  # 10C01 excludes K359
+
+
+def test_pair_principal_exclusion_and_secondary_pair(group):
+    rules = [Rule(ord="001D", drg="CC2", rtc="0", compl="2"), Rule(ord="002D", drg="NOCC", rtc="0", icd="+")]
+    dg = [DgRow("G01", "A390", "DGCAT", "01M05")] + dx("A390", dgcat="18M01") + dx("G01", dgcat="01M99")
+    dg += dx("J960", dgcat="04M02", compl="04G05") + dx("K359", dgcat="06M01")
+    dg += [DgRow("G01", "A390", "COMPL", "01G01")]
+    lg = logic(rules, dg=dg, complexcl=[ComplExcl("04G05", "G01", "A390")])
+    assert group(lg, case(("A390", "G01"), "J960")).drg == "NOCC"  # the pair's own exclusion row
+    assert group(lg, case("A390", "J960")).drg == "CC2"
+    assert group(lg, case("K359", ("A390", "G01"))).drg == "CC2"  # a secondary pair brings its pair rows
+    assert group(lg, case("K359", ("G01", "A390"))).drg == "NOCC"  # reversed: no pair row
+
+
+def test_unknown_pair_principal_takes_the_asterisk_category(group):
+    # a two-code principal the tables do not list: asterisk's DGCAT, else dagger's (ref. cases 775, 1097, 1098)
+    rules = [Rule(ord="001D", drg="AST", rtc="0", dgcat="01M99"), Rule(ord="002D", drg="DAG", rtc="0", dgcat="18M01")]
+    lg = logic(rules, dg=dx("A390", dgcat="18M01") + dx("G01", dgcat="01M99") + dx("X1", dgprop="01X01"))
+    assert group(lg, case(("A390", "G01"))).drg == "AST"
+    assert group(lg, case(("A390", "X1"))).drg == "DAG"
+
+
+def test_or_values_from_diagnoses_and_lone_minus_secpro(group):
+    rules = [Rule(ord="001D", drg="ONE", rtc="0", or_proc="S", secpro="-"), Rule(ord="002D", drg="MANY", rtc="0", or_proc="S")]
+    lg = logic(rules, dg=dx("K359", dgcat="06M01") + dx("Z412", dgcat="23M01", **{"or": "1"}),
+               proc=px("P1", **{"or": "1"}))
+    assert group(lg, case("K359", procs=["P1"])).drg == "ONE"
+    assert group(lg, case("K359", "Z412", procs=["P1"])).drg == "MANY"  # a diagnosis' OR 1 counts
+    assert group(lg, case("K359", "Z412")).drg == "ONE"
+
+
+def test_age_and_stay_limits_at_their_edges(group):
+    rules = [Rule(ord="001D", drg="LE", rtc="0", agelim="<=365", dur=">=2"), Rule(ord="002D", drg="EQ", rtc="0", agelim="=366"),
+             Rule(ord="003D", drg="GT", rtc="0", agelim=">366", dur="<1")]
+    lg = logic(rules, dg=dx("P599", dgcat="15M01"))
+    assert [group(lg, case("P599", age=a, los=2)).drg for a in (364, 365, 366, 367)] == ["LE", "LE", "EQ", "470"]
+    assert [group(lg, case("P599", age=365, los=s)).drg for s in (1, 2)] == ["470", "LE"]
+    assert group(lg, case("P599", age=367, los=0)).drg == "GT"
+
+
+def test_missing_sex_rule_and_rtc_for_empty_principal_with_secondaries(group):
+    rules = [Rule(ord="000D1", drg="470", rtc="1", icd="-"), Rule(ord="001D", drg="NOSEX", rtc="2", mdc="98", sex="-"),
+             Rule(ord="002D", drg="OK", rtc="0", icd="+")]
+    lg = logic(rules, dg=dx("A630", dgcat="98M03") + dx("I219", dgcat="05M01"))
+    assert group(lg, case("A630", sex="")).drg == "NOSEX"
+    assert group(lg, case("A630", sex="F")).drg == "OK"
+    r = group(lg, make_case(sex="M", age_days=100, diagnoses=[(), "I219"]))
+    assert (r.drg, r.rtc, r.mdc) == ("470", "1", "")  # the principal slot is empty: rtc 1 stays 1

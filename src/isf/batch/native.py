@@ -58,6 +58,14 @@ def _bit_index(low: Any) -> int:
 
 
 @_jit
+def _add(other: Any, c_mask: Any, c_or1: Any, c_or2: Any, c: int, or1: int, or2: int) -> tuple[int, int]:
+    """Fold contribution row `c` into the case: its property bits, its OR counts."""
+    for w in range(other.shape[1]):
+        other[0, w] |= c_mask[c, w]
+    return or1 + c_or1[c], or2 | c_or2[c]
+
+
+@_jit
 def _match(  # type: ignore[no-untyped-def]
     lo, hi,  # the cases this call groups
     p_row, age_b, stay_b, sex_i, disch_i, sec_off, sec_ids, proc_off, proc_ids,  # per case
@@ -84,18 +92,10 @@ def _match(  # type: ignore[no-untyped-def]
         or2 = p_or2[pf]
         level = 0
         for k in range(sec_off[i], sec_off[i + 1]):
-            c = sec_ids[k]
-            for w in range(words):
-                other[0, w] |= c_mask[c, w]
-            or1 += c_or1[c]
-            or2 |= c_or2[c]
+            or1, or2 = _add(other, c_mask, c_or1, c_or2, sec_ids[k], or1, or2)
         for k in range(proc_off[i], proc_off[i + 1]):
-            c = proc_ids[k]
-            for w in range(words):
-                other[0, w] |= c_mask[c, w]
-            or1 += c_or1[c]
-            or2 |= c_or2[c]
-            if c_cc[c]:
+            or1, or2 = _add(other, c_mask, c_or1, c_or2, proc_ids[k], or1, or2)
+            if c_cc[proc_ids[k]]:
                 level = 1
         for w in range(words):
             mask[0, w] |= other[0, w]
