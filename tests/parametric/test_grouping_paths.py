@@ -86,6 +86,18 @@ def test_non_repeating_rows_batch_equals_single_case(nor2015):
     assert run.fast_rows == 5_000
 
 
+def test_polars_arrow_types_take_the_native_path(nor2015):
+    """polars hands over large and view strings and large lists: same results, all native."""
+    import polars as pl
+
+    table = _random_table(nor2015, 500, seed=9)
+    from_polars = pl.from_arrow(table).to_arrow()
+    assert from_polars.schema != table.schema
+    a, run = _fast(nor2015, from_polars)
+    b, _ = _fast(nor2015, table)
+    assert a == b and run.fast_rows == 500
+
+
 def test_pairs_outside_the_tables_use_the_run_memo(nor2015):
     dx = sorted(nor2015.dg, key=lambda r: r.code)
     singles = [r.code for r in dx if not r.d_code and r.vartype == "DGCAT"][::500]

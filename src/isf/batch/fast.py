@@ -42,7 +42,7 @@ _MAX_STAY = 100_000
 _SEX_TEXT = {"": "", "0": "", "9": "", "1": "M", "M": "M", "2": "F", "F": "F", "K": "F"}
 _DISCHARGE_TEXT = {"": "H", "H": "H", "1": "H", "R": "R", "E": "E", "2": "E", "3": "E"}
 
-Fallback = Callable[[Logic | None, pa.RecordBatch, int], pa.RecordBatch]
+Fallback = Callable[["GroupingRun", pa.RecordBatch, int], pa.RecordBatch]
 I32 = npt.NDArray[np.int32]
 
 
@@ -50,8 +50,8 @@ I32 = npt.NDArray[np.int32]
 class GroupingRun:
     """State of one grouping run: compiled logic, fact memo, counters (rows by path)."""
 
-    compiled: CompiledLogic
-    logic: Logic | None = None  # for the fallback
+    compiled: CompiledLogic  # (a Logic is compiled)
+    logic: Logic | None = None
     threads: int = 1  # threads for the native loop
     memo: FactMemo = field(init=False)
     rows: int = 0
@@ -60,6 +60,9 @@ class GroupingRun:
     _arrays: dict[str, pa.Array] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        if isinstance(self.compiled, Logic):  # GroupingRun(logic) works too
+            self.logic = self.compiled
+            self.compiled = compiled_logic(self.compiled)
         self.memo = FactMemo(self.compiled)
 
     @classmethod
@@ -90,6 +93,14 @@ class GroupingRun:
                 raise KeyError(name)
             a = self._arrays[name] = pa.array(values, pa.string())
         return a
+
+    @property
+    def hits(self) -> int:
+        return self.memo.hits
+
+    @property
+    def misses(self) -> int:
+        return self.memo.misses
 
     def stats(self) -> dict[str, int]:
         """Counters for benchmarks: rows by path, memo size, hits and misses."""
@@ -240,7 +251,7 @@ def group_table(
 
     `data` has the activity columns `COLUMNS` (``bdiag``/``prosedyrer`` as lists, or as text
     joined with '|') or NPK case strings (``case_string``). Other layouts, and rows the row
-    API must judge, go to `fallback` (``fallback(logic, batch, row_offset)``; default: the row
+    API must judge, go to `fallback` (``fallback(run, batch, row_offset)``; default: the row
     kernel).
     """
     from isf.batch.kernel import RESULT_SCHEMA
@@ -261,7 +272,7 @@ def group_table(
         col = {c: _one_chunk(table.column(c)) for c in COLUMNS}
     else:  # another layout (wide code columns ...): the fallback reads it
         run.fallback_rows += n
-        return fallback(run.logic, _batch(table), row_offset)
+        return fallback(run, _batch(table), row_offset)
     cl = run.compiled
     m = cl.match
     sex, sex_ok = _mapped(col["kjonn"], _SEX_TEXT, SEX_VALUES)
@@ -294,7 +305,20 @@ def group_table(
 
 
 def _one_chunk(col: pa.ChunkedArray) -> pa.Array:
-    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+    """One array, text as ``string`` and lists as ``list<string>`` (polars hands over large or
+    view strings and large lists)."""
+    arr = col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+    t = arr.type
+    if _is_text(t):
+        return arr.cast(pa.string()) if t != pa.string() else arr
+    if pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_list_view(t) or pa.types.is_large_list_view(t):
+        want = pa.list_(pa.string())
+        return arr.cast(want) if t != want else arr
+    return arr
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
 
 
 def _results(run: GroupingRun, rule: I32, principal: I32) -> pa.RecordBatch:
@@ -318,19 +342,19 @@ def _batch(table: pa.Table) -> pa.RecordBatch:
     return t.to_batches()[0] if t.num_rows else pa.RecordBatch.from_pylist([], schema=t.schema)
 
 
-def _row_kernel(logic: Logic | None, batch: pa.RecordBatch, row_offset: int) -> pa.RecordBatch:
+def _row_kernel(run: GroupingRun, batch: pa.RecordBatch, row_offset: int) -> pa.RecordBatch:
     from isf.batch.kernel import group_record_batch
 
-    if logic is None:
-        raise ValueError("the row-kernel fallback needs the Logic (GroupingRun.for_logic)")
-    return group_record_batch(logic, batch, row_offset=row_offset)
+    if run.logic is None:
+        raise ValueError("the row-kernel fallback needs the Logic (GroupingRun(logic))")
+    return group_record_batch(run.logic, batch, row_offset=row_offset)
 
 
 def _fallback_rows(run: GroupingRun, fallback: Fallback, table: pa.Table, idx: npt.NDArray[np.int64],
                    row_offset: int) -> pa.RecordBatch:
     """Group rows `idx` with the fallback; their error messages name their row in `table`."""
     sub = _batch(table.take(pa.array(idx)))
-    res = fallback(run.logic, sub, 0)
+    res = fallback(run, sub, 0)
     err = res.column("error")
     if err.null_count == len(err):
         return res
