@@ -38,14 +38,14 @@ def _child(phase: str, **kw: object) -> dict[str, float]:
         env["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="numba-cold-")
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, _usage = os.wait4(proc.pid, 0)
     assert proc.stdout is not None
     out = proc.stdout.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"phase {phase} failed")
     res: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     res["wall_s"] = time.perf_counter() - t0
-    res["rss_gib"] = max(usage.ru_maxrss, res.get("children_rss_kib", 0)) / 2**20
+    res["rss_gib"] = max(res.get("self_rss_kib", 0), res.get("children_rss_kib", 0)) / 2**20
     return res
 
 
@@ -80,7 +80,7 @@ def _phase_compile(a: dict) -> dict:  # type: ignore[type-arg]
     t = time.perf_counter()
     pickle.loads(blob)
     unpickle_s = time.perf_counter() - t
-    numba_s = native.warm_up(cl, threads=2)
+    numba_s = native.warm_up(cl)
     return {"load_s": load_s, "compile_s": compile_s, "pickle_mb": len(blob) / 1e6, "unpickle_s": unpickle_s,
             "numba_s": numba_s}
 
@@ -92,7 +92,7 @@ def _phase_fast(a: dict) -> dict:  # type: ignore[type-arg]
 
     logic = load_logic(a["logic"])
     run = GroupingRun.for_logic(logic, threads=a["threads"])
-    native.warm_up(run.compiled, threads=a["threads"])
+    native.warm_up(run.compiled)
     batches = _batches(a["src"], a["rows"], a["batch_rows"])
     t = time.perf_counter()
     for b in batches:
@@ -231,7 +231,11 @@ def main() -> None:
     ap.add_argument("--args")
     args = ap.parse_args()
     if args.phase:
-        print(json.dumps(PHASES[args.phase](json.loads(args.args))))
+        import resource
+
+        res = PHASES[args.phase](json.loads(args.args))
+        res["self_rss_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps(res))
         return
 
     base = {"logic": args.logic, "batch_rows": args.batch_rows}

@@ -98,6 +98,20 @@ def test_polars_arrow_types_take_the_native_path(nor2015):
     assert a == b and run.fast_rows == 500
 
 
+def test_threads_change_nothing(nor2015):
+    """Slices on two threads: same rows, same results, bad rows' errors name their own row."""
+    table = _random_table(nor2015, 45_000, seed=21).to_pylist()
+    for i in range(0, len(table), 997):  # odd rows spread over both slices
+        table[i] = dict(table[i], alder_dager=-1) if i % 2 else dict(table[i], hdiag="A390", hdiag2="Q999", kjonn=2)
+    t = pa.Table.from_pylist(table, schema=ROW_SCHEMA)
+    one = group_table(GroupingRun.for_logic(nor2015, threads=1), t, row_offset=5).to_pydict()
+    run = GroupingRun.for_logic(nor2015, threads=2)
+    two = group_table(run, t, row_offset=5).to_pydict()
+    assert one == two
+    assert run.rows == 45_000 and run.fallback_rows == 23 and run.memo.misses == 1
+    assert two["error"][997] == "row 1003: age_days: -1 outside 0..73200"
+
+
 def test_pairs_outside_the_tables_use_the_run_memo(nor2015):
     dx = sorted(nor2015.dg, key=lambda r: r.code)
     singles = [r.code for r in dx if not r.d_code and r.vartype == "DGCAT"][::500]

@@ -16,7 +16,9 @@ asterisk pairs the tables do not list) and counters.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +30,7 @@ import pyarrow.compute as pc
 from isf.batch.native import match_cases
 from isf.definitions.model import Logic
 from isf.grouping.case import MAX_AGE_DAYS
-from isf.grouping.compiled import PAIR_SEP, CompiledLogic, FactMemo, compiled_logic
+from isf.grouping.compiled import PAIR_SEP, CompiledLogic, FactArrays, FactMemo, compiled_logic
 from isf.grouping.facts import DISCHARGE_VALUES, SEX_VALUES
 
 __all__ = ["COLUMNS", "GroupingRun", "group_table"]
@@ -52,12 +54,13 @@ class GroupingRun:
 
     compiled: CompiledLogic  # (a Logic is compiled)
     logic: Logic | None = None
-    threads: int = 1  # threads for the native loop
+    threads: int = 1  # slices of a batch grouped at once
     memo: FactMemo = field(init=False)
     rows: int = 0
     fast_rows: int = 0
     fallback_rows: int = 0
     _arrays: dict[str, pa.Array] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         if isinstance(self.compiled, Logic):  # GroupingRun(logic) works too
@@ -69,8 +72,18 @@ class GroupingRun:
     def for_logic(cls, logic: Logic, *, threads: int = 1) -> GroupingRun:
         return cls(compiled_logic(logic), logic, threads)
 
+    def count(self, fast: int, fallback: int) -> None:
+        with self._lock:
+            self.rows += fast + fallback
+            self.fast_rows += fast
+            self.fallback_rows += fallback
+
     def keys(self, name: str) -> pa.Array:
         """The compiled keys (or result strings) as an Arrow array, built once per run."""
+        with self._lock:
+            return self._keys(name)
+
+    def _keys(self, name: str) -> pa.Array:
         a = self._arrays.get(name)
         if a is None:
             cl = self.compiled
@@ -252,17 +265,32 @@ def group_table(
     `data` has the activity columns `COLUMNS` (``bdiag``/``prosedyrer`` as lists, or as text
     joined with '|') or NPK case strings (``case_string``). Other layouts, and rows the row
     API must judge, go to `fallback` (``fallback(run, batch, row_offset)``; default: the row
-    kernel).
+    kernel). With ``run.threads > 1`` a large batch is grouped in that many slices at once
+    (Arrow's kernels and the native loop release the GIL).
     """
     from isf.batch.kernel import RESULT_SCHEMA
 
     table = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
     n = table.num_rows
-    run.rows += n
     fallback = fallback or _row_kernel
     if n == 0:
         return pa.RecordBatch.from_pylist([], schema=RESULT_SCHEMA)
     run.memo.start_batch()
+    k = min(run.threads, n // _MIN_SLICE)
+    if k <= 1:
+        return _group_slice(run, table, row_offset, fallback)
+    bounds = [n * i // k for i in range(k + 1)]
+    with ThreadPoolExecutor(k) as pool:
+        parts = list(pool.map(lambda i: _group_slice(run, table.slice(bounds[i], bounds[i + 1] - bounds[i]),
+                                                     row_offset + bounds[i], fallback), range(k)))
+    return _batch(pa.Table.from_batches(parts))
+
+
+_MIN_SLICE = 20_000  # rows per thread below which one thread is faster
+
+
+def _group_slice(run: GroupingRun, table: pa.Table, row_offset: int, fallback: Fallback) -> pa.RecordBatch:
+    n = table.num_rows
     dirty = np.zeros(n, dtype=bool)
     if "case_string" in table.column_names:
         from isf.batch.case_strings import parse_case_strings
@@ -271,7 +299,7 @@ def group_table(
     elif all(c in table.column_names for c in COLUMNS):
         col = {c: _one_chunk(table.column(c)) for c in COLUMNS}
     else:  # another layout (wide code columns ...): the fallback reads it
-        run.fallback_rows += n
+        run.count(n, 0)
         return fallback(run, _batch(table), row_offset)
     cl = run.compiled
     m = cl.match
@@ -283,22 +311,21 @@ def group_table(
     sec = _code_lists(run, col["bdiag"], n, secondary=True)
     proc = _code_lists(run, col["prosedyrer"], n, secondary=False)
     fast = sex_ok & disch_ok & age_ok & stay_ok & ~p_dirty & ~sec.dirty & ~proc.dirty & ~dirty
-
+    facts = run.memo.arrays()  # after the look-ups: holds every row they handed out
     rule, _ = match_cases(
-        m, run.memo.arrays(),
+        m, facts,
         principal=principal,
         age_bucket=np.searchsorted(m.age_points, age, side="right").astype(np.int32),
         stay_bucket=np.searchsorted(m.stay_points, stay, side="right").astype(np.int32),
         sex=sex, discharge=disch,
         secondary_offsets=sec.offsets, secondary=sec.rows,
-        procedure_offsets=proc.offsets, procedures=proc.rows, threads=run.threads,
+        procedure_offsets=proc.offsets, procedures=proc.rows,
     )
-    out = _results(run, rule, principal)
+    out = _results(run, facts, rule, principal)
     n_fast = int(fast.sum())
-    run.fast_rows += n_fast
+    run.count(n_fast, n - n_fast)
     if n_fast == n:
         return out
-    run.fallback_rows += n - n_fast
     slow_idx = np.flatnonzero(~fast)
     slow = _fallback_rows(run, fallback, table, slow_idx, row_offset)
     return _merge(out, slow, slow_idx)
@@ -321,10 +348,9 @@ def _is_text(t: pa.DataType) -> bool:
     return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
 
 
-def _results(run: GroupingRun, rule: I32, principal: I32) -> pa.RecordBatch:
+def _results(run: GroupingRun, facts: FactArrays, rule: I32, principal: I32) -> pa.RecordBatch:
     from isf.batch.kernel import RESULT_SCHEMA
 
-    facts = run.memo.arrays()
     at = pa.array(rule.astype(np.int64) + 1)
     has = pa.array(facts.p_has[principal].astype(bool))
     rtc = pc.if_else(has, pc.take(run.keys("rtc_principal"), at), pc.take(run.keys("rtc"), at))

@@ -29,19 +29,14 @@ try:
     import numba
 
     _jit = numba.njit(cache=True, nogil=True, boundscheck=False)
-    _pjit = numba.njit(cache=True, nogil=True, parallel=True)
-    _prange = numba.prange
     NATIVE = True
 except ImportError:  # pragma: no cover - numba is a dependency; this keeps a debugger usable
 
     def _jit(f: Any) -> Any:
         return f
 
-    _pjit = _jit
-    _prange = range  # type: ignore[misc]
     NATIVE = False
 
-_CHUNK = 8192  # cases per task when the loop runs on several threads
 
 _N_VIEWS = len(VIEW_SLOTS)
 
@@ -180,25 +175,6 @@ def _match(  # type: ignore[no-untyped-def]
                 views_out[i, s] = views[s]
 
 
-@_pjit
-def _match_chunks(  # type: ignore[no-untyped-def]
-    chunk, p_row, age_b, stay_b, sex_i, disch_i, sec_off, sec_ids, proc_off, proc_ids,
-    p_mask, p_blocked, p_or1, p_or2, p_class,
-    c_mask, c_or1, c_or2, c_cc, c_compl_off, c_compl, k_level, k_act,
-    n_keys, cand_off, cand_rules, lit_off, lit_bit, lit_want, test_off, test_slot, test_base, verdicts,
-    item_x, item_p, out, views_out,
-):
-    n = p_row.shape[0]
-    n_chunks = (n + chunk - 1) // chunk
-    for c in _prange(n_chunks):
-        _match(c * chunk, min(n, (c + 1) * chunk),
-               p_row, age_b, stay_b, sex_i, disch_i, sec_off, sec_ids, proc_off, proc_ids,
-               p_mask, p_blocked, p_or1, p_or2, p_class,
-               c_mask, c_or1, c_or2, c_cc, c_compl_off, c_compl, k_level, k_act,
-               n_keys, cand_off, cand_rules, lit_off, lit_bit, lit_want, test_off, test_slot, test_base, verdicts,
-               item_x, item_p, out, views_out)
-
-
 def match_cases(
     m: MatchTables,
     facts: FactArrays,
@@ -213,14 +189,13 @@ def match_cases(
     procedure_offsets: npt.NDArray[np.int64],
     procedures: npt.NDArray[np.int32],
     views: bool = False,
-    threads: int = 1,
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int32]]:
     """Rule index per case (-1: none matched) and, with `views`, each case's view values
     (age, stay, sex, discharge, CC level, OR summary, procedure classes; -1 = not needed).
 
     Cases are given as principal fact rows, view indices, and CSR lists of contribution rows
     (a case's secondary diagnoses are ``secondary[secondary_offsets[i]:secondary_offsets[i+1]]``).
-    With ``threads > 1`` chunks of cases run on that many threads (the loop holds no GIL).
+    The loop holds no GIL: callers may run it on several threads over different cases.
     """
     n = len(principal)
     out = np.empty(n, dtype=np.int32)
@@ -233,15 +208,11 @@ def match_cases(
         m.n_keys, m.cand_off, m.cand_rules, m.lit_off, m.lit_bit, m.lit_want, m.test_off, m.test_slot, m.test_base, m.verdicts,
         m.item_secondary, m.item_carrier, out, views_out,
     )
-    if threads > 1 and NATIVE and n > _CHUNK:
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
-        _match_chunks(_CHUNK, *arrays)
-    else:
-        _match(0, n, *arrays)
+    _match(0, n, *arrays)
     return out, views_out
 
 
-def warm_up(compiled: CompiledLogic, *, threads: int = 1) -> float:
+def warm_up(compiled: CompiledLogic) -> float:
     """Compile (or load from numba's cache) the loop and the case-string scanner; returns the
     seconds it took."""
     t = time.perf_counter()
@@ -254,10 +225,4 @@ def warm_up(compiled: CompiledLogic, *, threads: int = 1) -> float:
     from isf.batch.case_strings import parse_case_strings
 
     parse_case_strings(pa.array(["1,20000,H,3,,A390,G01,I109,,,,NAT23"]))
-    if threads > 1 and NATIVE:
-        n = _CHUNK + 1
-        zn = np.zeros(n, dtype=np.int32)
-        match_cases(compiled.match, compiled.facts, principal=zn, age_bucket=zn, stay_bucket=zn, sex=zn,
-                    discharge=zn, secondary_offsets=np.zeros(n + 1, dtype=np.int64), secondary=zn[:0],
-                    procedure_offsets=np.zeros(n + 1, dtype=np.int64), procedures=zn[:0], threads=threads)
     return time.perf_counter() - t

@@ -29,6 +29,7 @@ tables) live in one bounded `FactMemo` per run.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -703,7 +704,8 @@ class FactMemo:
     """Facts of slots the compiler did not list (pairs outside the tables), for one run.
 
     Rows are numbered after the compiled ones; at most `max_entries` are kept (the memo starts
-    over when full, between batches). `hits`/`misses` count look-ups.
+    over when full, between batches). `hits`/`misses` count look-ups. Safe to share between
+    the threads grouping slices of one batch.
     """
 
     compiled: CompiledLogic = field(repr=False)
@@ -715,6 +717,7 @@ class FactMemo:
     _pfacts: list[PrincipalFacts] = field(default_factory=list)
     _contribs: list[Contribution] = field(default_factory=list)
     _arrays: FactArrays | None = None
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def size(self) -> int:
@@ -722,6 +725,10 @@ class FactMemo:
 
     def start_batch(self) -> None:
         """Start over if full (ids handed out stay valid within a batch)."""
+        with self._lock:
+            self._start_batch()
+
+    def _start_batch(self) -> None:
         if self.size >= self.max_entries:
             self._principal.clear()
             self._secondary.clear()
@@ -730,6 +737,11 @@ class FactMemo:
             self._arrays = None
 
     def principal(self, slot: tuple[str, ...], sex: str) -> int:
+        """Row of this slot's principal facts (computed on the first look-up)."""
+        with self._lock:
+            return self._principal_row(slot, sex)
+
+    def _principal_row(self, slot: tuple[str, ...], sex: str) -> int:
         key = (PAIR_SEP.join(slot), sex)
         row = self._principal.get(key)
         if row is not None:
@@ -743,6 +755,11 @@ class FactMemo:
         return row
 
     def secondary(self, slot: tuple[str, ...]) -> int:
+        """Row of this secondary slot's contribution (computed on the first look-up)."""
+        with self._lock:
+            return self._secondary_row(slot)
+
+    def _secondary_row(self, slot: tuple[str, ...]) -> int:
         key = PAIR_SEP.join(slot)
         row = self._secondary.get(key)
         if row is not None:
@@ -757,6 +774,10 @@ class FactMemo:
 
     def arrays(self) -> FactArrays:
         """The compiled fact arrays with this run's rows appended."""
+        with self._lock:
+            return self._merged()
+
+    def _merged(self) -> FactArrays:
         base = self.compiled.facts
         if not self._pfacts and not self._contribs:
             return base
