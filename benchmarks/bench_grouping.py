@@ -9,8 +9,9 @@ input into memory first and times only grouping (Arrow in, result columns out); 
 times (the logic's compiled tables, numba's loop: cold and from its cache) are reported
 apart, and so are the run memo's size and hit rate. ``--old-rows`` limits the old path
 (per-distinct-case Python matcher) to that many rows, since on non-repeating data it runs at a
-few thousand cases per second. ``--e2e`` adds the end-to-end ``group_file`` run (read, group,
-write; the engine still uses the old path until the phase-B switch) and the I/O floor.
+few thousand cases per second. ``--e2e`` adds read -> native grouping -> write and the I/O floor
+(read and write the same Parquet); with ``--old-rows`` at least ``--rows`` also the engine's
+``group_file`` (it still uses the old path until the phase-B switch).
 Nothing here asserts: speed is measured, never tested.
 """
 
@@ -187,8 +188,37 @@ def _phase_e2e(a: dict) -> dict:  # type: ignore[type-arg]
             "children_rss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}
 
 
+def _phase_e2e_native(a: dict) -> dict:  # type: ignore[type-arg]
+    """Read -> native grouping -> write, batch by batch (what `group_file` does after phase B)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from isf.batch import native
+    from isf.batch.engine import read_batches
+    from isf.batch.fast import GroupingRun, group_table
+    from isf.definitions import load_logic
+
+    t = time.perf_counter()
+    run = GroupingRun.for_logic(load_logic(a["logic"]), threads=a["threads"])
+    native.warm_up(run.compiled)
+    setup = time.perf_counter() - t
+    writer = None
+    for b in read_batches(Path(a["src"]), "parquet"):
+        res = group_table(run, b)
+        out = pa.Table.from_batches([b])
+        for name, col in zip(res.schema.names, res.columns, strict=True):
+            out = out.append_column(name, col)
+        if writer is None:
+            writer = pq.ParquetWriter(a["out"], out.schema)
+        writer.write_table(out)
+    assert writer is not None
+    writer.close()
+    return {"seconds": time.perf_counter() - t, "setup_s": setup} | run.stats()
+
+
 PHASES = {"compile": _phase_compile, "fast": _phase_fast, "fast_mp": _phase_fast_mp, "old": _phase_old,
-          "io": _phase_io, "e2e": _phase_e2e}
+          "io": _phase_io, "e2e": _phase_e2e,
+          "e2e_native": _phase_e2e_native}
 
 
 # -- driver ---------------------------------------------------------------------------------------
@@ -199,7 +229,7 @@ def _data(kind: str, logic: str, rows: int, seed: int) -> tuple[str, str | None]
         from random_cases import write_random_cases
 
         pq_path, txt = write_random_cases(logic, rows, DATA / f"random_{logic}_{rows}", seed=seed, strings=rows <= 2_000_000)
-        return str(pq_path), str(txt) if txt.exists() else None
+        return str(pq_path), str(txt) if txt.exists() and rows <= 2_000_000 else None  # (held in memory)
     from isf.definitions import load_logic
     from isf.synth import write_synth
 
@@ -262,10 +292,17 @@ def main() -> None:
                 lines.append(_row(kind, fmt, "old", "1 process", old))
         if args.e2e:
             io = _child("io", src=src, out=str(DATA / "io_copy.parquet"))
+        if args.e2e and args.old_rows >= args.rows:  # the old engine on all rows (slow on random data)
             e2e = _child("e2e", logic=args.logic, src=src, out=str(DATA / "grouped.parquet"), workers=args.workers)
             lines.append(f"| {kind} | parquet | {int(e2e['rows']):,} | old engine end-to-end | {args.workers} processes | "
                          f"{e2e['rows'] / e2e['seconds']:,.0f} (floor {io['seconds']:.1f} s, "
                          f"{e2e['seconds'] / io['seconds']:.1f}x) | - | {e2e['rss_gib']:.2f} GiB |")
+        if args.e2e:
+            th = max(args.threads)
+            nat = _child("e2e_native", logic=args.logic, src=src, out=str(DATA / "grouped_native.parquet"), threads=th)
+            lines.append(f"| {kind} | parquet | {int(nat['rows']):,} | native read+group+write | 1 process, {th} threads | "
+                         f"{nat['rows'] / nat['seconds']:,.0f} ({nat['seconds']:.1f} s incl. {nat['setup_s']:.1f} s setup; "
+                         f"{nat['seconds'] / io['seconds']:.1f}x floor) | - | {nat['rss_gib']:.2f} GiB |")
     print("| data | input | rows | path | processes | cases/s (grouping alone) | memo size / hit rate | peak RSS |")
     print("|---|---|---:|---|---|---:|---:|---:|")
     print("\n".join(lines))

@@ -17,6 +17,7 @@ NPK case strings, one per line). Deterministic in ``--seed``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -98,10 +99,15 @@ def write_random_cases(logic_ref: str, rows: int, out: Path, *, seed: int = 15, 
     pq_path, txt_path = out.with_suffix(".parquet"), out.with_suffix(".txt")
     if not pq_path.exists() or (strings and not txt_path.exists()):
         out.parent.mkdir(parents=True, exist_ok=True)
-        table = random_cases(load_logic(logic_ref), rows, seed=seed)
-        pq.write_table(table, pq_path)
-        if strings:
-            txt_path.write_text("\n".join(case_strings(table)) + "\n", encoding="utf-8")
+        logic = load_logic(logic_ref)
+        chunk = 1_000_000  # drawn and written a million rows at a time: memory stays flat
+        with pq.ParquetWriter(pq_path, SCHEMA) as writer, \
+                (open(txt_path, "w", encoding="utf-8") if strings else contextlib.nullcontext()) as text:
+            for k, start in enumerate(range(0, rows, chunk)):
+                table = random_cases(logic, min(chunk, rows - start), seed=seed * 1_000 + k if k else seed)
+                writer.write_table(table)
+                if text is not None:
+                    text.write("\n".join(case_strings(table)) + "\n")
     return pq_path, txt_path
 
 
@@ -111,8 +117,10 @@ def main() -> None:
     ap.add_argument("--logic", default="NOR2015")
     ap.add_argument("--seed", type=int, default=15)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--no-strings", action="store_true", help="only the Parquet file")
     args = ap.parse_args()
-    pq_path, txt_path = write_random_cases(args.logic, args.rows, args.out, seed=args.seed)
+    pq_path, txt_path = write_random_cases(args.logic, args.rows, args.out, seed=args.seed,
+                                           strings=not args.no_strings)
     print(pq_path, txt_path)
 
 
