@@ -30,9 +30,18 @@ class CodeIndex:
     dx: dict[str, Props]
     dx_pair: dict[tuple[str, str], Props]  # (dagger, asterisk) -> pair properties
     proc: dict[str, Props]
-    inclprop: dict[str, str]  # inactive COMPL -> activating DGPROP
-    complexcl: frozenset[tuple[str, str, str]]  # (compl, code, d_code)
-    excl_by_code: frozenset[tuple[str, str]]  # (compl, code) for single-code exclusions
+    inclprop: dict[str, frozenset[str]]  # inactive COMPL -> every DGPROP that activates it
+    complexcl: frozenset[tuple[str, str, str]]  # (compl with letter masked, code, d_code)
+    excl_by_code: frozenset[tuple[str, str]]  # (compl with letter masked, code): single-code exclusions
+
+
+def _inclprops(logic: Logic) -> dict[str, frozenset[str]]:
+    """Inactive category -> all DGPROPs that activate it (one `complcat` row per pair)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for c in logic.complcat:
+        if c.inclprop:
+            out[c.compl].add(c.inclprop)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def _with_upper_aliases(d: dict[K, Props]) -> dict[K, Props]:
@@ -60,9 +69,9 @@ def _build_index(logic: Logic) -> CodeIndex:
         dx=_with_upper_aliases({k: tuple(v) for k, v in dx.items()}),
         dx_pair=_with_upper_aliases({k: tuple(v) for k, v in pair.items()}),
         proc=_with_upper_aliases({k: tuple(v) for k, v in proc.items()}),
-        inclprop={c.compl: c.inclprop for c in logic.complcat if c.inclprop},
-        complexcl=frozenset((e.compl, e.code, e.d_code) for e in logic.complexcl),
-        excl_by_code=frozenset((e.compl, e.code) for e in logic.complexcl if not e.d_code),
+        inclprop=_inclprops(logic),
+        complexcl=frozenset((_wildcard(e.compl), e.code, e.d_code) for e in logic.complexcl),
+        excl_by_code=frozenset((_wildcard(e.compl), e.code) for e in logic.complexcl if not e.d_code),
     )
 
 
@@ -96,7 +105,8 @@ class CaseFeatures:
     dgprops: frozenset[str]  # DGPROP/SDGPRO from any diagnosis or procedure
     procprops: frozenset[str]
     proc_props_each: tuple[frozenset[str], ...]  # PROCPR per procedure, in order
-    or_values: tuple[int, ...]  # OR value per procedure (0 when none)
+    proc_or: tuple[frozenset[int], ...]  # OR values per procedure, in order (all of them)
+    or_values: frozenset[int]  # every OR value of the case (procedures and diagnoses)
     cc_level: int  # 0, 1 (CC) or 2 (MCC)
     cc_sources: tuple[str, ...]  # codes that gave CC, for explain
     sex: str
@@ -179,16 +189,14 @@ def case_features(logic: Logic, case: Case) -> CaseFeatures:
     case = _canonical(idx, case)
     sex = case.sex
     codes: list[CodeInfo] = []
-    dgprops: set[str] = set()
+    dg_by_slot: dict[int, set[str]] = {}
     pdgprops: set[str] = set()
     procprops: set[str] = set()
-    or_values: list[int] = []
-    dx_or: list[int] = []
+    or_values: set[int] = set()
     mdc = dgcat = ""
     principal_known = False
     principal_compl: set[str] = set()
-    secondary_compl: list[tuple[str, tuple[str, ...]]] = []
-    dgprop_from_principal: set[str] = set()
+    secondary_compl: list[tuple[str, int]] = []
 
     for i, slot in enumerate(case.diagnoses):
         if not slot:  # an empty principal slot
@@ -199,11 +207,10 @@ def case_features(logic: Logic, case: Case) -> CaseFeatures:
             dgcat = _recode98(_dgcat(idx, slot), sex)
             mdc = dgcat[:2]
             props = tuple((vt, _recode98(vv, sex)) for vt, vv in props)
+        mine: set[str] = dg_by_slot.setdefault(i, set())
         for vt, vv in props:
             if vt in ("DGPROP", "SDGPRO"):
-                dgprops.add(vv)
-                if i == 0:
-                    dgprop_from_principal.add(vv)
+                mine.add(vv)
             elif vt == "PDGPRO":
                 if i == 0:
                     pdgprops.add(vv)
@@ -211,38 +218,46 @@ def case_features(logic: Logic, case: Case) -> CaseFeatures:
                 if i == 0:
                     principal_compl.add(_wildcard(vv))
                 else:
-                    secondary_compl.append((vv, slot))
+                    secondary_compl.append((vv, i))
             elif vt == "PROCPR":
                 procprops.add(vv)
             elif vt == "OR" and vv.isdigit():
-                dx_or.append(int(vv))
+                or_values.add(int(vv))
         codes.append(
             CodeInfo(slot[0], "principal" if i == 0 else "secondary", i, known, props,
                      slot[1] if len(slot) == 2 else "")
         )
 
     each: list[frozenset[str]] = []
+    proc_or: list[frozenset[int]] = []
     proc_cc: list[str] = []
+    proc_dg: set[str] = set()
     for j, code in enumerate(case.procedures):
         props = idx.proc.get(code, ())
-        mine: set[str] = set()
-        orv = 0
+        mine_pr: set[str] = set()
+        ors: set[int] = set()
         for vt, vv in props:
             if vt == "PROCPR":
-                mine.add(vv)
+                mine_pr.add(vv)
             elif vt == "DGPROP":
-                dgprops.add(vv)
-            elif vt == "OR":
-                orv = max(orv, int(vv) if vv.isdigit() else 0)
+                proc_dg.add(vv)
+            elif vt == "OR" and vv.isdigit() and int(vv) > 0:
+                ors.add(int(vv))  # every value: NOR2017's LFB30 has OR 1 and OR 2
             elif vt == "CC" and vv.isdigit() and int(vv) > 0:
                 proc_cc.append(code)
-        procprops |= mine
-        each.append(frozenset(mine))
-        or_values.append(orv)
+        procprops |= mine_pr
+        each.append(frozenset(mine_pr))
+        proc_or.append(frozenset(ors))
+        or_values |= ors
         codes.append(CodeInfo(code, "procedure", j, code in idx.proc, props))
 
-    secondary_compl = [(c, s) for c, s in secondary_compl if _wildcard(c) not in principal_compl]
-    cc_level, cc_sources = _cc_level(idx, case, secondary_compl, dgprops - dgprop_from_principal, proc_cc)
+    dgprops = proc_dg.union(*dg_by_slot.values())
+    kept = [(c, i) for c, i in secondary_compl if _wildcard(c) not in principal_compl]
+    # An inactive category is activated by "another diagnosis or procedure code" [ch. 5.3]:
+    # any code but the secondary that carries it, the principal included (2012 test case
+    # 16729: K315 with 06X02 activates 06I10 of K277).
+    others = {i: proc_dg.union(*(v for k, v in dg_by_slot.items() if k != i)) for _, i in kept}
+    cc_level, cc_sources = _cc_level(idx, case, [(c, case.diagnoses[i], others[i]) for c, i in kept], proc_cc)
     return CaseFeatures(
         has_principal=bool(case.diagnoses and case.diagnoses[0]),
         principal_known=principal_known,
@@ -253,7 +268,8 @@ def case_features(logic: Logic, case: Case) -> CaseFeatures:
         dgprops=frozenset(dgprops),
         procprops=frozenset(procprops),
         proc_props_each=tuple(each),
-        or_values=tuple(or_values) + tuple(dx_or),
+        proc_or=tuple(proc_or),
+        or_values=frozenset(or_values),
         cc_level=cc_level,
         cc_sources=tuple(cc_sources),
         sex=sex,
@@ -267,16 +283,16 @@ def case_features(logic: Logic, case: Case) -> CaseFeatures:
 def _cc_level(
     idx: CodeIndex,
     case: Case,
-    secondary_compl: list[tuple[str, tuple[str, ...]]],
-    activators: set[str],
+    secondary_compl: list[tuple[str, tuple[str, ...], set[str]]],
     proc_cc: list[str],
 ) -> tuple[int, list[str]]:
     """CC level from secondary diagnoses' COMPL categories and procedures' CC [ch. 5].
 
     A secondary's category counts unless the principal has the same category (letter
-    masked), or the principal is on the category's exclusion list (`compl_excl`). An
-    inactive category (I, or J for level 2) counts once its `inclprop` DGPROP comes from a
-    code other than the principal; the exclusion list is then checked for the active form.
+    masked), or the principal is on the category's exclusion list (`compl_excl`, see
+    `_excluded`). An inactive category (I, or J for level 2) counts once one of its
+    `inclprop` DGPROPs (a category may have several: 06I10 has 06X02 and 06X03 in every
+    release) comes from another code of the case (`activators`, see `case_features`).
     """
     level = 0
     sources: list[str] = []
@@ -284,33 +300,43 @@ def _cc_level(
         level = 1
         sources.extend(proc_cc)
     pslot = case.diagnoses[0] if case.diagnoses else ()
-    for compl, slot in secondary_compl:
-        kind = compl[2:3]
-        this = {"G": 2, "C": 1}.get(kind, 0)
-        if kind in ("I", "J"):
-            act = idx.inclprop.get(compl, "")
-            if not act or act not in activators:
-                continue
-            this = 1 if kind == "I" else 2
+    for compl, slot, activators in secondary_compl:
+        this = _compl_level(idx, compl, activators)
         if not this or _excluded(idx, compl, pslot):
-            continue
-        if kind in ("I", "J") and _excluded(idx, compl[:2] + ("C" if kind == "I" else "G") + compl[3:], pslot):
             continue
         sources.append(slot[0])
         level = max(level, this)
     return level, sources
 
 
+def _compl_level(idx: CodeIndex, compl: str, activators: set[str] | frozenset[str]) -> int:
+    """The CC level a complication category gives: G 2, C 1; an inactive I (J) gives 1 (2)
+    once one of its activating DGPROPs is among `activators`, else 0."""
+    kind = compl[2:3]
+    if kind in ("I", "J"):
+        return (1 if kind == "I" else 2) if idx.inclprop.get(compl, frozenset()) & activators else 0
+    return {"G": 2, "C": 1}.get(kind, 0)
+
+
 def _excluded(idx: CodeIndex, compl: str, pslot: tuple[str, ...]) -> bool:
     """Is the principal on `compl`'s exclusion list? A pair principal is excluded by its exact
-    pair row or by either code's own row."""
+    pair row or by either code's own row.
+
+    The list is found by the category's MDC and number with the letter masked (`06G03`,
+    `06C03` and `06I03` share one list): the 2012 release publishes lists only under the C
+    form (13,761 rows, no G or I list although 178 G categories exist; its test database
+    needs S141 with 01G02 to be excluded for principal S128 by the 01C02 list), and the
+    2015-2017 releases publish identical C and G lists for every number, so the masked
+    reading gives the same result there.
+    """
     if not pslot:
         return False
+    key = _wildcard(compl)
     if len(pslot) == 2:
         dagger, asterisk = pslot
         return (
-            (compl, asterisk, dagger) in idx.complexcl
-            or (compl, dagger) in idx.excl_by_code
-            or (compl, asterisk) in idx.excl_by_code
+            (key, asterisk, dagger) in idx.complexcl
+            or (key, dagger) in idx.excl_by_code
+            or (key, asterisk) in idx.excl_by_code
         )
-    return (compl, pslot[0]) in idx.excl_by_code
+    return (key, pslot[0]) in idx.excl_by_code
