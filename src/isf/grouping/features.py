@@ -14,7 +14,7 @@ from typing import TypeVar
 from isf.definitions.model import Logic
 from isf.grouping.case import Case
 
-__all__ = ["CodeIndex", "CodeInfo", "CaseFeatures", "code_index", "case_features"]
+__all__ = ["CodeIndex", "CodeInfo", "CaseFeatures", "code_index", "case_features", "valid_diagnosis_codes", "slot_valid"]
 
 Props = tuple[tuple[str, str], ...]  # ((vartype, varval), ...)
 K = TypeVar("K", str, tuple[str, str])
@@ -33,6 +33,8 @@ class CodeIndex:
     inclprop: dict[str, frozenset[str]]  # inactive COMPL -> every DGPROP that activates it
     complexcl: frozenset[tuple[str, str, str]]  # (compl with letter masked, code, d_code)
     excl_by_code: frozenset[tuple[str, str]]  # (compl with letter masked, code): single-code exclusions
+    valid_dx: frozenset[str] | None = None  # the release's valid diagnosis codes (None: no list)
+    valid_px: frozenset[str] | None = None  # ... and procedure codes
 
 
 def _inclprops(logic: Logic) -> dict[str, frozenset[str]]:
@@ -53,18 +55,47 @@ def _with_upper_aliases(d: dict[K, Props]) -> dict[K, Props]:
     return out
 
 
+def valid_diagnosis_codes(logic: Logic) -> frozenset[str] | None:
+    """The diagnosis codes a release accepts, or None when it publishes no code list
+    (the 2015-2017 JSON: every code the tables know is used, unknown codes carry nothing).
+
+    With a list (NCC dBase ``ICD.DBF``), a code is valid when the list has it and it is not
+    longer than the list's WHO codes (``CODE_W``, at most four characters in 2012): a
+    five-character national subdivision (``S92.00``, ``F00.00``, ``Z51.13``) is listed, with
+    properties in ``dg_1``, yet NCC's 2012 test database treats it as no valid code -- all
+    709 test cases with one as principal expect an ``icd '-'`` rule, none expects it valid,
+    and as secondary it brings nothing (tests 20779/20780/20792: S9200 gives neither its
+    CC 21C16 nor DGPROP 08X15, S921 in test 4014 gives both). Invalid codes are treated as
+    unknown ones; a dagger/asterisk slot is valid only when both codes are.
+    """
+    if not logic.dx_codes:
+        return None
+    longest = max((len(c.who) for c in logic.dx_codes if c.who), default=0)
+    return frozenset(c.code for c in logic.dx_codes if not longest or len(c.code) <= longest)
+
+
+def _valid_procedures(logic: Logic) -> frozenset[str] | None:
+    """Procedure codes of the release's list (csp.DBF), or None without a list."""
+    return frozenset(c.code for c in logic.proc_codes) if logic.proc_codes else None
+
+
 @lru_cache(maxsize=16)
 def _build_index(logic: Logic) -> CodeIndex:
+    valid = valid_diagnosis_codes(logic)
+    valid_px = _valid_procedures(logic)
     dx: dict[str, list[tuple[str, str]]] = defaultdict(list)
     pair: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for r in logic.dg:
+        if valid is not None and (r.code not in valid or (r.d_code and r.d_code not in valid)):
+            continue
         if r.d_code:
             pair[(r.d_code, r.code)].append((r.vartype, r.varval))
         else:
             dx[r.code].append((r.vartype, r.varval))
     proc: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for p in logic.proc:
-        proc[p.code].append((p.vartype, p.varval))
+        if valid_px is None or p.code in valid_px:
+            proc[p.code].append((p.vartype, p.varval))
     return CodeIndex(
         dx=_with_upper_aliases({k: tuple(v) for k, v in dx.items()}),
         dx_pair=_with_upper_aliases({k: tuple(v) for k, v in pair.items()}),
@@ -72,6 +103,8 @@ def _build_index(logic: Logic) -> CodeIndex:
         inclprop=_inclprops(logic),
         complexcl=frozenset((_wildcard(e.compl), e.code, e.d_code) for e in logic.complexcl),
         excl_by_code=frozenset((_wildcard(e.compl), e.code) for e in logic.complexcl if not e.d_code),
+        valid_dx=None if valid is None else valid | {c.upper() for c in valid},
+        valid_px=valid_px,
     )
 
 
@@ -90,6 +123,7 @@ class CodeInfo:
     known: bool
     properties: Props
     pair_with: str = ""
+    valid: bool = True  # False: not a valid code of this release (its list says so)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,9 +160,14 @@ def _recode98(varval: str, sex: str) -> str:
     return varval
 
 
+def slot_valid(idx: CodeIndex, slot: tuple[str, ...]) -> bool:
+    """Every code of the slot is on the release's list (always true without a list)."""
+    return idx.valid_dx is None or all(c in idx.valid_dx for c in slot)
+
+
 def _slot_props(idx: CodeIndex, slot: tuple[str, ...]) -> tuple[Props, bool]:
     """Properties of a diagnosis slot: the pair's own rows plus each code's single-code rows."""
-    if not slot:
+    if not slot or not slot_valid(idx, slot):
         return (), False
     if len(slot) == 2:
         dagger, asterisk = slot
@@ -162,6 +201,8 @@ def _first(props: Props, vartype: str) -> str:
 def _dgcat(idx: CodeIndex, slot: tuple[str, ...]) -> str:
     """One DGCAT for the principal slot: the pair's own row, else the asterisk's, else the
     dagger's [reading guide: dg_feat; reference cases 775, 1097, 1098]."""
+    if not slot_valid(idx, slot):
+        return ""
     if len(slot) == 2:
         for props in (idx.dx_pair.get((slot[0], slot[1]), ()), idx.dx.get(slot[1], ()), idx.dx.get(slot[0], ())):
             v = _first(props, "DGCAT")
@@ -225,7 +266,7 @@ def case_features(logic: Logic, case: Case) -> CaseFeatures:
                 or_values.add(int(vv))
         codes.append(
             CodeInfo(slot[0], "principal" if i == 0 else "secondary", i, known, props,
-                     slot[1] if len(slot) == 2 else "")
+                     slot[1] if len(slot) == 2 else "", slot_valid(idx, slot))
         )
 
     each: list[frozenset[str]] = []
@@ -249,7 +290,8 @@ def case_features(logic: Logic, case: Case) -> CaseFeatures:
         each.append(frozenset(mine_pr))
         proc_or.append(frozenset(ors))
         or_values |= ors
-        codes.append(CodeInfo(code, "procedure", j, code in idx.proc, props))
+        codes.append(CodeInfo(code, "procedure", j, code in idx.proc, props, "",
+                              idx.valid_px is None or code in idx.valid_px or code.upper() in idx.valid_px))
 
     dgprops = proc_dg.union(*dg_by_slot.values())
     kept = [(c, i) for c, i in secondary_compl if _wildcard(c) not in principal_compl]
