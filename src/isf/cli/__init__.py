@@ -38,6 +38,7 @@ def _root(
 
 
 def _register() -> None:
+    from isf.cli.certify import certify_command
     from isf.cli.grouping import explain_command, group_command
     from isf.cli.logic import convert_logic_command, logics_command
     from isf.cli.points import points_command
@@ -51,6 +52,7 @@ def _register() -> None:
     app.command("explain")(explain_command)
     app.command("logics")(logics_command)
     app.command("convert-logic")(convert_logic_command)
+    app.command("certify")(certify_command)
     app.command("run")(run_command)
     app.command("synth")(synth_command)
     app.command("points")(points_command)
