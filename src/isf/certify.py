@@ -309,3 +309,47 @@ def write_results(cert: Certification, path: str | Path) -> Path:
             w.writerow((r.id, r.drg, r.rule, r.rtc, r.expected_drg, r.expected_rule, "true" if r.match else "false",
                         r.status, r.error))
     return out
+
+
+def _plain(v: Any) -> str:
+    if isinstance(v, bool):
+        return "T" if v else "F"
+    return "" if v is None else str(v).strip()
+
+
+def export_tests(release: str | Path, folder: str | Path, *, fmt: str) -> Path | None:
+    """Copy the test database of `release` (if it has one) into a converted release folder:
+    ``testrule.csv`` for ``fmt='csv'``, ``testrule.dbf`` for ``fmt='dbase'``; every record,
+    markers included, values as text (logical fields as T/F). Returns the file written."""
+    from isf.definitions.dbase import _dbf_bytes, release_files
+
+    src = default_tests(release)
+    if src is None:
+        return None
+    if src.suffix.lower() == ".csv":
+        recs = [r for _, r in _records_csv(src)]
+    else:
+        path_ctx = release_files(src) if src.suffix.lower() == ".zip" else None
+        if path_ctx is not None:
+            with path_ctx as (source, files):
+                name = next(n for n in files if n.lower() == "testrule.dbf")
+                recs = [r for _, r in _records_dbf(files[name], f"{source}!{name}")[0]]
+        else:
+            recs = [r for _, r in _records_dbf(src, str(src))[0]]
+    if not recs:
+        return None
+    fields = tuple(recs[0])
+    rows = [[_plain(r.get(f)) for f in fields] for r in recs]
+    out = Path(folder)
+    if fmt == "csv":
+        target = out / "testrule.csv"
+        with open(target, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(fields)
+            w.writerows(rows)
+        return target
+    target = out / "testrule.dbf"
+    enc = [[v.encode("cp1252") for v in r] for r in rows]
+    widths = [max([1, *(len(r[i]) for r in enc)]) for i in range(len(fields))]
+    target.write_bytes(_dbf_bytes(fields, widths, enc))
+    return target

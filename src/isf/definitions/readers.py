@@ -355,4 +355,6 @@ def write_csv_tables(logic: Logic, folder: str | Path) -> Path:
             w = csv.writer(fh)
             w.writerow(CSV_HEADERS[key])
             w.writerows(rows[key])
+    if logic.description:
+        (d / "ABOUT.txt").write_text(logic.description + "\n", encoding="utf-8")
     return d

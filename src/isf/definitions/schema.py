@@ -13,7 +13,7 @@ RULE_COLUMNS: dict[str, tuple[str, ...]] = {
     "ord": ("ord",),
     "id": ("id",),
     "drg": ("drg_nat", "drg"),
-    "drg_text": ("drg_text_nat",),
+    "drg_text": ("drg_text_nat", "drgtext"),
     "rtc": ("rtc",),
     "icd": ("icd",),
     "mdc": ("mdc",),
