@@ -94,3 +94,14 @@ def test_group_file_with_two_worker_processes(nor2015, tmp_path: Path):
     s2 = group_file(str(LOGIC_FILES["NOR2015"]), src, two, workers=2, batch_rows=1_000)
     assert s1.rows == s2.rows == 5_000
     assert pl.read_parquet(one).equals(pl.read_parquet(two))
+
+
+def test_dbase_table_layout_groups_identically(nor2015, reference_cases, tmp_path: Path):
+    """NOR2015 written as NCC dBase tables and read back: same checksum, 930/930."""
+    from isf.definitions import read_dbase_logic
+    from isf.definitions.dbase import write_dbase_tables
+
+    folder = write_dbase_tables(nor2015, tmp_path / "nor2015_dbf")
+    from_dbf = read_dbase_logic(folder, logic_id="NOR2015")
+    assert from_dbf.checksum == nor2015.checksum and from_dbf.drgnames == nor2015.drgnames
+    assert not _diffs(from_dbf, reference_cases)
