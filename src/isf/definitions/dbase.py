@@ -147,7 +147,7 @@ def read_dbase_logic(path: str | Path, *, logic_id: str | None = None) -> Logic:
             parts.setdefault(key, []).append(t)
         if "rules" not in parts:
             raise DefinitionError(source, "drglogic.dbf", None, "table is missing")
-        first_rows = set()
+        first_rows: dict[str, int] = {}
         for key, ts in parts.items():
             if len(ts) > 1 and key not in ("dg", "proc"):
                 raise DefinitionError(source, ts[1].name, None, f"a second table for {key!r}")
@@ -155,15 +155,13 @@ def read_dbase_logic(path: str | Path, *, logic_id: str | None = None) -> Logic:
             tables[key] = rows
             with_rows = [t for t in ts if any(not _no_property(key, r) for r in t.records)] or ts
             names[key] = ", ".join(t.name for t in with_rows)
-            if key in ("rules", "dg", "proc"):
-                first_rows.add(with_rows[0].first_row)
+            first_rows[key] = with_rows[0].first_row
         names.setdefault("rtc", "rtc.dbf")
-        first_row = min(first_rows) if first_rows else 1
         return _tables_from_rows(
             file=source,
             tables=tables,
             names={**_DEFAULT_NAMES, **names},
-            first_row=first_row,
+            first_row=first_rows,
             logic_id=logic_id or logic_id_from_name(p.name),
             description=stamp,
         )

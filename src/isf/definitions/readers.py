@@ -139,7 +139,7 @@ def _tables_from_rows(
     file: str,
     tables: dict[str, Rows],
     names: dict[str, str],
-    first_row: int,
+    first_row: int | dict[str, int],
     logic_id: str,
     description: str = "",
 ) -> Logic:
@@ -192,7 +192,7 @@ def _tables_from_rows(
                 CodeEntry(_code(r, cc["code"]), _cell(r, cc["text"]), _code(r, cc["who"]), _cell(r, cc["mark"]))
                 for r in tables[key]
             ]
-            _no_empty_codes(file, names[key], code_lists[key], first_row)
+            _no_empty_codes(file, names[key], code_lists[key], _first(first_row, key))
     texts: list[PropertyText] = []
     for kind in TEXT_KINDS:
         key = f"text_{kind}"
@@ -202,7 +202,7 @@ def _tables_from_rows(
     return build_logic(
         id=logic_id,
         source=file,
-        rules=_rules(file, names["rules"], tables["rules"], first_row),
+        rules=_rules(file, names["rules"], tables["rules"], _first(first_row, "rules")),
         dg=dg,
         proc=proc,
         complcat=complcat,
@@ -210,12 +210,17 @@ def _tables_from_rows(
         drgnames=drgnames,
         rtc_names=rtc_names,
         table_names={"rules": names["rules"], "dg": names["dg"], "proc": names["proc"]},
-        row_offsets={"dg": first_row, "proc": first_row},
+        row_offsets={"dg": _first(first_row, "dg"), "proc": _first(first_row, "proc")},
         description=description,
         dx_codes=code_lists.get("dx_codes"),
         proc_codes=code_lists.get("proc_codes"),
         texts=texts,
     )
+
+
+def _first(first_row: int | dict[str, int], key: str) -> int:
+    """Row number of a table's first data row (CSV: 2, after the header; dBase: after the stamp)."""
+    return first_row.get(key, 1) if isinstance(first_row, dict) else first_row
 
 
 def _code(row: Mapping[str, Any], col: str | None) -> str:
