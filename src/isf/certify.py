@@ -33,15 +33,15 @@ from isf.errors import IsfError
 from isf.grouping.case import Case, CaseError, make_case
 
 __all__ = [
-    "TestCase",
-    "CertificationRow",
-    "Certification",
-    "CertifyError",
-    "read_test_cases",
-    "certify",
-    "write_results",
     "RESULT_COLUMNS",
+    "Certification",
+    "CertificationRow",
+    "CertifyError",
+    "TestCase",
+    "certify",
     "default_tests",
+    "read_test_cases",
+    "write_results",
 ]
 
 N_SLOTS = 9

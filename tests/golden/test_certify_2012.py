@@ -17,9 +17,9 @@ import csv
 from pathlib import Path
 
 import pytest
+from conftest import DEFINITIONS, _need
 from typer.testing import CliRunner
 
-from conftest import DEFINITIONS, _need
 from isf.cli import app
 
 RELEASE = DEFINITIONS / "NordDRG_2012_CCtest_Nor_dbf.zip"

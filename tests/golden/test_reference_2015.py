@@ -82,8 +82,8 @@ def test_group_file_keeps_every_row_in_order(nor2015, reference_cases, tmp_path:
 def test_group_file_with_two_worker_processes(nor2015, tmp_path: Path):
     """The process pool (each worker loads the logic itself) writes what one process writes."""
     import polars as pl
-
     from conftest import LOGIC_FILES
+
     from isf.synth import synth_activity
 
     table = pa.concat_tables(synth_activity(nor2015, rows=5_000, seed=3, year=2025))

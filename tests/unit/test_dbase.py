@@ -99,7 +99,7 @@ def test_zip_and_folder_give_the_same_logic(tmp_path: Path):
 
 def test_grouping_with_the_release_code_list(tmp_path: Path):
     lg = read_dbase_logic(release(tmp_path / "rel"))
-    case = lambda *dx: make_case(sex="M", age_days=20000, los=3, diagnoses=dx)  # noqa: E731
+    case = lambda *dx: make_case(sex="M", age_days=20000, los=3, diagnoses=dx)
     assert group(lg, case("I219", "J189")).drg == "122"  # CC from J189
     assert group(lg, case("I219", "J1890")).drg == "123"  # the five-character J18.90 brings nothing
     assert group(lg, case("J1890")).drg == "470" and group(lg, case("J1890")).rule == "000D000010"

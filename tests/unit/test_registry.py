@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import DEFINITIONS, _need
 from typer.testing import CliRunner
 
-from conftest import DEFINITIONS, _need
 from isf.cli import app
 from isf.definitions import DefinitionError, load_logic, logic_sources, search_path, write_csv_tables
 

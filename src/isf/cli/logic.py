@@ -9,7 +9,7 @@ import typer
 
 from isf.cli.common import err, load_logic_or_exit
 
-__all__ = ["logics_command", "convert_logic_command"]
+__all__ = ["convert_logic_command", "logics_command"]
 
 FORMATS = ("csv", "dbase")
 

@@ -35,9 +35,9 @@ __all__ = [
     "is_catch_all",
     "load_logic",
     "logic_sources",
-    "read_dbase_logic",
-    "search_path",
     "read_csv_tables",
+    "read_dbase_logic",
     "read_json_logic",
+    "search_path",
     "write_csv_tables",
 ]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from isf.definitions.model import DefinitionError
 
-__all__ = ["MAX_MEMBER_BYTES", "MAX_TOTAL_BYTES", "MAX_RATIO", "open_zip", "read_member", "extract_members"]
+__all__ = ["MAX_MEMBER_BYTES", "MAX_RATIO", "MAX_TOTAL_BYTES", "extract_members", "open_zip", "read_member"]
 
 MAX_MEMBER_BYTES = 256 * 1024 * 1024  # the largest published table inflates to 13 MB
 MAX_TOTAL_BYTES = 1024 * 1024 * 1024

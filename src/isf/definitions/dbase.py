@@ -26,8 +26,15 @@ from isf.definitions.model import DefinitionError, Logic
 from isf.definitions.readers import _tables_from_rows, logic_id_from_name
 from isf.definitions.schema import DBF_PARTS, DBF_TABLES, DBF_TESTS
 
-__all__ = ["read_dbase_logic", "write_dbase_tables", "is_dbase_release", "dbase_members", "read_dbf", "DbfTable",
-           "release_files"]
+__all__ = [
+    "DbfTable",
+    "dbase_members",
+    "is_dbase_release",
+    "read_dbase_logic",
+    "read_dbf",
+    "release_files",
+    "write_dbase_tables",
+]
 
 
 class DbfTable:

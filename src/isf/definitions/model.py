@@ -15,20 +15,20 @@ from functools import cached_property
 from isf.errors import IsfError
 
 __all__ = [
-    "DefinitionError",
-    "Rule",
-    "DgRow",
-    "ProcRow",
-    "ComplCat",
-    "ComplExcl",
-    "DrgName",
-    "CodeEntry",
-    "PropertyText",
-    "Logic",
-    "build_logic",
-    "is_catch_all",
     "DG_VARTYPES",
     "PROC_VARTYPES",
+    "CodeEntry",
+    "ComplCat",
+    "ComplExcl",
+    "DefinitionError",
+    "DgRow",
+    "DrgName",
+    "Logic",
+    "ProcRow",
+    "PropertyText",
+    "Rule",
+    "build_logic",
+    "is_catch_all",
 ]
 
 

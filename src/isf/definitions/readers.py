@@ -51,7 +51,7 @@ from isf.definitions.schema import (
     resolve_columns,
 )
 
-__all__ = ["read_json_logic", "read_csv_tables", "write_csv_tables", "logic_id_from_name"]
+__all__ = ["logic_id_from_name", "read_csv_tables", "read_json_logic", "write_csv_tables"]
 
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 _ID_PATTERN = re.compile(r"([A-Z]{3})_?(\d{4})", re.IGNORECASE)

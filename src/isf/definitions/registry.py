@@ -28,8 +28,15 @@ from pathlib import Path
 from isf.definitions.model import DefinitionError, Logic
 from isf.definitions.readers import logic_id_from_name, read_csv_tables, read_json_logic
 
-__all__ = ["load_logic", "available_logics", "demo_logic_path", "LogicSource", "logic_sources", "search_path",
-           "logic_format"]
+__all__ = [
+    "LogicSource",
+    "available_logics",
+    "demo_logic_path",
+    "load_logic",
+    "logic_format",
+    "logic_sources",
+    "search_path",
+]
 
 ENV = "ISF_LOGIC_PATH"
 _SHARED = Path("shared") / "norddrg" / "definitions"

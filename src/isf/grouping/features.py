@@ -14,7 +14,7 @@ from typing import TypeVar
 from isf.definitions.model import Logic
 from isf.grouping.case import Case
 
-__all__ = ["CodeIndex", "CodeInfo", "CaseFeatures", "code_index", "case_features", "valid_diagnosis_codes", "slot_valid"]
+__all__ = ["CaseFeatures", "CodeIndex", "CodeInfo", "case_features", "code_index", "slot_valid", "valid_diagnosis_codes"]
 
 Props = tuple[tuple[str, str], ...]  # ((vartype, varval), ...)
 K = TypeVar("K", str, tuple[str, str])

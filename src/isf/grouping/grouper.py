@@ -11,7 +11,7 @@ from isf.grouping.features import CaseFeatures, CodeInfo, case_features
 from isf.grouping.matcher import matcher_for
 from isf.grouping.rules import Condition, conditions, first_failure
 
-__all__ = ["GroupResult", "RuleTrace", "Explanation", "group", "explain", "group_features"]
+__all__ = ["Explanation", "GroupResult", "RuleTrace", "explain", "group", "group_features"]
 
 
 @dataclass(frozen=True, slots=True)

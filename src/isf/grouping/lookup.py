@@ -24,13 +24,13 @@ from isf.definitions.model import Logic, Rule
 
 __all__ = [
     "CodeProperties",
+    "DrgContents",
     "DrgRoute",
     "PropertyCodes",
     "RuleContents",
-    "DrgContents",
     "code_properties",
-    "drgs_for_code",
     "drg_contents",
+    "drgs_for_code",
 ]
 
 Props = tuple[tuple[str, str], ...]
