@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import struct
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -58,7 +58,7 @@ def _is_stamp(rec: dict[str, Any]) -> bool:
 
 def read_dbf(path: Path, *, file: str | None = None) -> DbfTable:
     """Read one dBase table with dbfread; any damage becomes a `DefinitionError` with the record."""
-    import dbfread
+    import dbfread  # type: ignore[import-untyped]
 
     where = file or str(path)
     name = path.name
@@ -140,7 +140,7 @@ def read_dbase_logic(path: str | Path, *, logic_id: str | None = None) -> Logic:
     """Read an NCC dBase release (folder or zip) into a validated `Logic`."""
     p = Path(path)
     with release_files(p) as (source, files):
-        tables: dict[str, list[dict[str, Any]]] = {}
+        tables: dict[str, list[Mapping[str, Any]]] = {}
         names: dict[str, str] = {}
         parts: dict[str, list[DbfTable]] = {}
         stamp = ""
@@ -158,7 +158,7 @@ def read_dbase_logic(path: str | Path, *, logic_id: str | None = None) -> Logic:
         for key, ts in parts.items():
             if len(ts) > 1 and key not in ("dg", "proc"):
                 raise DefinitionError(source, ts[1].name, None, f"a second table for {key!r}")
-            rows = [r for t in ts for r in t.records if not _no_property(key, r)]
+            rows: list[Mapping[str, Any]] = [r for t in ts for r in t.records if not _no_property(key, r)]
             tables[key] = rows
             with_rows = [t for t in ts if any(not _no_property(key, r) for r in t.records)] or ts
             names[key] = ", ".join(t.name for t in with_rows)

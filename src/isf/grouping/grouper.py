@@ -150,10 +150,10 @@ def _texts(logic: Logic, f: CaseFeatures, matched: RuleTrace | None) -> tuple[tu
     for c in f.codes:
         for vt, vv in c.properties:
             wanted[(vt, vv)] = None
-    for c in matched.conditions if matched else ():
-        kind = dict(_RULE_KINDS).get(c.column) or ("DGPROP" if c.column.startswith("dgprop") else "")
-        if kind and c.required.lstrip("-"):
-            wanted[(kind, c.required.lstrip("-"))] = None
+    for cond in matched.conditions if matched else ():
+        kind = dict(_RULE_KINDS).get(cond.column) or ("DGPROP" if cond.column.startswith("dgprop") else "")
+        if kind and cond.required.lstrip("-"):
+            wanted[(kind, cond.required.lstrip("-"))] = None
     return tuple((vt, vv, t) for vt, vv in wanted if (t := logic.property_text(vt, vv)))
 
 
