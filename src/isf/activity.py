@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from isf.errors import InputError, Status, row_error, status_for_field
-from isf.files import BAD_CHAR, CsvFile, TextFile
+from isf.files import _NAME, BAD_CHAR, CsvFile, TextFile
 
 __all__ = [
     "FORMATS",
@@ -183,7 +183,8 @@ class ActivityReader:
                 raise InputError(f"Parquet schema cannot be read ({_arrow_reason(e)})", file=f) from e
             dupes = sorted({n for n in schema.names if schema.names.count(n) > 1})
             if dupes:
-                raise InputError("column name appears more than once", file=f, field=", ".join(dupes))
+                shown = ", ".join(n for n in dupes if _NAME.fullmatch(n)) or None
+                raise InputError("column name appears more than once", file=f, field=shown)
             check_types(schema, file=f)
             schemas.append(schema)
         try:

@@ -52,6 +52,8 @@ _ROW_COL = "__isf_row"
 # Control characters (tab and the line break excepted) and C1 controls: never data in activity.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _VALID_NON_ASCII = re.compile("[^\x00-\x7f\ufffd]")
+#: A header cell shown in messages only when it looks like a column name, not like data.
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _SWAP_CR_LF = str.maketrans({"\r": "\n", "\n": "\r"})
 _MAGIC = {
     b"PK\x03\x04": "a ZIP archive (an XLSX workbook?), not CSV text: save it as CSV",
@@ -247,7 +249,7 @@ class CsvFile:
         for i, n in enumerate(self.columns, start=1):
             if n in seen:
                 raise InputError(f"column name appears twice (columns {seen[n]} and {i})", file=self.text.name,
-                                 field=n)
+                                 field=n if _NAME.fullmatch(n) else None)
             seen[n] = i
         self._ok_line = _line_pattern(self.delimiter)
 
