@@ -42,6 +42,10 @@ __all__ = [
 ]
 
 log = logging.getLogger("isf.web")
+# python-multipart logs what it found where it expected a boundary: bytes of the body.
+for _name in ("python_multipart", "multipart"):
+    logging.getLogger(_name).addHandler(logging.NullHandler())
+    logging.getLogger(_name).propagate = False
 
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -300,5 +304,6 @@ def log_config(level: str = "warning") -> Mapping[str, Any]:
             "uvicorn.error": {"handlers": ["stderr"], "level": lvl, "propagate": False},
             "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
             "isf.web": {"handlers": ["stderr"], "level": lvl, "propagate": False},
+            "python_multipart": {"handlers": [], "level": "CRITICAL", "propagate": False},
         },
     }
