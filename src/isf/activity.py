@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from isf.errors import InputError, Status, row_error, status_for_field
+from isf.errors import InputError, Status, row_error, safe_reason, status_for_field
 from isf.files import _NAME, BAD_CHAR, CsvFile, TextFile
 
 __all__ = [
@@ -111,9 +111,9 @@ class Chunk:
 
 
 def _arrow_reason(e: BaseException) -> str:
-    """A library's message for a broken file, first line only (structure, never row values)."""
+    """A library's message for a broken file: first line, quoted values removed, short."""
     msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return msg[:200]
+    return safe_reason(msg)[:200]
 
 
 class ActivityReader:
@@ -172,7 +172,7 @@ class ActivityReader:
         opened: list[tuple[Path, pq.ParquetFile]] = []
         for f in files or [Path(self.name)]:
             try:
-                opened.append((f, pq.ParquetFile(f if files else source)))
+                opened.append((f, pq.ParquetFile(f if files else source, page_checksum_verification=True)))
             except (pa.ArrowException, OSError, ValueError, TypeError, IndexError) as e:
                 raise InputError(f"not a readable Parquet file ({_arrow_reason(e)})", file=f) from e
         schemas = []
@@ -405,7 +405,8 @@ def _int_column(name: str, arr: pa.Array) -> tuple[pa.Array, Problems]:
         problems.append((pc.and_kleene(pc.is_valid(s), pc.invert(pc.or_(whole, long))),
                          "not a whole number (digits 0-9)"))
         problems.append((long, "out of range"))
-        vals = pc.if_else(whole, s, pa.scalar(None, pa.string())).cast(pa.int64())
+        digits = pc.replace_substring_regex(s, pattern=r"^\+", replacement="")  # pyarrow reads "-3", not "+3"
+        vals = pc.if_else(whole, digits, pa.scalar(None, pa.string())).cast(pa.int64())
     elif pa.types.is_floating(t) or pa.types.is_decimal(t):
         f = arr.cast(pa.float64())
         nan = pc.is_nan(f)
@@ -424,7 +425,7 @@ def _int_column(name: str, arr: pa.Array) -> tuple[pa.Array, Problems]:
     else:  # integer
         vals = arr
         if pa.types.is_unsigned_integer(t) and t.bit_width == 64:
-            over = pc.greater(arr, 2**63 - 1)
+            over = pc.greater(arr, pa.scalar(2**63 - 1, pa.uint64()))
             problems.append((over, "out of range"))
             vals = pc.if_else(over, pa.scalar(None, t), arr)
         vals = vals.cast(pa.int64())

@@ -126,13 +126,16 @@ def row_error(row: int | str, field: str, reason: str, *, file: str | None = Non
 
 
 _QUOTED = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|«[^»]*»|“[^”]*”""")
+_LONG_NUMBER = re.compile(r"\d{9,}")
 _LEADING_VALUE = re.compile(r"^\s*[-+]?\d+(?=\s+outside)")
 
 
 def safe_reason(reason: str) -> str:
     """`reason` without the values it quotes (``unknown value 'X' (expected ...)`` loses 'X',
-    ``12 outside 0..10`` loses 12): for messages built by code that may echo input."""
+    ``12 outside 0..10`` loses 12, a run of nine or more digits becomes …): for messages
+    built by code that may echo input (the grouper's, a library's)."""
     r = _QUOTED.sub("", reason)
     r = _LEADING_VALUE.sub("", r)
+    r = _LONG_NUMBER.sub("…", r)  # an identifier-like digit run (a fødselsnummer has 11)
     r = re.sub(r"\s+", " ", r).replace("( ", "(").replace(" )", ")").strip(" :")
     return r or "invalid value"

@@ -8,6 +8,7 @@ local values unless ``ISF_DEBUG=1``: they could hold patient data).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -66,6 +67,10 @@ class IsfGroup(TyperGroup):
             raise
         except KeyboardInterrupt:
             raise
+        except BrokenPipeError:  # `isf ... | head`: the reader left; stop quietly
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(1) from None
         except Exception as e:
             if os.environ.get("ISF_DEBUG"):
                 raise
