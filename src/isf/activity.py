@@ -88,10 +88,10 @@ def detect_format(path: Path) -> str:
     return "case-string"
 
 
-def missing_columns(columns: Iterable[str]) -> list[str]:
+def missing_columns(columns: Iterable[str], required: Sequence[str] = REQUIRED_COLUMNS) -> list[str]:
     """Required columns absent from `columns` (none when there is a ``case_string`` column)."""
     cols = set(columns)
-    return [] if "case_string" in cols else [c for c in REQUIRED_COLUMNS if c not in cols]
+    return [] if "case_string" in cols else [c for c in required if c not in cols]
 
 
 @dataclass
@@ -442,10 +442,13 @@ def _date_column(arr: pa.Array) -> tuple[pa.Array, Problems]:
     if pa.types.is_date(t) or pa.types.is_timestamp(t):
         return arr.cast(pa.date32()), []
     s = _text(arr)
-    iso = pc.match_substring_regex(s, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+    iso = pc.match_substring_regex(s, r"^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}$")  # no year 0
     parsed = pc.strptime(pc.if_else(iso, s, pa.scalar(None, pa.string())), format="%Y-%m-%d", unit="s",
                          error_is_null=True)
-    bad = pc.and_kleene(pc.is_valid(s), pc.is_null(parsed))
+    # strptime rolls 2025-02-30 over to 2 March: a date is only what prints back the same
+    same = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), s)
+    parsed = pc.if_else(same, parsed, pa.scalar(None, parsed.type))
+    bad = pc.and_kleene(pc.is_valid(s), pc.invert(pc.fill_null(same, False)))
     return parsed.cast(pa.date32()), [(bad, "not a date (YYYY-MM-DD)")]
 
 
@@ -555,19 +558,20 @@ def typed_view(chunk: Chunk, *, columns: Sequence[str] = GROUPER_COLUMNS, keep_o
 ROW_COLUMN, READ_STATUS, READ_ERROR = "_row", "_read_status", "_read_error"
 
 
-def read_activity(path: Path, *, encoding: str = "auto") -> pl.DataFrame:
+def read_activity(path: Path, *, encoding: str = "auto", required: Sequence[str] = REQUIRED_COLUMNS) -> pl.DataFrame:
     """Activity as in docs/data-model.md from Parquet (file or folder), CSV or case strings.
 
     Every row of the file is in the frame, in order, typed to the data model. Three columns
     account for it: `_row` (its row number), `_read_status` and `_read_error` (null when the
     row was read whole; else the status and "row N: field: reason"). `group_dataframe` turns
     them into the grouping `status`/`error` and drops them. Raises `InputError` for a file
-    that cannot be read at all or lacks a required column.
+    that cannot be read at all or lacks one of the `required` columns (for a file that is
+    already grouped, e.g. ``required=("drg",)``).
     """
     path = Path(path)
     model = [*_INT, *_DATE, *_BOOL, *_TEXT, *_CODE, *_CODES]
     with open_activity(path, encoding=encoding) as reader:
-        missing = missing_columns(reader.columns)
+        missing = missing_columns(reader.columns, required)
         if missing:
             raise InputError("required column(s) missing", file=path, field=", ".join(missing))
         columns = [c for c in model if c in reader.columns or c in GROUPER_COLUMNS]

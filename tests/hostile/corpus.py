@@ -223,8 +223,10 @@ def csv_cases(marker: str | None = None) -> list[Case]:
                                  3: ("invalid_age_days", "alder_dager"), 4: ("invalid_los", "liggetid"),
                                  5: ("invalid_sex", "kjonn")}),
         _csv_case("csv_impossible_dates.csv", "impossible dates (not used for grouping; an error for isf run)",
-                  [{"inn_dato": "2025-02-30"}, {"ut_dato": "2025-13-01"}, {"inn_dato": "31.12.2025"}, {}],
-                  marker=m, bad_run={1: ("invalid", "inn_dato"), 2: ("invalid", "ut_dato"), 3: ("invalid", "inn_dato")}),
+                  [{"inn_dato": "2025-02-30"}, {"ut_dato": "2025-13-01"}, {"inn_dato": "31.12.2025"}, {"ut_dato": "0000-01-01"},
+                   {"inn_dato": "2024-02-29"}],
+                  marker=m, bad_run={1: ("invalid", "inn_dato"), 2: ("invalid", "ut_dato"), 3: ("invalid", "inn_dato"),
+                                     4: ("invalid", "ut_dato")}),
         _csv_case("csv_nul_bytes.csv", "NUL and other control bytes in row 2", [{}, {"pasient_id": "p\x00\x01x"}, {}],
                   marker=m, bad={2: (UNREADABLE, "pasient_id")}),
         _csv_case("csv_long_line.csv", "a 300 000-character cell in row 2", [{}, {"beh_hf": "x" * 300_000}, {}],
@@ -349,14 +351,17 @@ def _table(n: int, marker: str | None, start: int = 1, **over: pa.Array | list[o
 
 
 def _pq_case(name: str, what: str, table: Callable[[], pa.Table], *, bad: Mapping[int, tuple[str, str]] = {},
-             grouping_errors: Sequence[int] = (), ids: bool = True, **write_kw: object) -> Case:
+             grouping_errors: Sequence[int] = (), ids: bool = True, bad_run: Mapping[int, tuple[str, str]] | None = None,
+             **write_kw: object) -> Case:
     def write(folder: Path) -> Path:
         path = folder / name
         pq.write_table(table(), path, **write_kw)  # type: ignore[arg-type]
         return path
 
     n = table().num_rows
-    return Case(name, "parquet", what, write, Expect(n, tuple(range(1, n + 1)), dict(bad), frozenset(grouping_errors), ids=ids))
+    numbers = tuple(range(1, n + 1))
+    run = None if bad_run is None else Expect(n, numbers, {**bad, **bad_run}, frozenset(grouping_errors), ids=ids)
+    return Case(name, "parquet", what, write, Expect(n, numbers, dict(bad), frozenset(grouping_errors), ids=ids), run)
 
 
 def _folder(name: str, parts: Sequence[pa.Table]) -> Callable[[Path], Path]:
@@ -418,8 +423,8 @@ def parquet_cases(marker: str | None = None) -> list[Case]:
         _pq_case("pq_large_types.parquet", "large_string and large_list columns",
                  lambda: _table(3, None, hdiag=pa.array(["I219"] * 3, pa.large_string()),
                                 bdiag=pa.array([["E119"], [], None], pa.large_list(pa.large_string())))),
-        _pq_case("pq_impossible_dates.parquet", "dates as text, one impossible (not used for grouping)",
-                 lambda: _table(2, None, inn_dato=pa.array(["2025-02-30", "2025-03-01"]))),
+        _pq_case("pq_impossible_dates.parquet", "dates as text, one impossible (not used for grouping; an error for isf run)",
+                 lambda: _table(2, None, inn_dato=pa.array(["2025-02-30", "2025-03-01"])), bad_run={1: ("invalid", "inn_dato")}),
         _pq_case("pq_empty.parquet", "no rows", lambda: _table(0, None)),
         Case("pq_corrupt_page.parquet", "parquet", "a flipped byte in row group 2 (page checksums)", _corrupt_rowgroup,
              Expect(12, tuple(range(1, 13)), {k: (UNREADABLE, "record") for k in (5, 6, 7, 8)})),
@@ -464,3 +469,128 @@ if __name__ == "__main__":  # pragma: no cover - a look at the corpus
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "hostile-corpus")
     for name, path in write_all(out, activity_cases()).items():
         print(name, path)
+
+
+# --- other commands: grouped activity (isf points), KPP (isf weights estimate), weight lists -----
+GROUPED_HEADER = [*HEADER, "drg", "rtc", "rule", "mdc", "status", "error"]
+
+
+def grouped_row(k: int, marker: str | None = None) -> dict[str, str]:
+    """A row as `isf group` writes it for `good_row(k)` (demo logic, DRG 122 or 905O same day)."""
+    row = good_row(k, marker)
+    drg = "905O" if k % 7 == 0 else "122"
+    return row | {"drg": drg, "rtc": "0", "rule": "", "mdc": "05", "status": "ok", "error": ""}
+
+
+def _grouped_case(name: str, what: str, rows: Sequence[Row], *, marker: str | None, bad: Mapping[int, str] = {},
+                  encoding: str = "utf-8", stop: tuple[str, ...] = ()) -> Case:
+    """`bad`: row -> the column that must be named for it (the row must not count with a default)."""
+    lines = [",".join(GROUPED_HEADER)]
+    numbers = []
+    for k, r in enumerate(rows, start=1):
+        if r is None:
+            lines.append("")
+            continue
+        lines.append(r if isinstance(r, str) else ",".join((grouped_row(k, marker) | dict(r))[h] for h in GROUPED_HEADER))
+        numbers.append(k)
+    text = "\n".join(lines) + "\n"
+
+    def write(folder: Path) -> Path:
+        path = folder / name
+        path.write_bytes(text.encode(encoding))
+        return path
+
+    exp = Expect(None, stop_words=stop) if stop else Expect(len(numbers), tuple(numbers), {k: ("", f) for k, f in bad.items()})
+    return Case(name, "csv", what, write, exp)
+
+
+def grouped_cases(marker: str | None = None) -> list[Case]:
+    """Grouped activity with values the points step cannot use (isf points)."""
+    m = marker
+    return [
+        _grouped_case("grouped_clean.csv", "clean grouped rows", [{}] * 4, marker=m),
+        _grouped_case("grouped_bad_numbers.csv", "liggetid 'abc' and 'NaN', omsorgsniva 'x', debitor '²'",
+                      [{"liggetid": "abc"}, {"liggetid": "NaN"}, {"omsorgsniva": "x"}, {"debitor": "²"}, {}], marker=m,
+                      bad={1: "liggetid", 2: "liggetid", 3: "omsorgsniva", 4: "debitor"}),
+        _grouped_case("grouped_impossible_dates.csv", "inn_dato 2025-02-30", [{"inn_dato": "2025-02-30"}, {}], marker=m,
+                      bad={1: "inn_dato"}),
+        _grouped_case("grouped_stray_quote.csv", "an unclosed quote in row 2 before 20 rows",
+                      [{}, {"beh_hf": '"Helse'}, *[{}] * 20], marker=m, bad={2: "beh_hf"}),
+        _grouped_case("grouped_cp1252.csv", "Windows-1252 text", [{"beh_hf": "Sørlandet sykehus HF"}] * 3, marker=m,
+                      encoding="cp1252"),
+        _grouped_case("grouped_empty.csv", "an empty file", [], marker=m, stop=("empty",)),
+    ]
+
+
+KPP_HEADER = ["kontakt_id", "beh_hf", "drg", "omsorgsniva", "liggetid", "utskrklar_dager", "kostnad", "liggetidskostnad",
+              "egenandel"]
+
+
+def kpp_row(k: int, marker: str | None = None) -> dict[str, str]:
+    """A valid KPP record: DRG A or B at HF H1/H2, costs that give stable weights."""
+    drg, hf = ("A", "B")[k % 2], ("H1", "H2")[(k // 2) % 2]
+    los = 2 + k % 4
+    row = {"kontakt_id": str(k), "beh_hf": hf, "drg": drg, "omsorgsniva": "1", "liggetid": str(los),
+           "utskrklar_dager": "0", "kostnad": str(10000 + 1000 * (k % 5) + (5000 if drg == "A" else 0)),
+           "liggetidskostnad": str(500 * los), "egenandel": "0"}
+    if marker:
+        row = {c: marker + v for c, v in row.items()}
+    return row
+
+
+def _kpp_case(name: str, what: str, rows: Sequence[Row], *, marker: str | None, rejected: int = 0,
+              encoding: str = "utf-8", stop: tuple[str, ...] = (), header: Sequence[str] = KPP_HEADER) -> Case:
+    lines = [",".join(header)]
+    for k, r in enumerate(rows, start=1):
+        lines.append(r if isinstance(r, str) else "" if r is None else ",".join((kpp_row(k, marker) | dict(r)).get(h, "")
+                                                                                 for h in header))
+    text = "\n".join(lines) + "\n" if rows or header else ""
+
+    def write(folder: Path) -> Path:
+        path = folder / name
+        path.write_bytes(text.encode(encoding))
+        return path
+
+    n = sum(1 for r in rows if r is not None)
+    exp = Expect(None, stop_words=stop) if stop else Expect(n, bad={0: ("rejected", str(rejected))} if rejected else {})
+    return Case(name, "csv", what, write, exp)
+
+
+def kpp_cases(marker: str | None = None) -> list[Case]:
+    """KPP cost files (isf weights estimate); `bad` holds the number of rows to be reported rejected."""
+    m = marker
+    base = [{}] * 24
+    return [
+        _kpp_case("kpp_clean.csv", "clean KPP rows", base, marker=m),
+        _kpp_case("kpp_bad_costs.csv", "costs NaN, text, 1e400, negative, empty",
+                  [*base, {"kostnad": "NaN"}, {"kostnad": "abc"}, {"kostnad": "1e400"}, {"kostnad": "-5"}, {"kostnad": ""},
+                   {"liggetid": "2.5"}], marker=m, rejected=6),
+        _kpp_case("kpp_empty.csv", "an empty file", [], marker=m, stop=("empty",), header=()),
+        _kpp_case("kpp_header_only.csv", "a header and no rows", [], marker=m, stop=("no valid KPP rows",)),
+        _kpp_case("kpp_missing_column.csv", "no kostnad column", base, marker=m, stop=("kostnad",),
+                  header=[h for h in KPP_HEADER if h != "kostnad"]),
+        _kpp_case("kpp_cp1252.csv", "Windows-1252 HF names", [{"beh_hf": "Sørlandet"}] * 24, marker=m, encoding="cp1252"),
+        _kpp_case("kpp_stray_quote.csv", "an unclosed quote in row 3", [*base[:2], {"beh_hf": '"H1'}, *base[3:]], marker=m,
+                  rejected=1),
+    ]
+
+
+def _weights_text(rows: Sequence[str]) -> str:
+    return "drg,navn,vekt,trimpunkt,vekt_per_dag,gjsn_liggetid,dagkirurgi\n" + "\n".join(rows) + "\n"
+
+
+def weight_cases(marker: str | None = None) -> list[Case]:
+    """Weight lists (--old/--new of isf effects, --weights of isf run): each must stop, naming the file."""
+    name = f"Demo {marker}" if marker else "Demo"
+    ok = [f"A,{name} A,2.000,5,0.100,4.00,N", f"B,{name} B,1.000,5,0.100,4.00,N"]
+    return [
+        _stop_case("weights_xlsx_text.xlsx", "csv", "CSV text named .xlsx", _weights_text(ok).encode(), "weights_xlsx_text.xlsx"),
+        _stop_case("weights_1e400.csv", "csv", "a weight of 1e400",
+                   _weights_text([ok[0], f"B,{name},1e400,5,0.1,4.00,N"]).encode(), "vekt"),
+        _stop_case("weights_nan.csv", "csv", "a weight NaN", _weights_text([ok[0], f"B,{name},NaN,5,0.1,4.00,N"]).encode(),
+                   "vekt"),
+        _stop_case("weights_empty.csv", "csv", "an empty file", b"", "weights_empty.csv"),
+        _stop_case("weights_duplicate_drg.csv", "csv", "DRG A twice", _weights_text([*ok, ok[0]]).encode(), "A"),
+        _stop_case("weights_truncated.xlsx", "csv", "a truncated workbook", _zip_bytes(b"x" * 5000)[:200],
+                   "weights_truncated.xlsx"),
+    ]

@@ -29,7 +29,7 @@ __all__ = ["err", "LogicOpt", "load_logic_or_exit", "progress", "fail", "IsfGrou
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a message is one line, never wrapped inside a path
 
 LogicOpt = Annotated[
     str, typer.Option("--logic", "-l", help="Logic: zip/JSON file, CSV-table folder, or id (demo, NOR2015, ...).")
