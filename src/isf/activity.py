@@ -19,7 +19,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Self
 
 import polars as pl
 import pyarrow as pa
@@ -30,17 +30,17 @@ from isf.errors import InputError, Status, row_error, safe_reason, status_for_fi
 from isf.files import _NAME, BAD_CHAR, CsvFile, TextFile
 
 __all__ = [
+    "DEFAULT_BATCH_ROWS",
     "FORMATS",
-    "Chunk",
-    "ActivityReader",
-    "open_activity",
-    "detect_format",
-    "typed_view",
-    "read_activity",
-    "missing_columns",
     "GROUPER_COLUMNS",
     "REQUIRED_COLUMNS",
-    "DEFAULT_BATCH_ROWS",
+    "ActivityReader",
+    "Chunk",
+    "detect_format",
+    "missing_columns",
+    "open_activity",
+    "read_activity",
+    "typed_view",
 ]
 
 FORMATS = ("case-string", "csv", "parquet")
@@ -211,7 +211,7 @@ class ActivityReader:
         if self._fh is not None and not isinstance(self._fh, io.BytesIO):
             self._fh.close()
 
-    def __enter__(self) -> ActivityReader:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -20,8 +20,8 @@ import re
 from enum import StrEnum
 
 __all__ = [
-    "IsfError",
     "InputError",
+    "IsfError",
     "RowError",
     "Status",
     "row_error",

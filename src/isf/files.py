@@ -35,13 +35,13 @@ import pyarrow.csv as pacsv
 from isf.errors import InputError, Status, row_error
 
 __all__ = [
-    "atomic_output",
-    "TMP_MARK",
-    "TextFile",
-    "CsvFile",
-    "CsvChunk",
-    "MAX_LINE_CHARS",
     "BAD_CHAR",
+    "MAX_LINE_CHARS",
+    "TMP_MARK",
+    "CsvChunk",
+    "CsvFile",
+    "TextFile",
+    "atomic_output",
 ]
 
 TMP_MARK = ".isf-tmp-"

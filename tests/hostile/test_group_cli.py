@@ -94,7 +94,7 @@ def test_readable_values_pass_through_unchanged(tmp_path: Path) -> None:
                 assert rows[2]["bdiag"] == "E119|I109"
             else:
                 assert rows[0]["beh_hf"] == "Sørlandet sykehus HF" and rows[0]["bo_rhf"] == "Helse Sør-Øst"
-                assert list(rows[0])[0] == "kontakt_id"  # no BOM glued to the first column name
+                assert next(iter(rows[0])) == "kontakt_id"  # no BOM glued to the first column name
 
 
 def test_a_failed_run_leaves_the_old_output_untouched(tmp_path: Path) -> None:
@@ -107,8 +107,8 @@ def test_a_failed_run_leaves_the_old_output_untouched(tmp_path: Path) -> None:
 
 def test_a_failure_midway_leaves_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_logic: Any) -> None:
     """A run that breaks after some chunks were written leaves nothing that looks complete."""
-    import isf.batch.engine as engine
     from hostile.corpus import csv_text
+    from isf.batch import engine
 
     src = tmp_path / "a.csv"
     src.write_text(csv_text([{}] * 50)[0])
@@ -155,3 +155,33 @@ def test_explicit_encoding_and_a_wrong_one(tmp_path: Path) -> None:
     assert rows[0]["error"].startswith("row 1: ") and "UTF-8" in rows[0]["error"]
     res = runner.invoke(app, ["group", str(src), "-o", str(out), "--encoding", "klingon"])
     assert res.exit_code == 2 and "unknown encoding" in res.stderr
+
+
+def test_no_value_from_the_input_in_messages_or_errors(tmp_path: Path) -> None:
+    """A fødselsnummer-like marker in every cell of every corpus file: rows are still all there,
+    and neither the console nor any `error` ever shows it."""
+    from hostile.corpus import MARKER
+
+    leaks = []
+    for case in activity_cases(marker=MARKER):
+        src = case.write(tmp_path)
+        out = tmp_path / f"out-{case.name}.parquet"
+        res = runner.invoke(app, ["group", str(src), "-o", str(out)])
+        assert_clean_exit(res)
+        if MARKER in res.output:
+            leaks.append((case.name, "console"))
+        if out.exists():
+            rows = read_output(out)
+            assert len(rows) == case.expect.rows, case.name
+            leaks += [(case.name, r["error"]) for r in rows if MARKER in (r["error"] or "")]
+    assert not leaks, leaks
+
+
+@pytest.mark.xfail(strict=True, reason="explain owner: `isf explain` prints the grouper's CaseError message, which "
+                                       "quotes the value (e.g. not a whole number: '13097248851x'); use "
+                                       "isf.errors.safe_reason or name the field only")
+def test_explain_does_not_echo_a_malformed_value() -> None:
+    from hostile.corpus import MARKER
+
+    res = runner.invoke(app, ["explain", f"1,{MARKER}x,H,3,,I219"])
+    assert res.exit_code == 2 and MARKER not in res.output

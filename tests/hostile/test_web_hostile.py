@@ -171,7 +171,7 @@ def test_upload_accounts_for_every_row(client, case: Case, tmp_path: Path):
 def _outside_form_values(html: str) -> str:
     """The page without what the form echoes back to its user (input values, the textarea)."""
     html = re.sub(r'value="[^"]*"', "", html)
-    return re.sub(r"<textarea[^>]*>.*?</textarea>", "", html, flags=re.S)
+    return re.sub(r"<textarea[^>]*>.*?</textarea>", "", html, flags=re.DOTALL)
 
 
 def test_no_value_sent_shows_up_in_errors_or_logs(client, caplog, tmp_path: Path):

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 import httpx
 import pytest
@@ -94,7 +95,7 @@ class Sampler:
                 self.peak = max(self.peak, rss_mb(self.pid))
             time.sleep(0.02)
 
-    def __enter__(self) -> Sampler:
+    def __enter__(self) -> Self:
         self._t.start()
         return self
 

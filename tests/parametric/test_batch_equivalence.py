@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import polars as pl
 
 from isf.batch.kernel import GroupingCache, case_from_row, group_record_batch, problem
 from isf.batch.vectorized import group_frame

@@ -131,7 +131,7 @@ def test_compare_highlights_differences(client):
 
 def test_compare_same_logic_two_years_only_points_differ(client):
     r = client.post("/compare", data=CASE | {"logic_a": "DEMO", "logic_b": "DEMO", "year_a": "2024", "year_b": "2025"})
-    rows = dict((k, v) for v, k in re.findall(r'<tr class="(diff|same)" data-row="(\w+)"', r.text))
+    rows = {k: v for v, k in re.findall(r'<tr class="(diff|same)" data-row="(\w+)"', r.text)}
     assert rows["drg"] == "same" and rows["rule"] == "same"
     assert rows["points"] == "diff"  # DRG 122: vekt 1.050 in demo_2024.csv, 1.040 in demo_2025.csv
     assert rows["kroner"] == "diff"

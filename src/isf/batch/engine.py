@@ -42,15 +42,15 @@ if TYPE_CHECKING:
     import polars as pl
 
 __all__ = [
+    "FORMATS",
     "BatchStats",
-    "read_batches",
-    "group_file",
-    "group_stream",
-    "group_chunk",
-    "group_dataframe",
     "count_rows",
     "detect_format",
-    "FORMATS",
+    "group_chunk",
+    "group_dataframe",
+    "group_file",
+    "group_stream",
+    "read_batches",
 ]
 
 
@@ -95,8 +95,9 @@ def read_batches(path: Path, fmt: str, *, batch_rows: int = DEFAULT_BATCH_ROWS) 
 
 def group_chunk(logic: Logic, chunk: Chunk, *, cache: GroupingCache) -> pa.RecordBatch:
     """Results for every row of `chunk`: grouped, or the row's read/type problem as status."""
-    from isf.batch.vectorized import group_frame
     import polars as pl
+
+    from isf.batch.vectorized import group_frame
 
     typed, status, error = typed_view(chunk)
     n = chunk.num_rows

@@ -13,6 +13,7 @@ same result, so age and length of stay are bucketed by the logic's own threshold
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -35,8 +36,17 @@ from isf.grouping.features import case_features
 from isf.grouping.grouper import GroupResult, group_features
 from isf.grouping.signature import match_signature, reduce_signature, signer_for
 
-__all__ = ["RESULT_SCHEMA", "GroupingCache", "group_record_batch", "case_from_row", "PAIR_SEP", "OK_RTC", "rtc_error",
-           "whole_number", "problem"]
+__all__ = [
+    "OK_RTC",
+    "PAIR_SEP",
+    "RESULT_SCHEMA",
+    "GroupingCache",
+    "case_from_row",
+    "group_record_batch",
+    "problem",
+    "rtc_error",
+    "whole_number",
+]
 
 PAIR_SEP = "&"  # a dagger/asterisk pair in a list column: "A390&G01"
 
@@ -114,11 +124,12 @@ def whole_number(value: Any, field: str, *, lo: int, hi: int) -> int:
     if isinstance(value, int):
         x = value
     elif isinstance(value, float | Decimal):
-        if value != value:
+        if _is_nan(value):
             raise RowError(field, "not a number (NaN)")
-        if value in (float("inf"), float("-inf")) or not value == int(value):
+        whole = _as_whole(value)
+        if whole is None:
             raise RowError(field, "not a whole number")
-        x = int(value)
+        x = whole
     elif isinstance(value, str) and value.strip().isascii() and _WHOLE.fullmatch(value.strip()):
         x = int(value.strip())
     else:
@@ -126,6 +137,17 @@ def whole_number(value: Any, field: str, *, lo: int, hi: int) -> int:
     if not lo <= x <= hi:
         raise RowError(field, f"outside {lo}..{hi}")
     return x
+
+
+def _is_nan(value: float | Decimal) -> bool:
+    return value.is_nan() if isinstance(value, Decimal) else math.isnan(value)
+
+
+def _as_whole(value: float | Decimal) -> int | None:
+    """`value` as an int when it is a finite whole number, else None."""
+    if _is_nan(value) or not (value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)):
+        return None
+    return int(value) if value == int(value) else None
 
 
 def _codes(value: Any, field: str) -> list[str]:
@@ -171,8 +193,8 @@ def case_from_row(row: dict[str, Any]) -> Case:
     age = whole_number(row.get("alder_dager"), "alder_dager", lo=0, hi=MAX_AGE_DAYS)
     los = whole_number(row.get("liggetid"), "liggetid", lo=0, hi=100_000)
     sex = row.get("kjonn")
-    if isinstance(sex, float | Decimal) and sex == sex and sex == int(sex):
-        sex = int(sex)
+    if isinstance(sex, float | Decimal) and _as_whole(sex) is not None:
+        sex = _as_whole(sex)
     return make_case(
         sex=_str(sex),
         age_days=age,
@@ -263,7 +285,7 @@ def group_record_batch(
     for i in slow:
         try:
             results[i] = cache.group(case_from_row(_row(cols, i)))
-        except (IsfError, TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
+        except (IsfError, TypeError, ValueError, AttributeError, KeyError, IndexError, ArithmeticError) as e:
             status[i], fld, reason = problem(e, case_string=is_cs)
             error[i] = row_error(label[i], fld, reason, file=file)
     for i, r in enumerate(results):

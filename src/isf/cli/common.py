@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from isf.definitions import Logic
 
-__all__ = ["err", "LogicOpt", "load_logic_or_exit", "progress", "fail", "IsfGroup", "EXIT_INPUT", "EXIT_INTERNAL"]
+__all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "IsfGroup", "LogicOpt", "err", "fail", "load_logic_or_exit", "progress"]
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3

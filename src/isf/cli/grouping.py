@@ -10,7 +10,7 @@ import typer
 
 from isf.cli.common import LogicOpt, err, fail, load_logic_or_exit, progress
 
-__all__ = ["group_command", "explain_command"]
+__all__ = ["explain_command", "group_command"]
 
 
 def group_command(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from isf.definitions import Logic
 from isf.errors import InputError, IsfError
 
-__all__ = ["BatchError", "MAX_BYTES", "MAX_ROWS", "group_csv"]
+__all__ = ["MAX_BYTES", "MAX_ROWS", "BatchError", "group_csv"]
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 10_000

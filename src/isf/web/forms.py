@@ -14,7 +14,7 @@ from datetime import date
 from isf.errors import safe_reason
 from isf.grouping import Case, CaseError, make_case, parse_case_string
 
-__all__ = ["CaseForm", "FormError", "parse_case_form", "age_in_days", "MAX_DX_SLOTS", "MAX_PROCS"]
+__all__ = ["MAX_DX_SLOTS", "MAX_PROCS", "CaseForm", "FormError", "age_in_days", "parse_case_form"]
 
 MAX_DX_SLOTS = 30
 MAX_PROCS = 99

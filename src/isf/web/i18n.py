@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["LANGS", "TEXT", "translator", "pick_lang"]
+__all__ = ["LANGS", "TEXT", "pick_lang", "translator"]
 
 LANGS = ("nb", "en")
 
@@ -133,14 +133,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "must_not": ("må ikke finnes", "must be absent"),
     "batch_title": ("Grupper en CSV-fil", "Group a CSV file"),
     "batch_help": (
-        "Én kolonne case_string (NPK-grupperingsstreng), eller aktivitetskolonnene kjonn, alder_dager, "
-        "utskr_maate, liggetid, hdiag, hdiag2, bdiag, prosedyrer (lister skilt med | eller ;). "
-        "Høyst {mb} MB og {rows} rader. Hver rad kommer tilbake med status; rader som ikke kan leses, "
-        "får status og en feilmelding med radnummer og kolonne. Filen lagres ikke.",
-        "One column case_string (NPK case string), or the activity columns kjonn, alder_dager, "
-        "utskr_maate, liggetid, hdiag, hdiag2, bdiag, prosedyrer (lists separated by | or ;). "
-        "At most {mb} MB and {rows} rows. Every row comes back with a status; rows that cannot be read "
-        "get a status and an error naming row and column. The file is not stored.",
+        (
+            "Én kolonne case_string (NPK-grupperingsstreng), eller aktivitetskolonnene kjonn, alder_dager, "
+            "utskr_maate, liggetid, hdiag, hdiag2, bdiag, prosedyrer (lister skilt med | eller ;). "
+            "Høyst {mb} MB og {rows} rader. Hver rad kommer tilbake med status; rader som ikke kan leses, "
+            "får status og en feilmelding med radnummer og kolonne. Filen lagres ikke."
+        ),
+        (
+            "One column case_string (NPK case string), or the activity columns kjonn, alder_dager, "
+            "utskr_maate, liggetid, hdiag, hdiag2, bdiag, prosedyrer (lists separated by | or ;). "
+            "At most {mb} MB and {rows} rows. Every row comes back with a status; rows that cannot be read "
+            "get a status and an error naming row and column. The file is not stored."
+        ),
     ),
     "file": ("CSV-fil", "CSV file"),
     "upload": ("Grupper og last ned", "Group and download"),
@@ -161,10 +165,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "e_encoding": ("Filen må være tekst (UTF-8, UTF-16 eller Windows-1252).",
                    "The file must be text (UTF-8, UTF-16 or Windows-1252)."),
     "e_columns": (
-        "Fant ikke kolonnen case_string eller aktivitetskolonnene (minst kjonn, alder_dager, liggetid, hdiag); "
-        "mangler: {columns}.",
-        "Found neither a case_string column nor the activity columns (at least kjonn, alder_dager, liggetid, "
-        "hdiag); missing: {columns}.",
+        ("Fant ikke kolonnen case_string eller aktivitetskolonnene (minst kjonn, alder_dager, liggetid, hdiag); "
+         "mangler: {columns}."),
+        ("Found neither a case_string column nor the activity columns (at least kjonn, alder_dager, liggetid, "
+         "hdiag); missing: {columns}."),
     ),
     "e_duplicate": ("To kolonner har samme navn {columns}.", "Two columns have the same name {columns}."),
     "e_not_csv": ("Filen er ikke CSV-tekst (et regneark, en zip- eller Parquet-fil?). Lagre den som CSV.",

@@ -27,18 +27,18 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 
 __all__ = [
-    "Guard",
-    "BodyTooLarge",
-    "FormTooLarge",
+    "SECURITY_HEADERS",
     "BadForm",
+    "BodyTooLarge",
     "Busy",
-    "WorkQueue",
+    "FormTooLarge",
+    "Guard",
+    "RedactFilter",
     "UploadLimits",
+    "WorkQueue",
+    "log",
     "read_multipart",
     "read_urlencoded",
-    "RedactFilter",
-    "SECURITY_HEADERS",
-    "log",
 ]
 
 log = logging.getLogger("isf.web")
@@ -132,11 +132,10 @@ class Guard:
             await send(message)
 
         for k, v in scope.get("headers", []):
-            if k == b"content-length":
-                if not v.isdigit() or int(v) > limit:
-                    for m in _plain(413, TOO_LARGE_TEXT.format(kb=limit // 1024)):
-                        await start_once(m)
-                    return
+            if k == b"content-length" and (not v.isdigit() or int(v) > limit):
+                for m in _plain(413, TOO_LARGE_TEXT.format(kb=limit // 1024)):
+                    await start_once(m)
+                return
 
         received = 0
 
@@ -157,7 +156,7 @@ class Guard:
                     await start_once(m)
         except (ClientDisconnect, anyio.EndOfStream, anyio.BrokenResourceError, ConnectionError):
             pass  # the client left (an aborted upload): nothing to answer, nothing to log
-        except Exception as e:  # never a traceback: its message or locals could hold what was sent
+        except Exception as e:  # noqa: BLE001 - never a traceback: its message or locals could hold what was sent
             log.error("internal error (%s) on %s %s", type(e).__name__, scope.get("method"), scope.get("path"))
             if not started:
                 for m in _plain(500, "Intern feil. / Internal error.\n"):
@@ -236,8 +235,8 @@ async def read_multipart(request: Request, limits: UploadLimits) -> dict[str, by
         parser.finalize()
     except (FormTooLarge, BodyTooLarge, ClientDisconnect):
         raise
-    except Exception as e:  # the parser's own errors say where the body broke, not what it held
-        raise BadForm(f"malformed multipart body ({type(e).__name__})") from None
+    except Exception:  # noqa: BLE001 - the parser's own errors may quote the body: say only that it broke
+        raise BadForm("malformed multipart body") from None
     return fields
 
 

@@ -130,9 +130,9 @@ def validate_kpp(df: pl.DataFrame) -> pl.DataFrame:
     df = df.with_columns([pl.col(c).cast(t, strict=False) for c, t in KPP_SCHEMA.items()])
     required = [c for c in KPP_SCHEMA if c != "egenandel_ore"]
     field_problems: list[tuple[pl.Expr, str]] = []
-    for c in KPP_SCHEMA:
+    for c, t in KPP_SCHEMA.items():
         bad = pl.col(f"_given_{c}") & pl.col(c).is_null()
-        field_problems.append((bad, f"{c}: not a whole number" if KPP_SCHEMA[c].is_integer() else f"{c}: not text"))
+        field_problems.append((bad, f"{c}: not a whole number" if t.is_integer() else f"{c}: not text"))
         if c in required:
             field_problems.append((~pl.col(f"_given_{c}"), f"{c}: missing"))
     negative = [(pl.col(c) < 0, f"{c}: negative") for c in ("liggetid", "utskrklar_dager", "kostnad_ore",
