@@ -234,7 +234,9 @@ class ActivityReader:
 
         def make(items: list[tuple[int, str | None]]) -> Chunk:
             rows = [n - self._case_header for n, _ in items]
-            texts, status, error = [], [], []
+            texts: list[str | None] = []
+            status: list[str | None] = []
+            error: list[str | None] = []
             for (_, t), row in zip(items, rows, strict=True):
                 if t is None or BAD_CHAR in t:
                     reason = "line too long" if t is None else f"bytes that are not {label} text, or control characters"
@@ -331,7 +333,8 @@ def _is_text(t: pa.DataType) -> bool:
 
 
 def _is_list(t: pa.DataType) -> bool:
-    return pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t) or pa.types.is_list_view(t)
+    return bool(pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)
+                or pa.types.is_list_view(t))
 
 
 def _kind(name: str) -> str | None:

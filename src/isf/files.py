@@ -325,8 +325,8 @@ class CsvFile:
         status: list[str | None] = []
         error: list[str | None] = []
         for row in rows:
-            i = parsed.get(row)
-            if row not in bad and i is None:
+            found = parsed.get(row)
+            if row not in bad and found is None:
                 bad[row] = ("line", "could not be read (its quoting runs into another line)")
             if row in bad:
                 fld_, reason = bad[row]
@@ -334,7 +334,7 @@ class CsvFile:
                 status.append(Status.UNREADABLE.value)
                 error.append(row_error(row, fld_, reason))
             else:
-                indices.append(i)
+                indices.append(found)
                 status.append(None)
                 error.append(None)
         if table is None:

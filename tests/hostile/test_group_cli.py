@@ -185,3 +185,11 @@ def test_explain_does_not_echo_a_malformed_value() -> None:
 
     res = runner.invoke(app, ["explain", f"1,{MARKER}x,H,3,,I219"])
     assert res.exit_code == 2 and MARKER not in res.output
+
+
+def test_usage_errors_stay_usage_errors(tmp_path: Path) -> None:
+    """typer's own answers (bad option values) pass the error translation untouched."""
+    res = runner.invoke(app, ["synth", "--format", "xml", "--out", str(tmp_path / "x.xml")])
+    assert res.exit_code == 2 and "internal error" not in res.output and "--format" in res.output
+    res = runner.invoke(app, ["group", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.csv")])
+    assert res.exit_code == 2 and res.stderr.startswith("error: ") and "input not found" in res.stderr

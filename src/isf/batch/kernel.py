@@ -251,9 +251,10 @@ def _list_column(col: pa.Array) -> list[Any]:
     """List columns as lists; a text column holds codes joined with '|' (CSV form). Any other
     type comes as it is, and `case_from_row` reports it row by row."""
     t = col.type
+    values: list[Any] = col.to_pylist()
     if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return [[c for c in s.split("|") if c] if isinstance(s, str) else s for s in col.to_pylist()]
-    return col.to_pylist()
+        return [[c for c in s.split("|") if c] if isinstance(s, str) else s for s in values]
+    return values
 
 
 def group_record_batch(
@@ -289,9 +290,9 @@ def group_record_batch(
             status[i], fld, reason = problem(e, case_string=is_cs)
             error[i] = row_error(label[i], fld, reason, file=file)
     for i, r in enumerate(results):
-        reason = rtc_error(r.rtc) if r is not None else None
-        if reason:
-            status[i], error[i] = Status.GROUPING_ERROR.value, row_error(label[i], "rtc", reason, file=file)
+        flag = rtc_error(r.rtc) if r is not None else None
+        if flag:
+            status[i], error[i] = Status.GROUPING_ERROR.value, row_error(label[i], "rtc", flag, file=file)
     rs = [r or _ERR for r in results]
     return pa.RecordBatch.from_pydict(
         {

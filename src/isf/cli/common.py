@@ -13,7 +13,6 @@ import os
 import sys
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -56,15 +55,13 @@ class IsfGroup(TyperGroup):
     """The root command group: every `IsfError` a command lets through becomes ``error: ...``
     and exit 2; anything else is an internal error, reported without traceback or values."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         from isf.errors import IsfError
 
         try:
             return super().invoke(ctx)
         except IsfError as e:
             fail(str(e), e)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, typer.Exit):
-            raise
         except KeyboardInterrupt:
             raise
         except BrokenPipeError:  # `isf ... | head`: the reader left; stop quietly
@@ -72,7 +69,8 @@ class IsfGroup(TyperGroup):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(1) from None
         except Exception as e:
-            if os.environ.get("ISF_DEBUG"):
+            # typer's own exits and usage errors (its vendored click) are answers, not failures
+            if os.environ.get("ISF_DEBUG") or type(e).__module__.split(".")[0] in ("typer", "click"):
                 raise
             name = ctx.invoked_subcommand or ctx.info_name or "isf"
             err.print(f"[red]internal error[/] in `isf {escape(name)}` ({type(e).__name__}); no data is shown. "
