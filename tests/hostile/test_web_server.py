@@ -11,7 +11,6 @@ The figures are printed (run with -s to see them).
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import subprocess
 import sys
@@ -221,6 +220,3 @@ def test_aborted_upload_logs_nothing(server: Server) -> None:
     assert after - before <= 3  # at most one line per aborted upload, without data (checked at the end)
     print(f"\naborted uploads: {after - before} log lines")
 
-
-def test_pid_is_the_server() -> None:
-    assert os.path.exists("/proc/self/status")  # the RSS figures need Linux /proc
