@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from isf.grouping import Case, GroupResult
 
-__all__ = ["PointsView", "available_years", "case_points"]
+__all__ = ["PointsView", "case_points", "available_years"]
 
 
 @dataclass(frozen=True, slots=True)
