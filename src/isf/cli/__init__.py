@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from isf import __version__
+from isf.cli.common import IsfGroup
 
 __all__ = ["app", "main"]
 
@@ -19,6 +20,8 @@ app = typer.Typer(
     help="Open, explainable ISF engine: NordDRG grouping, ISF points and money.",
     no_args_is_help=True,
     add_completion=False,
+    cls=IsfGroup,  # IsfError -> "error: ..." and exit 2, in one place
+    pretty_exceptions_show_locals=False,  # locals can hold patient data
 )
 
 

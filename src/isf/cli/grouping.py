@@ -8,46 +8,54 @@ from typing import Annotated, Any
 
 import typer
 
-from isf.cli.common import LogicOpt, err, load_logic_or_exit, progress
+from isf.cli.common import LogicOpt, err, fail, load_logic_or_exit, progress
 
-__all__ = ["group_command", "explain_command"]
+__all__ = ["explain_command", "group_command"]
 
 
 def group_command(
-    input: Annotated[Path, typer.Argument(help="Cases: NPK case strings (one per line), CSV or Parquet.")],
+    input: Annotated[Path, typer.Argument(help="Cases: NPK case strings (one per line), CSV or Parquet (file or folder).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Result file (.csv or .parquet).")],
     logic: LogicOpt = "demo",
     fmt: Annotated[
         str | None, typer.Option("--format", "-f", help="case-string | csv | parquet (default: from the file name).")
     ] = None,
-    workers: Annotated[int, typer.Option(help="Processes to group with (1 = in-process).")] = 1,
+    encoding: Annotated[
+        str, typer.Option(help="Text encoding of a CSV/case-string file: auto (UTF-8/UTF-16 by BOM, else UTF-8 or "
+                                "Windows-1252), or a name such as utf-8, cp1252, latin-1, utf-16.")
+    ] = "auto",
+    workers: Annotated[int, typer.Option(min=1, help="Processes to group with (1 = in-process).")] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
-    """Group every case of INPUT; OUTPUT keeps every row in order with drg, rtc, rule, mdc, status, error."""
-    from isf.batch.engine import FORMATS, count_rows, detect_format, group_file
+    """Group every case of INPUT; OUTPUT keeps every row in order with drg, rtc, rule, mdc, status, error.
 
-    if not input.exists():
-        err.print(f"[red]error:[/] input not found: {input}")
-        raise typer.Exit(2)
-    fmt = fmt or detect_format(input)
-    if fmt not in FORMATS:
-        err.print(f"[red]error:[/] unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
-        raise typer.Exit(2)
-    lg = load_logic_or_exit(logic)
-    ref = logic if workers > 1 else lg
-    prog = progress(quiet, count_rows(input, fmt), "grouping")
+    Rows that cannot be read or grouped are kept with a status and an error naming row and
+    column; a file that cannot be grouped at all stops with exit code 2 and no OUTPUT.
+    """
+    from isf.batch.engine import FORMATS, count_rows, detect_format, group_file
+    from isf.errors import InputError
+
     try:
+        fmt = fmt or detect_format(input)
+        if fmt not in FORMATS:
+            raise InputError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+        lg = load_logic_or_exit(logic)
+        ref = logic if workers > 1 else lg
+        prog = progress(quiet, count_rows(input, fmt) if input.exists() else None, "grouping")
+        kwargs = {"fmt": fmt, "workers": workers, "encoding": encoding}
         if prog:
             with prog:
                 task = prog.task_ids[0]
-                stats = group_file(ref, input, output, fmt=fmt, workers=workers, on_progress=lambda n: prog.advance(task, n))
+                stats = group_file(ref, input, output, on_progress=lambda n: prog.advance(task, n), **kwargs)
         else:
-            stats = group_file(ref, input, output, fmt=fmt, workers=workers)
-    except (OSError, ValueError) as e:
-        err.print(f"[red]error:[/] {e}")
-        raise typer.Exit(2) from e
+            stats = group_file(ref, input, output, **kwargs)
+    except OSError as e:  # the disk, not the data: no file content in the message
+        fail(f"{e.filename or input}: {e.strerror or type(e).__name__}", e)
     if not quiet:
-        err.print(f"{stats.rows} rows grouped with {lg.id}: {stats.ok} ok, {stats.errors} with errors -> {output}")
+        kinds = ", ".join(f"{n} {s}" for s, n in sorted(stats.by_status.items()) if s != "ok")
+        blank = f"; {stats.blank_lines} blank lines skipped" if stats.blank_lines else ""
+        err.print(f"{stats.rows} rows grouped with {lg.id}: {stats.ok} ok, {stats.errors} with errors"
+                  f"{f' ({kinds})' if kinds else ''}{blank} -> {output}", markup=False, highlight=False, soft_wrap=True)
 
 
 def explain_command(
