@@ -16,6 +16,7 @@ from isf.params.loader import (
 from isf.params.model import (
     PARAM_SPECS,
     MissingParameterError,
+    MissingParametersError,
     ParameterError,
     ParamValue,
     YearParams,
@@ -30,6 +31,7 @@ __all__ = [
     "shipped_years",
     "PARAM_SPECS",
     "MissingParameterError",
+    "MissingParametersError",
     "ParameterError",
     "ParamValue",
     "YearParams",
