@@ -84,7 +84,10 @@ def _kind_ok(kind: str, dtype: pl.DataType) -> bool:
         return isinstance(dtype, pl.List) or dtype == pl.String
     if kind == "bool":
         return dtype == pl.Boolean or dtype == pl.String
-    return dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Categorical) or dtype == pl.Null
+    # text: codes and names; integers are accepted and read as text (a CSV reader may have
+    # inferred '802' or '02' as a number: leading zeros are then already lost upstream)
+    return dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Categorical) or dtype == pl.Null \
+        or dtype.is_integer()
 
 
 def check_columns(schema: Mapping[str, pl.DataType], *, grouped: bool) -> list[str]:
@@ -106,10 +109,15 @@ def check_columns(schema: Mapping[str, pl.DataType], *, grouped: bool) -> list[s
     return problems
 
 
-def _col(names: list[str], name: str, default: object, dtype: pl.DataType) -> pl.Expr:
-    if name in names:
-        return pl.col(name).cast(dtype, strict=False)
-    return pl.lit(default, dtype=dtype)
+_BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "j": True, "n": False, "ja": True, "nei": False}
+
+
+def _col(names: list[str], name: str, default: object, dtype: pl.DataType, schema: Mapping[str, pl.DataType] | None = None) -> pl.Expr:
+    if name not in names:
+        return pl.lit(default, dtype=dtype)
+    if dtype == pl.Boolean and schema is not None and schema.get(name) == pl.String:
+        return pl.col(name).str.to_lowercase().replace_strict(_BOOL_TEXT, default=None, return_dtype=pl.Boolean)
+    return pl.col(name).cast(dtype, strict=False)
 
 
 def _date(names: list[str], name: str) -> pl.Expr | None:
@@ -146,8 +154,8 @@ def prepare(activity: pl.DataFrame, year: int) -> pl.DataFrame:
         _ktype=_col(names, "kontakt_type", None, pl.Int64),
         _ligg=_col(names, "liggetid", 0, pl.Int64).fill_null(0),
         _uk=_col(names, "utskrklar_dager", 0, pl.Int64).fill_null(0),
-        _amb=_col(names, "ambulant", False, pl.Boolean).fill_null(False),
-        _enhet=_col(names, "isf_enhet", True, pl.Boolean).fill_null(True),
+        _amb=_col(names, "ambulant", False, pl.Boolean, df.schema).fill_null(False),
+        _enhet=_col(names, "isf_enhet", True, pl.Boolean, df.schema).fill_null(True),
         _opph=_col(names, "opphold_id", None, pl.Int64),
         _dato=dato,
         _inn=inn,

@@ -44,6 +44,13 @@ def sector_of(df: pl.DataFrame) -> pl.Expr:
     return pl.col("sektor").cast(pl.String).replace_strict(CALIBRATION_SECTOR, default=None, return_dtype=pl.String)
 
 
+def in_sector(df: pl.DataFrame, sector: str) -> pl.DataFrame:
+    """The rows of `df` in calibration `sector` (all rows when there is no `sektor` column)."""
+    if "sektor" not in df.columns:
+        return df if sector == ALL else df.clear()
+    return df.filter(sector_of(df) == sector)
+
+
 def sectors_in(*activities: pl.DataFrame) -> list[str]:
     """Calibration sectors present; raises `CalibrationError` for rows of an unknown sector."""
     found: set[str] = set()
@@ -212,8 +219,8 @@ def calibrate(
     totals_old: dict[str, Decimal] = {}
     p_low_all = Decimal(0)
     for sec in sectors:
-        a_old = activity_old.filter(sector_of(activity_old) == sec)
-        a_new = activity_new.filter(sector_of(activity_new) == sec)
+        a_old = in_sector(activity_old, sec)
+        a_new = in_sector(activity_new, sec)
         totals_old[sec] = points_total(a_old, old_weights)
         p_raw = Fraction(0)
         for drg, _v, _p, n, over in _cells(a_new, est_df, []).iter_rows():
@@ -261,8 +268,7 @@ def calibrate(
                 "dagkirurgi": pl.Boolean, "regel": pl.String, "n_grunnlag": pl.Int64, "n_hf": pl.Int64,
                 "sektor": pl.String},
     ).select(*WEIGHTLIST_COLUMNS, "sektor", "regel", "n_grunnlag", "n_hf")
-    totals = {sec: (totals_old[sec], points_total(activity_new.filter(sector_of(activity_new) == sec), weights))
-              for sec in sectors}
+    totals = {sec: (totals_old[sec], points_total(in_sector(activity_new, sec), weights)) for sec in sectors}
     return Calibration(weights=weights, factors=factors, total_old=sum((t[0] for t in totals.values()), Decimal(0)),
                        total_new=sum((t[1] for t in totals.values()), Decimal(0)), low_volume_points=p_low_all,
                        totals=totals)

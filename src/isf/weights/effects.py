@@ -18,7 +18,7 @@ from html import escape
 
 import polars as pl
 
-from isf.weights.calibrate import SECTOR_LABELS, sector_of, sectors_in, points_by
+from isf.weights.calibrate import SECTOR_LABELS, in_sector, points_by, sectors_in
 
 TOTAL_LABEL = "TOTALT"
 EFFECT_COLUMNS = ("poeng_gammel", "poeng_ny", "endring", "endring_pst")
@@ -174,8 +174,8 @@ def sector_effects(
     rows: list[dict[str, object]] = []
     order = {name: i for i, name in enumerate(RHF_ORDER)}
     for sec in sorted(sectors_in(activity, activity_new), key=lambda x: list(SECTOR_LABELS).index(x)):
-        a_old = activity.filter(sector_of(activity) == sec)
-        a_new = activity_new.filter(sector_of(activity_new) == sec)
+        a_old = in_sector(activity, sec)
+        a_new = in_sector(activity_new, sec)
         label = SECTOR_LABELS.get(sec, sec)
         for level, col in (("RHF", rhf), ("HF", hf)):
             cells = _exact_rows(a_old, a_new, old_weights, new_weights, col)
