@@ -32,7 +32,7 @@ from isf.settlement.tables import summary_of, total, unit_tables
 from isf.stg_tfg import StgTfgDefinitions, load_stg_tfg
 from isf.weights.weightlist import WeightList, load_weight_lists
 
-__all__ = ["RunResult", "run_job", "write_tables", "write_duckdb", "read_context"]
+__all__ = ["RunResult", "read_context", "run_job", "write_duckdb", "write_tables"]
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def run_job(
 
         assert lg is not None
         step(f"grouping {df.height:,} rows with {lg.id}")
-        grouped_df = group_dataframe(lg, df)
+        grouped_df = group_dataframe(lg, df).rechunk()
     step("settlement: eligibility, points, STG/TFG, kroner per unit")
     res = settle(grouped_df, weights=wl, params=params, stg_tfg=defs, year=year,
                  allow_missing_weights=allow_missing_weights)

@@ -137,7 +137,7 @@ def test_arrival_order_does_not_matter(rows: list[dict[str, Any]], perm: Any) ->
     a1, b1 = _engine(rows, SYNTHETIC, None)
     a2, b2 = _engine(shuffled, SYNTHETIC, None)
     assert a1 == a2
-    key = lambda r: (r["kontakt_id"] is None, r["kontakt_id"] or 0, r["status"], r["error"] or "")  # noqa: E731
+    key = lambda r: (r["kontakt_id"] is None, r["kontakt_id"] or 0, r["status"], r["error"] or "")
     assert sorted(b1, key=key) == sorted(b2, key=key)
 
 

@@ -90,9 +90,9 @@ def test_user_file_and_override_layering(tmp_path: Path) -> None:
     f.write_text('year = 2025\n[somatikk.enhetspris]\nvalue = "55 000"\nsource = "budget letter"\n'
                  '[phv_tsb]\nenhetspris = "3900"\n', encoding="utf-8")
     p = load_params(2025, files=[f], overrides=["phv_tsb.enhetspris=4000"])
-    assert p.decimal("somatikk", "enhetspris") == Decimal("55000")
+    assert p.decimal("somatikk", "enhetspris") == Decimal(55000)
     assert p.source("somatikk", "enhetspris") == "budget letter"
-    assert p.decimal("phv_tsb", "enhetspris") == Decimal("4000")
+    assert p.decimal("phv_tsb", "enhetspris") == Decimal(4000)
     assert p.source("phv_tsb", "enhetspris") == "user override"
 
 

@@ -41,7 +41,7 @@ def units() -> pl.DataFrame:
         "mdc": ["05", None, "06", None, "02"],
         "poeng_langligger": [Decimal("0.2"), Decimal(0), Decimal(0), Decimal(0), Decimal(0)],
         "isf_poeng": [Decimal("1.2"), Decimal("3.2"), Decimal("0.5"), Decimal("0.3"), Decimal(0)],
-        "isf_kroner": [Decimal("54000"), Decimal("48000"), Decimal("22500"), Decimal("300"), Decimal(0)],
+        "isf_kroner": [Decimal(54000), Decimal(48000), Decimal(22500), Decimal(300), Decimal(0)],
         "isf_tellende": [True, True, True, True, False],
         "isf_arsak": [None, None, None, None, "finansiert gjennom TFG BT01"],
         "isf_regel": [None, None, None, None, "tfg_overtatt"],
@@ -63,11 +63,11 @@ CONTEXT = {
 def test_summary_sums_by_hand(units):
     rep = summarise(units, context=CONTEXT)
     assert rep.totals["enheter"] == 4
-    assert rep.totals["isf_poeng"] == Decimal("5.2") and rep.totals["isf_kroner"] == Decimal("124800")
+    assert rep.totals["isf_poeng"] == Decimal("5.2") and rep.totals["isf_kroner"] == Decimal(124800)
     sf = {(r["bo_rhf"], r["sektor"]): r for r in rep.tables["sorge_for_rhf"].iter_rows(named=True)}
     assert sf[("Helse Nord", "somatikk")]["isf_poeng"] == Decimal("4.4")  # DRG + TFG BT01
-    assert sf[("Helse Nord", "somatikk")]["isf_kroner"] == Decimal("102000")
-    assert sf[("Helse Vest", "phv")]["isf_kroner"] == Decimal("300")
+    assert sf[("Helse Nord", "somatikk")]["isf_kroner"] == Decimal(102000)
+    assert sf[("Helse Vest", "phv")]["isf_kroner"] == Decimal(300)
     assert rep.tables["sorge_for_rhf"]["bo_rhf"].to_list()[0] == "Helse Nord"  # directorate order: Nord before Vest
     for name in ("sorge_for_rhf", "sorge_for_hf", "per_rhf", "per_hf", "per_tertial", "per_mdc", "top_grupper",
                  "stg_tfg", "per_sektor"):

@@ -29,31 +29,31 @@ SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 def test_glossary_money_example() -> None:
     # SOURCE: docs/npr-npk-glossary.md: 112.721 points × 45 808 kr × 50 % = 2 581 761.78 kr.
-    assert kroner(Decimal("112.721"), Decimal("45808"), Decimal("0.50")) == Decimal("2581761.78")
-    assert kroner(Decimal("-112.721"), Decimal("45808"), Decimal("0.50")) == Decimal("-2581761.78")
+    assert kroner(Decimal("112.721"), Decimal(45808), Decimal("0.50")) == Decimal("2581761.78")
+    assert kroner(Decimal("-112.721"), Decimal(45808), Decimal("0.50")) == Decimal("-2581761.78")
 
 
 def test_half_up_to_ore() -> None:
     # 0.0001 × 52248 × 0.40 = 2.08992 -> 2.09; 0.00005 x 100 x 1 = 0.005 -> 0.01 (half up)
-    assert kroner(Decimal("0.0001"), Decimal("52248"), Decimal("0.40")) == Decimal("2.09")
-    assert kroner(Decimal("0.00005"), Decimal("100"), Decimal("1")) == Decimal("0.01")
+    assert kroner(Decimal("0.0001"), Decimal(52248), Decimal("0.40")) == Decimal("2.09")
+    assert kroner(Decimal("0.00005"), Decimal(100), Decimal(1)) == Decimal("0.01")
 
 
 def _activity() -> pl.DataFrame:
     d = dt.date(2026, 5, 10)
     rows = [
-        dict(kontakt_id=5, pasient_id="p1", drg="14A", sektor="somatikk", omsorgsniva=1, debitor=1, liggetid=40,
-             utskrklar_dager=0, ambulant=False, opphold_id=1, kontakt_type=None, bo_rhf="Helse Vest",
-             bo_hf="Helse Bergen HF", beh_hf="Helse Bergen HF", mdc="01", prosedyrer=[]),
-        dict(kontakt_id=3, pasient_id="p2", drg="802U", sektor="somatikk", omsorgsniva=3, debitor=1, liggetid=0,
-             utskrklar_dager=0, ambulant=False, opphold_id=None, kontakt_type=2, bo_rhf="Helse Nord",
-             bo_hf="UNN HF", beh_hf="UNN HF", mdc="02", prosedyrer=[]),
-        dict(kontakt_id=9, pasient_id="p3", drg="919O", sektor="phv", omsorgsniva=3, debitor=1, liggetid=0,
-             utskrklar_dager=0, ambulant=True, opphold_id=None, kontakt_type=1, bo_rhf="Helse Vest",
-             bo_hf="Helse Bergen HF", beh_hf="Helse Bergen HF", mdc="19", prosedyrer=["IEAD00"]),
-        dict(kontakt_id=1, pasient_id="p4", drg=None, sektor="somatikk", omsorgsniva=1, debitor=1, liggetid=2,
-             utskrklar_dager=0, ambulant=False, opphold_id=None, kontakt_type=None, bo_rhf="Helse Nord",
-             bo_hf="UNN HF", beh_hf="UNN HF", mdc=None, prosedyrer=[]),
+        {"kontakt_id": 5, "pasient_id": "p1", "drg": "14A", "sektor": "somatikk", "omsorgsniva": 1, "debitor": 1, "liggetid": 40,
+             "utskrklar_dager": 0, "ambulant": False, "opphold_id": 1, "kontakt_type": None, "bo_rhf": "Helse Vest",
+             "bo_hf": "Helse Bergen HF", "beh_hf": "Helse Bergen HF", "mdc": "01", "prosedyrer": []},
+        {"kontakt_id": 3, "pasient_id": "p2", "drg": "802U", "sektor": "somatikk", "omsorgsniva": 3, "debitor": 1, "liggetid": 0,
+             "utskrklar_dager": 0, "ambulant": False, "opphold_id": None, "kontakt_type": 2, "bo_rhf": "Helse Nord",
+             "bo_hf": "UNN HF", "beh_hf": "UNN HF", "mdc": "02", "prosedyrer": []},
+        {"kontakt_id": 9, "pasient_id": "p3", "drg": "919O", "sektor": "phv", "omsorgsniva": 3, "debitor": 1, "liggetid": 0,
+             "utskrklar_dager": 0, "ambulant": True, "opphold_id": None, "kontakt_type": 1, "bo_rhf": "Helse Vest",
+             "bo_hf": "Helse Bergen HF", "beh_hf": "Helse Bergen HF", "mdc": "19", "prosedyrer": ["IEAD00"]},
+        {"kontakt_id": 1, "pasient_id": "p4", "drg": None, "sektor": "somatikk", "omsorgsniva": 1, "debitor": 1, "liggetid": 2,
+             "utskrklar_dager": 0, "ambulant": False, "opphold_id": None, "kontakt_type": None, "bo_rhf": "Helse Nord",
+             "bo_hf": "UNN HF", "beh_hf": "UNN HF", "mdc": None, "prosedyrer": []},
     ]
     return pl.DataFrame(rows).with_columns(
         inn_dato=pl.lit(d), ut_dato=pl.lit(d), fodselsdato=pl.lit(dt.date(2002, 1, 1)),

@@ -11,7 +11,7 @@ import typer
 
 from isf.cli.common import LogicOpt, err, load_logic_or_exit, progress
 
-__all__ = ["group_command", "explain_command"]
+__all__ = ["explain_command", "group_command"]
 
 
 def group_command(

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 
-__all__ = ["report_command", "read_table"]
+__all__ = ["read_table", "report_command"]
 
 
 def read_table(run_dir: Path, name: str) -> pl.DataFrame | None:

@@ -14,7 +14,7 @@ from isf.cli.common import LogicOpt, err, load_logic_or_exit
 if TYPE_CHECKING:
     from isf.run import RunResult
 
-__all__ = ["run_command", "settle_or_exit", "print_result", "WeightsOpt", "AllowMissingOpt"]
+__all__ = ["AllowMissingOpt", "WeightsOpt", "print_result", "run_command", "settle_or_exit"]
 
 WeightsOpt = Annotated[
     list[str] | None,
@@ -34,7 +34,7 @@ def _fmt(v: object) -> str:
     if v is None:
         return ""
     if isinstance(v, Decimal):
-        return f"{v:,.2f}" if v.as_tuple().exponent == -2 else f"{v:,.4f}"  # type: ignore[operator]
+        return f"{v:,.2f}" if v.as_tuple().exponent == -2 else f"{v:,.4f}"
     if isinstance(v, int):
         return f"{v:,}"
     return str(v)

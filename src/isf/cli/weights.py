@@ -12,7 +12,7 @@ import typer
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["weights_app", "effects_command", "read_weight_frame", "write_weight_frame"]
+__all__ = ["effects_command", "read_weight_frame", "weights_app", "write_weight_frame"]
 
 
 def read_table(path: Path) -> pl.DataFrame:

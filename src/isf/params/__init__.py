@@ -24,16 +24,16 @@ from isf.params.model import (
 )
 
 __all__ = [
+    "PARAM_SPECS",
+    "MissingParameterError",
+    "MissingParametersError",
+    "ParamValue",
+    "ParameterError",
+    "YearParams",
     "load_params",
     "params_dir",
     "parse_override",
     "parse_params",
-    "shipped_years",
-    "PARAM_SPECS",
-    "MissingParameterError",
-    "MissingParametersError",
-    "ParameterError",
-    "ParamValue",
-    "YearParams",
     "sector_key",
+    "shipped_years",
 ]

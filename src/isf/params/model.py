@@ -16,13 +16,13 @@ from typing import Literal, Union
 from isf.errors import IsfError
 
 __all__ = [
-    "ParamValue",
-    "YearParams",
-    "ParameterError",
-    "MissingParameterError",
-    "MissingParametersError",
     "PARAM_SPECS",
     "SECTORS",
+    "MissingParameterError",
+    "MissingParametersError",
+    "ParamValue",
+    "ParameterError",
+    "YearParams",
     "sector_key",
 ]
 
@@ -77,9 +77,9 @@ class MissingParametersError(MissingParameterError):
         names = ", ".join(f"{s}.{n}" for s, n in self.missing)
         first = f"{self.missing[0][0]}.{self.missing[0][1]}"
         self.args = (
-            f"missing ISF parameter(s) for {year}: {names}. isf ships no value for them: supply them in a "
+            (f"missing ISF parameter(s) for {year}: {names}. isf ships no value for them: supply them in a "
             f"parameter file (--params FILE) or as overrides (--set {first}=VALUE), or use --demo-params "
-            f"for invented DEMO values",
+            f"for invented DEMO values"),
         )
 
     def __str__(self) -> str:

@@ -28,7 +28,7 @@ import polars as pl
 
 from isf.reports.svg import column_chart, diverging_chart, hbar_chart
 
-__all__ = ["ReportData", "summarise", "render_report", "build_report", "fmt_number", "RHF_ORDER"]
+__all__ = ["RHF_ORDER", "ReportData", "build_report", "fmt_number", "render_report", "summarise"]
 
 _EFFECT_VALUES = ("endring_kroner", "endring_poeng", "diff_kroner", "diff_poeng", "endring", "diff")
 #: the regions in the order of the directorate's tables ([002] «Effekter RHF»)
@@ -278,7 +278,7 @@ def _context_block(ctx: Mapping[str, Any] | None, totals: Mapping[str, Any]) -> 
 def render_report(rep: ReportData, *, generated: date | None = None) -> str:
     """The report as one HTML document (inline CSS and SVG, no scripts)."""
     t = rep.tables
-    pts = lambda v: fmt_number(v, 1)  # noqa: E731
+    pts = lambda v: fmt_number(v, 1)
     parts = [f"<h1>{escape(rep.title)}</h1>"]
     if generated:
         parts.append(f'<p class="note">Laget {generated.isoformat()} av isf report.</p>')

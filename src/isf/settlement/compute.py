@@ -27,12 +27,12 @@ from isf.weights.weightlist import WeightList
 __all__ = [
     "COMPONENTS",
     "MERGE_OMSORGSNIVA",
-    "join_weights",
-    "eligibility",
+    "add_kroner",
     "add_points",
+    "eligibility",
+    "join_weights",
     "merge_stays",
     "stg_tfg_frame",
-    "add_kroner",
     "weights_frame",
 ]
 
@@ -55,9 +55,12 @@ def weights_frame(weights: WeightList) -> pl.DataFrame:
 
 def join_weights(frame: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFrame:
     """`frame` (same rows, same order) with the weight columns of its (type, code)."""
-    out = frame.drop([c for c in weights.columns if c.startswith("_w_") and c in frame.columns])
-    out = out.join(weights, on=["_type", "_gruppe"], how="left", maintain_order="left")
-    return out.with_columns(_w_found=pl.col("_w_isf").is_not_null(), _w_isf=pl.col("_w_isf").fill_null(False))
+    out = frame.drop([c for c in (*weights.columns, "_w_found") if c.startswith("_w_") and c in frame.columns])
+    # join the two key columns only and put the result beside the frame (no copy of wide rows)
+    found = out.select("_type", "_gruppe").join(weights, on=["_type", "_gruppe"], how="left", maintain_order="left")
+    return out.hstack(found.select(
+        pl.col("_w_isf").is_not_null().alias("_w_found"), pl.col("_w_isf").fill_null(False),
+        "_w_vekt", "_w_trim", "_w_dag"))
 
 
 def _applies(r: Rule) -> pl.Expr:
@@ -70,18 +73,31 @@ def eligibility(frame: pl.DataFrame, params: Params, *, aktivitet_only: bool = F
     The same function for DRG, STG and TFG units: each `vilkaar` rule in force applies to the
     kinds it names, in registry order, and the first failing one gives the reason.
     With `aktivitet_only`, only the rules about the contact itself are tested.
+    The reason texts are built only for the units that fail (a few per cent).
     """
     rules = [r for r in rules_for("vilkaar", params.year) if r.aktivitet or not aktivitet_only]
+    tested = []
+    first: pl.Expr = pl.lit(None, dtype=pl.Int32)
+    for k in reversed(range(len(rules))):  # build the when-chain so the first rule is tested first
+        compute = rules[k].compute
+        assert compute is not None
+        fails, why = compute(frame, params)
+        tested.insert(0, why)
+        first = pl.when(_applies(rules[k]) & fails.fill_null(True)).then(pl.lit(k, dtype=pl.Int32)).otherwise(first)
+    out = frame.with_columns(_regel_nr=first)
+    failing = out.select(pl.arg_where(pl.col("_regel_nr").is_not_null())).to_series()
+    sub = out.select(pl.col("^_.*$")).gather(failing)
     reason: pl.Expr = pl.lit(None, dtype=pl.String)
-    name: pl.Expr = pl.lit(None, dtype=pl.String)
-    for r in reversed(rules):  # build the when-chain so the first rule is tested first
-        assert r.compute is not None
-        fails, why = r.compute(frame, params)
-        hit = _applies(r) & fails.fill_null(True)
-        reason = pl.when(hit).then(why.fill_null(pl.lit(r.name))).otherwise(reason)
-        name = pl.when(hit).then(pl.lit(r.name)).otherwise(name)
-    out = frame.with_columns(_arsak=reason, _regel=name)
-    return out.with_columns(_count=pl.col("_arsak").is_null())
+    for k in reversed(range(len(rules))):
+        reason = pl.when(pl.col("_regel_nr") == k).then(tested[k].fill_null(pl.lit(rules[k].name))).otherwise(reason)
+    texts = sub.select(reason.cast(pl.String)).to_series()
+    arsak = pl.select(pl.repeat(None, out.height, dtype=pl.String)).to_series().scatter(failing, texts)
+    names = {k: r.name for k, r in enumerate(rules)}
+    return out.with_columns(
+        _arsak=arsak,
+        _regel=pl.col("_regel_nr").replace_strict(names, default=None, return_dtype=pl.String),
+        _count=pl.col("_regel_nr").is_null(),
+    ).drop("_regel_nr")
 
 
 def add_points(frame: pl.DataFrame, params: Params) -> pl.DataFrame:
@@ -133,10 +149,12 @@ def merge_stays(frame: pl.DataFrame) -> pl.DataFrame:
             _n=pl.len(),
         )
     )
-    frame = frame.join(stays, on="_opph", how="left", maintain_order="left").with_columns(
+    carriers = frame.select("_opph", "_m").join(stays, on="_opph", how="left", maintain_order="left")
+    frame = frame.hstack(carriers.select(
         _car_i=pl.when(pl.col("_m")).then(pl.col("_car_i")),
         _car_k=pl.when(pl.col("_m")).then(pl.col("_car_k")),
-    )
+        _n=pl.col("_n"),
+    ))
     carrier = pl.col("_m") & (pl.col("_i") == pl.col("_car_i"))
     drop = pl.col("_m") & ~carrier
     moved = drop & pl.col("_count")
@@ -197,9 +215,10 @@ def add_kroner(units: pl.DataFrame, params: Params) -> pl.DataFrame:
     distinct = counting.filter(pl.col("_total") != 0).select("_psek", "_total").unique()
     values = [kroner(Decimal(t) / 10_000, *prices[s]) for s, t in distinct.iter_rows()]
     table = distinct.with_columns(_kr=pl.Series(values, dtype=KRONER))
-    out = units.join(table, on=["_psek", "_total"], how="left", maintain_order="left")
-    return out.with_columns(
+    priced = units.select("_psek", "_total", "_count").join(table, on=["_psek", "_total"], how="left",
+                                                            maintain_order="left")
+    return units.hstack(priced.select(
         _kr=pl.when(pl.col("_count")).then(pl.col("_kr")).otherwise(None).fill_null(pl.lit(Decimal("0.00"), dtype=KRONER)),
         _pris=price,
         _andel=share,
-    )
+    ))

@@ -17,7 +17,7 @@ from isf.params.model import YearParams
 from isf.stg_tfg import StgTfgDefinitions
 from isf.weights.weightlist import WeightList
 
-__all__ = ["run_context", "demo_note"]
+__all__ = ["demo_note", "run_context"]
 
 
 def run_context(

@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import polars as pl
 
-__all__ = ["SCALE", "E4", "POINTS", "KRONER", "to_e4", "from_e4", "txt_e4", "e4_to_points", "kroner"]
+__all__ = ["E4", "KRONER", "POINTS", "SCALE", "e4_to_points", "from_e4", "kroner", "to_e4", "txt_e4"]
 
 SCALE = 10_000
 E4 = pl.Int64
@@ -32,14 +32,16 @@ def from_e4(n: int) -> Decimal:
 
 
 def txt_e4(e4: pl.Expr) -> pl.Expr:
-    """Ten-thousandths as text without trailing zeros ('0.3', '1.0425'), for rule texts."""
-    d = e4_to_points(e4).cast(pl.String)
-    return d.str.replace(r"0+$", "").str.replace(r"\.$", "")
+    """Ten-thousandths as text without trailing zeros ('0.3', '1.0425', '-0.03'), for rule texts."""
+    a = e4.abs()
+    body = (pl.format("{}.{}", a // SCALE, (a % SCALE).cast(pl.String).str.zfill(4))
+            .str.strip_chars_end("0").str.strip_chars_end("."))
+    return pl.when(e4 < 0).then(pl.lit("-") + body).otherwise(body)
 
 
 def e4_to_points(e4: pl.Expr) -> pl.Expr:
     """Ten-thousandths (Int64) -> exact Decimal(38, 4) points."""
-    return e4.cast(pl.Decimal(38, 0)).cast(POINTS) / SCALE
+    return e4.cast(POINTS) / SCALE
 
 
 def kroner(points: Decimal, enhetspris: Decimal, isf_andel: Decimal) -> Decimal:

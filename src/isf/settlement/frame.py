@@ -9,6 +9,7 @@ row and column in order.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import polars as pl
 
@@ -16,10 +17,10 @@ from isf.errors import InputError
 from isf.settlement.rules import PARAM_SECTOR
 
 __all__ = [
-    "REQUIRED",
     "OPTIONAL",
     "OUTPUT_ROW_COLUMNS",
     "PLACE_COLUMNS",
+    "REQUIRED",
     "ActivityColumnsError",
     "check_columns",
     "prepare",
@@ -112,7 +113,7 @@ def check_columns(schema: Mapping[str, pl.DataType], *, grouped: bool) -> list[s
 _BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "j": True, "n": False, "ja": True, "nei": False}
 
 
-def _col(names: list[str], name: str, default: object, dtype: pl.DataType, schema: Mapping[str, pl.DataType] | None = None) -> pl.Expr:
+def _col(names: list[str], name: str, default: object, dtype: Any, schema: Mapping[str, Any] | None = None) -> pl.Expr:
     if name not in names:
         return pl.lit(default, dtype=dtype)
     if dtype == pl.Boolean and schema is not None and schema.get(name) == pl.String:

@@ -34,16 +34,16 @@ from isf.params.model import MissingParameterError, MissingParametersError, Year
 from isf.settlement.fixed import E4, to_e4, txt_e4
 
 __all__ = [
-    "SEEDS",
-    "Source",
-    "Rule",
-    "Params",
-    "RULES",
-    "rules_for",
-    "rule",
-    "KINDS",
     "FRAME_COLUMNS",
+    "KINDS",
     "PARAM_SECTOR",
+    "RULES",
+    "SEEDS",
+    "Params",
+    "Rule",
+    "Source",
+    "rule",
+    "rules_for",
 ]
 
 KINDS = ("DRG", "STG", "TFG")
@@ -179,7 +179,7 @@ def _present(df: pl.DataFrame, cond: pl.Expr) -> bool:
 
 def _per_sector(df: pl.DataFrame, p: Params, name: str, where: pl.Expr, *, kind: str = "decimal") -> pl.Expr:
     """The sector's value of parameter `name` for rows in `where` (fetched only for sectors present)."""
-    sectors = df.filter(where.fill_null(False))["_psek"].drop_nulls().unique().sort().to_list()
+    sectors = df.select(pl.col("_psek").filter(where.fill_null(False)).drop_nulls().unique().sort()).to_series().to_list()
     out: pl.Expr = pl.lit(None, dtype=E4 if kind == "decimal" else pl.List(pl.Int64))
     for sec in sectors:
         if kind == "decimal":

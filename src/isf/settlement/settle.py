@@ -44,11 +44,11 @@ from isf.stg_tfg import StgTfgDefinitions, assign
 from isf.weights.weightlist import WeightList
 
 __all__ = [
-    "Settlement",
-    "MissingWeightsError",
-    "settle",
-    "UNIT_COLUMNS",
     "COVERAGE_SCHEMA",
+    "UNIT_COLUMNS",
+    "MissingWeightsError",
+    "Settlement",
+    "settle",
 ]
 
 UNIT_COLUMNS = (
@@ -196,14 +196,15 @@ def settle(
     grp = add_points(eligibility(groups, p), p)
     drg = drg.with_columns(_regeltekst=rule_text(drg, year))
     grp = grp.with_columns(_regeltekst=rule_text(grp, year))
-    units = pl.concat([drg.filter(pl.col("_unit")), grp], how="diagonal_relaxed")
+    internal = [c for c in drg.columns if c.startswith("_")]  # units carry no input column
+    units = pl.concat([drg.select(internal).filter(pl.col("_unit")), grp], how="diagonal_relaxed")
     units = add_kroner(units, p)
     p.check()
 
     # rows: points of the row's DRG unit on the carrying row
     kr = units.filter(pl.col("_type") == "DRG").select("_i", "_kr")
-    rows = drg.join(kr, on="_i", how="left", maintain_order="left").with_columns(
-        pl.col("_kr").fill_null(pl.lit(0, dtype=KRONER)))
+    rows = drg.hstack(drg.select("_i").join(kr, on="_i", how="left", maintain_order="left")
+                      .select(pl.col("_kr").fill_null(pl.lit(0, dtype=KRONER))))
     rows = rows.with_columns(
         vekt=e4_to_points(pl.col("_w_vekt")).cast(POINTS),
         trimpunkt=pl.col("_w_trim").cast(pl.Int32),

@@ -19,7 +19,7 @@ import polars as pl
 from isf.settlement.compute import COMPONENTS
 from isf.settlement.fixed import KRONER, POINTS
 
-__all__ = ["TABLES", "CONTRACT", "aggregate", "combine", "unit_tables", "summary", "summary_of", "total"]
+__all__ = ["CONTRACT", "TABLES", "aggregate", "combine", "summary", "summary_of", "total", "unit_tables"]
 
 #: table -> (grouping columns, counting units only)
 TABLES: dict[str, tuple[tuple[str, ...], bool]] = {

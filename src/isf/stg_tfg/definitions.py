@@ -18,15 +18,15 @@ from typing import Any
 from isf.definitions.model import DefinitionError
 
 __all__ = [
-    "PERIOD_TYPES",
     "OMSORGSNIVAA",
+    "PERIOD_TYPES",
     "SEKTORER",
     "StgDef",
-    "TfgDef",
     "StgTfgDefinitions",
-    "parse_stg_tfg",
-    "load_stg_tfg",
+    "TfgDef",
     "available_years",
+    "load_stg_tfg",
+    "parse_stg_tfg",
 ]
 
 PERIOD_TYPES = ("maaned", "tertial", "aar")

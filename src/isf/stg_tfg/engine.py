@@ -22,11 +22,11 @@ from isf.errors import IsfError
 from isf.stg_tfg.definitions import StgTfgDefinitions
 
 __all__ = [
-    "StgTfgResult",
-    "ActivitySchemaError",
-    "ASSIGNMENT_SCHEMA",
     "ADJUSTMENT_SCHEMA",
+    "ASSIGNMENT_SCHEMA",
     "REQUIRED_COLUMNS",
+    "ActivitySchemaError",
+    "StgTfgResult",
     "assign",
     "assign_lazy",
 ]
@@ -89,7 +89,8 @@ def _period_label(kind: pl.Expr, number: pl.Expr, year: int) -> pl.Expr:
 
 
 def _group_table(defs: StgTfgDefinitions) -> pl.LazyFrame:
-    rows = [(s.kode, "STG", s.periode, s.min_kontakter, None, 0) for s in defs.stg]
+    rows: list[tuple[str, str, str, int, str | None, int]] = [
+        (s.kode, "STG", s.periode, s.min_kontakter, None, 0) for s in defs.stg]
     rows += [(t.kode, "TFG", t.periode, 1, t.familie, t.prioritet) for t in defs.tfg]
     return pl.LazyFrame(
         rows,

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from isf.grouping import Case, GroupResult
 
-__all__ = ["PointsView", "case_points", "available_years"]
+__all__ = ["PointsView", "available_years", "case_points"]
 
 
 @dataclass(frozen=True, slots=True)

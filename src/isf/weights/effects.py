@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
+from typing import Any
 
 import polars as pl
 
@@ -24,7 +25,7 @@ TOTAL_LABEL = "TOTALT"
 EFFECT_COLUMNS = ("poeng_gammel", "poeng_ny", "endring", "endring_pst")
 #: the regions in the order of the directorate's tables ([002] «Effekter RHF»)
 RHF_ORDER = ("Helse Midt-Norge", "Helse Nord", "Helse Vest", "Helse Sør-Øst")
-SECTOR_EFFECT_SCHEMA = {
+SECTOR_EFFECT_SCHEMA: dict[str, Any] = {
     "sektor": pl.String, "nivaa": pl.String, "navn": pl.String, "poeng_gammel": pl.Decimal(38, 12),
     "poeng_ny": pl.Decimal(38, 12), "endring": pl.Decimal(38, 12), "endring_pst": pl.Decimal(38, 6),
     "opphold": pl.Int64,
@@ -186,8 +187,9 @@ def sector_effects(
             for k in keys:
                 o, n, c = cells[k]
                 rows.append(_effect_row(label, level, None if k is None else str(k), o, n, c))
-            tot = [sum((cells[k][i] for k in keys), Decimal(0)) for i in (0, 1)]
-            rows.append(_effect_row(label, level, TOTAL_LABEL, tot[0], tot[1], sum(cells[k][2] for k in keys)))
+            t_old = sum((cells[k][0] for k in keys), Decimal(0))
+            t_new = sum((cells[k][1] for k in keys), Decimal(0))
+            rows.append(_effect_row(label, level, TOTAL_LABEL, t_old, t_new, sum(cells[k][2] for k in keys)))
     return pl.DataFrame(rows, schema=SECTOR_EFFECT_SCHEMA)
 
 

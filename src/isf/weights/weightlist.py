@@ -32,22 +32,22 @@ from typing import Any
 from isf.errors import IsfError
 
 __all__ = [
+    "COLUMNS",
+    "DEFAULT_ALIASES",
+    "KINDS",
+    "WeightCoverageError",
     "WeightEntry",
     "WeightList",
     "WeightListError",
-    "WeightCoverageError",
-    "COLUMNS",
-    "DEFAULT_ALIASES",
     "build_weight_list",
-    "read_weights_csv",
-    "read_weights_xlsx",
-    "load_weights",
-    "load_weight_lists",
+    "check_coverage",
     "combine_weight_lists",
     "demo_weights_dir",
     "demo_years",
-    "KINDS",
-    "check_coverage",
+    "load_weight_lists",
+    "load_weights",
+    "read_weights_csv",
+    "read_weights_xlsx",
     "validate_against_logic",
 ]
 
