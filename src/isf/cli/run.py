@@ -68,10 +68,13 @@ def print_result(res: RunResult, *, quiet: bool) -> None:
     t = Table(title=title + (f"\n{demo}" if demo else ""))
     cols = ["sektor", "type", "antall", "antall_tellende", "isf_poeng", "isf_kroner"]
     for c in cols:
-        t.add_column(c, justify="left" if c in ("sektor", "type") else "right")
+        t.add_column(c, justify="left" if c in ("sektor", "type") else "right", no_wrap=True)
     for row in res.summary.select(cols).iter_rows():
         t.add_row(*(_fmt(v) for v in row))
-    Console().print(t)
+    Console(width=max(Console().width, 110)).print(t)
+    tot = res.summary.filter(res.summary["sektor"] == "totalt").row(0, named=True)
+    typer.echo(f"total (DRG + STG + TFG): {_fmt(tot['isf_poeng'])} ISF points, {_fmt(tot['isf_kroner'])} kr"
+               + (" (DEMO)" if demo else ""))
     typer.echo(f"tables written to {res.out_dir}/ (sorge_for.csv, sorge_for_hf.csv, enheter.parquet, points.parquet, "
                f"aggregates as Parquet/CSV, isf.duckdb, kontekst.json); `isf report {res.out_dir}` makes an HTML report")
 

@@ -130,8 +130,11 @@ def effects_command(
     year: Annotated[int, typer.Option("--year", help="Year of the new weight list.")] = 2024,
     rhf: Annotated[str, typer.Option("--rhf", help="Region column of the RHF table (sørge for).")] = "bo_rhf",
     hf: Annotated[str, typer.Option("--hf", help="Trust column of the HF table (foretak).")] = "beh_hf",
+    by: Annotated[str | None, typer.Option("--by", hidden=True, help="Old option: both tables are always made.")] = None,
 ) -> None:
     """Redistribution per sector: RHF (sørge for) and HF tables, old/new points, change, % change."""
+    if by is not None and by not in (rhf, hf):
+        raise _fail(f"--by must be {rhf} or {hf} (both tables are made; --rhf/--hf choose the columns), got {by!r}")
     import polars as pl
 
     from isf.weights.calibrate import CalibrationError

@@ -298,38 +298,30 @@ def render_report(rep: ReportData, *, generated: date | None = None) -> str:
         f'<div class="kpi"><span>{escape(k)}</span><b'
         + (f' data-testid="{tid}" data-value="{escape(str(raw))}"' if tid else "") + f">{escape(v)}</b></div>"
         for k, v, tid, raw in kpis) + "</div></section>")
-    if "sorge_for_rhf" in t:
-        parts.append("<h2>Sørge for: per pasientens bo-RHF og sektor</h2>")
-        parts.append(hbar_chart(_pairs(_collapse(t["sorge_for_rhf"], "bo_rhf"), "bo_rhf", "isf_poeng"),
-                                title="ISF-poeng per bo-RHF (sørge for)", fmt=pts))
-        parts.append(_table(t["sorge_for_rhf"], "Per bo-RHF og sektor (DRG + STG + TFG)", headers=_HEAD))
+    def bars(name: str, heading: str, label: str, chart: str, caption: str) -> None:
+        """A section: heading, a bar chart summed over sectors, the table split by sector."""
+        if name in t:
+            parts.append(f"<h2>{escape(heading)}</h2>")
+            parts.append(hbar_chart(_pairs(_collapse(t[name], label), label, "isf_poeng"), title=chart, fmt=pts))
+            parts.append(_table(t[name], caption, headers=_HEAD))
+
+    bars("sorge_for_rhf", "Sørge for: per pasientens bo-RHF og sektor", "bo_rhf", "ISF-poeng per bo-RHF (sørge for)",
+         "Per bo-RHF og sektor (DRG + STG + TFG)")
     if "sorge_for_hf" in t:
         parts.append("<h2>Sørge for: per bo-HF og sektor</h2>"
                      + _table(t["sorge_for_hf"], "Per bo-HF og sektor", headers=_HEAD))
     if "per_sektor" in t:
         parts.append("<h2>Per sektor og enhetstype</h2>" + _table(t["per_sektor"], "DRG, STG og TFG per sektor",
                                                                     headers=_HEAD))
-    if "per_rhf" in t:
-        parts.append("<h2>Behandlende RHF</h2>")
-        parts.append(hbar_chart(_pairs(_collapse(t["per_rhf"], "beh_rhf"), "beh_rhf", "isf_poeng"),
-                                title="ISF-poeng per behandlende RHF", fmt=pts))
-        parts.append(_table(t["per_rhf"], "Per behandlende RHF og sektor", headers=_HEAD))
-    if "per_hf" in t:
-        parts.append("<h2>Behandlende HF</h2>")
-        parts.append(hbar_chart(_pairs(_collapse(t["per_hf"], "beh_hf"), "beh_hf", "isf_poeng"),
-                                title="ISF-poeng per behandlende HF", fmt=pts))
-        parts.append(_table(t["per_hf"], "Per behandlende HF og sektor", headers=_HEAD))
+    bars("per_rhf", "Behandlende RHF", "beh_rhf", "ISF-poeng per behandlende RHF", "Per behandlende RHF og sektor")
+    bars("per_hf", "Behandlende HF", "beh_hf", "ISF-poeng per behandlende HF", "Per behandlende HF og sektor")
     if "per_tertial" in t:
         by_t = t["per_tertial"].group_by("tertial").agg(pl.col("isf_poeng").sum()).sort("tertial", nulls_last=True)
         items = [(f"T{lab}" if lab else "–", v) for lab, v in _pairs(by_t, "tertial", "isf_poeng")]
         parts.append("<h2>Per tertial</h2><div class='grid'><div>"
                      + column_chart(items, title="ISF-poeng per tertial", fmt=pts) + "</div><div>"
                      + _table(t["per_tertial"], "Per tertial og sektor", headers=_HEAD) + "</div></div>")
-    if "per_mdc" in t:
-        parts.append("<h2>Case mix etter MDC (DRG)</h2>")
-        parts.append(hbar_chart(_pairs(_collapse(t["per_mdc"], "mdc"), "mdc", "isf_poeng"), title="ISF-poeng per MDC",
-                                fmt=pts))
-        parts.append(_table(t["per_mdc"], "Per MDC og sektor", headers=_HEAD))
+    bars("per_mdc", "Case mix etter MDC (DRG)", "mdc", "ISF-poeng per MDC", "Per MDC og sektor")
     if "top_grupper" in t:
         parts.append("<h2>Største grupper</h2>")
         parts.append(hbar_chart(_pairs(t["top_grupper"], ["type", "gruppe", "sektor"], "isf_poeng"),
