@@ -26,7 +26,7 @@ import polars as pl
 
 from isf.definitions import Logic, load_logic
 from isf.params import YearParams, load_params
-from isf.settlement import ActivityColumnsError, check_columns, settle
+from isf.settlement import ActivityColumnsError, MissingWeightsError, check_columns, settle
 from isf.settlement.context import demo_note, run_context
 from isf.settlement.tables import summary_of, total, unit_tables
 from isf.stg_tfg import StgTfgDefinitions, load_stg_tfg
@@ -170,8 +170,13 @@ def run_job(
         step(f"grouping {df.height:,} rows with {lg.id}")
         grouped_df = group_dataframe(lg, df).rechunk()
     step("settlement: eligibility, points, STG/TFG, kroner per unit")
-    res = settle(grouped_df, weights=wl, params=params, stg_tfg=defs, year=year,
-                 allow_missing_weights=allow_missing_weights)
+    try:
+        res = settle(grouped_df, weights=wl, params=params, stg_tfg=defs, year=year,
+                     allow_missing_weights=allow_missing_weights)
+    except MissingWeightsError as e:  # keep the full list where the user looks for output
+        out_dir.mkdir(parents=True, exist_ok=True)
+        e.coverage.write_csv(out_dir / "vektdekning.csv")
+        raise MissingWeightsError(e.coverage, e.source, full_list=str(out_dir / "vektdekning.csv")) from None
 
     step("aggregating and writing")
     tables = unit_tables(res.units)

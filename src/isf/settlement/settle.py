@@ -66,12 +66,19 @@ _ENGINE_COLUMNS = ("kontakt_id", "pasient_id", "inn_dato", "drg", "prosedyrer", 
 class MissingWeightsError(IsfError, LookupError):
     """Groups present in the activity have no weight-list entry: all of them, with their share."""
 
-    def __init__(self, coverage: pl.DataFrame, source: str) -> None:
+    SHOWN = 30
+
+    def __init__(self, coverage: pl.DataFrame, source: str, *, full_list: str | None = None) -> None:
         self.coverage, self.source = coverage, source
+        rows = int(coverage["rader"].sum())
+        share = float(coverage["andel_rader"].sum())
         lines = [f"  {r['type']} {r['gruppe']}: {r['rader']:,} rows ({100 * r['andel_rader']:.1f} % of the activity)"
-                 for r in coverage.iter_rows(named=True)]
+                 for r in coverage.head(self.SHOWN).iter_rows(named=True)]
+        if coverage.height > self.SHOWN:
+            lines.append(f"  … and {coverage.height - self.SHOWN} more" + (f" (all in {full_list})" if full_list else ""))
         super().__init__(
-            f"{coverage.height} group(s) in the activity have no weight in {source}:\n" + "\n".join(lines)
+            f"{coverage.height} group(s) in the activity, {rows:,} rows ({100 * share:.1f} %), have no weight in "
+            f"{source}:\n" + "\n".join(lines)
             + "\nadd them to the weight list(s) (or mark them isf = N), or pass --allow-missing-weights to "
             "settle them as not counting"
         )
