@@ -134,17 +134,17 @@ def test_load_unknown_year_raises() -> None:
      "must also be members"),
     ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\nstg=['NOPE']",
      "unknown member STG"),
-    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nkoder=['A']\n"
+    (("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nkoder=['A']\n"
      "[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\nstg=['S']\n"
-     "overtar_drg_poeng=true", "may not have STG members"),
-    ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\ndrg=['1']\nfamilie='F'\n"
-     "[[tfg]]\nkode='U'\nnavn='y'\nperiode='aar'\ndrg=['1']\nfamilie='F'",
+     "overtar_drg_poeng=true"), "may not have STG members"),
+    (("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\ndrg=['1']\nfamilie='F'\n"
+     "[[tfg]]\nkode='U'\nnavn='y'\nperiode='aar'\ndrg=['1']\nfamilie='F'"),
      "prioritet"),
-    ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\ndrg=['1']\nfamilie='F'\n"
-     "[[tfg]]\nkode='U'\nnavn='y'\nperiode='tertial'\ndrg=['1']\nfamilie='F'\nprioritet=1",
+    (("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\ndrg=['1']\nfamilie='F'\n"
+     "[[tfg]]\nkode='U'\nnavn='y'\nperiode='tertial'\ndrg=['1']\nfamilie='F'\nprioritet=1"),
      "one 'periode'"),
-    ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\ndrg=['1']\n"
-     "[[tfg]]\nkode='T'\nnavn='y'\nperiode='aar'\ndrg=['2']", "defined twice"),
+    (("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\ndrg=['1']\n"
+     "[[tfg]]\nkode='T'\nnavn='y'\nperiode='aar'\ndrg=['2']"), "defined twice"),
     ("aar = 'x'", "'aar'"),
     ("aar = = 1", "toml"),
 ])

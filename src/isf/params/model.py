@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal, Union
+from typing import Literal
 
 from isf.errors import IsfError
 
@@ -26,7 +26,7 @@ __all__ = [
     "sector_key",
 ]
 
-Value = Union[Decimal, bool, tuple[int, ...], tuple[str, ...]]
+Value = Decimal | bool | tuple[int, ...] | tuple[str, ...]
 Kind = Literal["decimal", "bool", "ints", "strs"]
 
 SECTORS = ("alle", "somatikk", "phv_tsb")

@@ -54,7 +54,7 @@ def _diagnoses(row: Mapping[str, Any]) -> list[str]:
 
 
 def _stg_triggered(s: StgDef, row: Mapping[str, Any]) -> bool:
-    codes = set(c for c in (row.get("prosedyrer") or []) if c is not None)
+    codes = {c for c in (row.get("prosedyrer") or []) if c is not None}
     if not codes & set(s.koder):
         return False
     niva = row.get("omsorgsniva")

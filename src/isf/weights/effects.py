@@ -114,8 +114,8 @@ def effects_svg(table: pl.DataFrame, *, title: str = "Omfordelingseffekter", pla
     zero_x = left + width / 2
     scale = (width / 2) / float(max_abs)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + right}" height="{height}" '
-        f'font-family="sans-serif" font-size="12">',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + right}" height="{height}" '
+        f'font-family="sans-serif" font-size="12">'),
         f'<title>{escape(title)}</title>',
         f'<text x="10" y="22" font-size="15" font-weight="bold">{escape(title)}</text>',
         f'<line x1="{zero_x}" y1="{top - 4}" x2="{zero_x}" y2="{height - 24}" stroke="#333"/>',
