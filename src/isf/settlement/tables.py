@@ -52,21 +52,31 @@ def _columns(name: str) -> tuple[str, ...]:
     return CONTRACT.get(name, (*by, *_COUNTS, *_VALUES))
 
 
-def aggregate(units: pl.DataFrame, name: str) -> pl.DataFrame:
-    """Table `name` of `TABLES` from a units table (or a part of one)."""
-    by, counting_only = TABLES[name]
-    df = units.filter(pl.col("isf_tellende")) if counting_only else units
-    if name == "mdc":
-        df = df.filter(pl.col("type") == "DRG")
-    part = df.select(
-        *by,
+def _partial(units: pl.DataFrame) -> pl.DataFrame:
+    """One row per unit with every table's keys, the counts and the exact values."""
+    keys = sorted({k for by, _ in TABLES.values() for k in by} | {"type"})
+    return units.select(
+        *keys,
+        isf_tellende=pl.col("isf_tellende"),
         antall=pl.lit(1, dtype=pl.Int64),
         antall_tellende=pl.col("isf_tellende").cast(pl.Int64),
         **{c: pl.col(c).cast(POINTS) for c in (*COMPONENTS, "isf_poeng")},
         isf_kroner=pl.col("isf_kroner").cast(KRONER),
     )
+
+
+def _table(part: pl.DataFrame, name: str) -> pl.DataFrame:
+    by, counting_only = TABLES[name]
+    df = part.filter(pl.col("isf_tellende")) if counting_only else part
+    if name == "mdc":
+        df = df.filter(pl.col("type") == "DRG")
     cols = _columns(name)
-    return _sum(part, by, tuple(c for c in (*_COUNTS, *_VALUES) if c in cols)).select(cols)
+    return _sum(df, by, tuple(c for c in (*_COUNTS, *_VALUES) if c in cols)).select(cols)
+
+
+def aggregate(units: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Table `name` of `TABLES` from a units table (or a part of one)."""
+    return _table(_partial(units), name)
 
 
 def combine(name: str, parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
@@ -78,7 +88,8 @@ def combine(name: str, parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
 
 def unit_tables(units: pl.DataFrame, names: Iterable[str] | None = None) -> dict[str, pl.DataFrame]:
     """Every table of `TABLES` (or those named) from `units`."""
-    return {n: aggregate(units, n) for n in (names if names is not None else TABLES)}
+    part = _partial(units)
+    return {n: _table(part, n) for n in (names if names is not None else TABLES)}
 
 
 def summary(units: pl.DataFrame) -> pl.DataFrame:
