@@ -24,7 +24,7 @@ run reports them all at once. Column names of the frame the rules see: `FRAME_CO
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -154,7 +154,6 @@ class Rule:
     params: tuple[str, ...] = ()  # "alle.isf_debitorer", "{sektor}.ambulant_vekt"
     aktivitet: bool = False  # `vilkaar` about the contact itself (forms STG/TFG only if passed)
     uses_weight: bool = False  # the weight-list row is part of the source
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def in_force(self, year: int) -> bool:
         first, last = self.years

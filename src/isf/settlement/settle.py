@@ -44,7 +44,6 @@ from isf.stg_tfg import StgTfgDefinitions, assign
 from isf.weights.weightlist import WeightList
 
 __all__ = [
-    "COVERAGE_SCHEMA",
     "UNIT_COLUMNS",
     "MissingWeightsError",
     "Settlement",
@@ -57,8 +56,6 @@ UNIT_COLUMNS = (
     *COMPONENTS, "isf_poeng", "isf_tellende", "isf_arsak", "isf_regel", "poeng_regel",
     "enhetspris", "isf_andel", "isf_kroner",
 )
-COVERAGE_SCHEMA = {"type": pl.String, "gruppe": pl.String, "rader": pl.Int64, "enheter": pl.Int64,
-                   "andel_rader": pl.Float64}
 _ENGINE_COLUMNS = ("kontakt_id", "pasient_id", "inn_dato", "drg", "prosedyrer", "hdiag", "hdiag2", "bdiag",
                    "omsorgsniva", "utskrklar_dager", "sektor")
 
