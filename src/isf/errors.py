@@ -28,3 +28,4 @@ class Status(StrEnum):
 
     OK = "ok"
     INVALID = "invalid"  # a field is malformed or missing; `error` names row and field
+    OUTSIDE_PERIOD = "utenfor_periode"  # a valid row outside the data period of the run (RBF, STG/TFG)

@@ -1,0 +1,344 @@
+"""RBF indicators per region of residence and period: NPR ones from activity, others from a table.
+
+`compute_indicators` is pure (DataFrame in, DataFrames out). Every input row comes back once, in
+input order, with a `status` (`isf.errors.Status`), an `error` naming row and field when it is
+invalid, and the indicators whose denominator (`rbf_nevner`) and numerator (`rbf_teller`) it
+counts in. Counting rules (docs/rbf.md):
+
+- A row belongs to the period of its `inn_dato` (contact date; admission date for a stay).
+  T1 = 1 January - 30 April of the data year ([001] l.761-762 «1 01.01-30.04»), `aar` = the year.
+- `telling = "kontakter"`: the denominator counts rows matching `nevner`; the numerator those that
+  also match `teller`.
+- `telling = "pasienter"`: the denominator counts distinct patients per region of residence with at
+  least one row matching `nevner`; the numerator those of them with at least one row matching
+  `teller` in the period. A patient counts in each region she lived in during the period.
+
+`read_registers` checks the small registers table (indicators that are not computed from NPR
+activity, such as NKI's discharge summaries, and optional data completeness per indicator).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+import numpy as np
+import polars as pl
+
+from isf.errors import InputError, Status
+from isf.rbf.definitions import SECTORS, Indicator, RbfDefinitions, Selection
+from isf.rbf.distribution import IndicatorValue, MissingResultsError
+
+__all__ = [
+    "ACTIVITY_COLUMNS",
+    "PERIODS",
+    "REGISTER_COLUMNS",
+    "IndicatorRun",
+    "RegisterError",
+    "Registers",
+    "compute_indicators",
+    "demo_registers",
+    "indicator_values",
+    "period_bounds",
+    "read_registers",
+]
+
+ACTIVITY_COLUMNS = ("kontakt_id", "pasient_id", "bo_rhf", "inn_dato", "omsorgsniva", "kontakt_type", "sektor", "prosedyrer")
+#: T1 = first tertial of the data year, `aar` = the whole data year.
+PERIODS = ("T1", "aar")
+#: Columns of the registers table; `kompletthet` is optional (docs/rbf.md).
+REGISTER_COLUMNS = ("indikator", "bo_rhf", "teller", "nevner", "kompletthet")
+_OMSORGSNIVAA = (1, 2, 3, 8)
+
+
+class RegisterError(InputError):
+    """The registers table cannot be used; the message lists every bad row and field."""
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorRun:
+    """Row status and per-region counts of the NPR indicators for one period."""
+
+    rows: pl.DataFrame  # kontakt_id, rad, status, error, rbf_nevner, rbf_teller (input order)
+    counts: pl.DataFrame  # indikator, bo_rhf, teller, nevner (every NPR indicator x region)
+    period: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True, slots=True)
+class Registers:
+    """Checked registers table: values of register indicators and data completeness."""
+
+    values: dict[tuple[str, str], tuple[int, int]]  # (indikator, rhf) -> (teller, nevner)
+    kompletthet: dict[tuple[str, str], Fraction]
+
+
+def period_bounds(dataaar: int, period: str) -> tuple[date, date]:
+    """First and last day of the data period (T1: 1 Jan - 30 Apr, [001] l.762)."""
+    if period not in PERIODS:
+        raise InputError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
+    return date(dataaar, 1, 1), date(dataaar, 4, 30) if period == "T1" else date(dataaar, 12, 31)
+
+
+def region_name(expr: pl.Expr) -> pl.Expr:
+    """Region names as the definitions spell them: NPR's trailing ' RHF' is dropped."""
+    return expr.cast(pl.String).str.strip_chars().str.replace(r"\s+RHF$", "")
+
+
+def _as_date(df: pl.DataFrame, col: str) -> pl.Expr:
+    dtype = df.schema[col]
+    c = pl.col(col)
+    if dtype == pl.Date:
+        return c
+    if isinstance(dtype, pl.Datetime):
+        return c.dt.date()
+    if dtype == pl.String:
+        return c.str.strip_chars().str.to_date("%Y-%m-%d", strict=False)
+    return c.cast(pl.Date, strict=False)
+
+
+def _as_codes(df: pl.DataFrame) -> pl.Expr:
+    dtype = df.schema["prosedyrer"]
+    c = pl.col("prosedyrer")
+    if dtype == pl.String:  # CSV: '|'-joined
+        c = c.fill_null("").str.split("|")
+    elif dtype == pl.Null:
+        return pl.lit([], dtype=pl.List(pl.String))
+    return c.cast(pl.List(pl.String), strict=False).fill_null([]).list.eval(pl.element().str.strip_chars())
+
+
+def _prepare(activity: pl.DataFrame, regions: Sequence[str]) -> pl.DataFrame:
+    missing = [c for c in ACTIVITY_COLUMNS if c not in activity.columns]
+    if missing:
+        raise InputError(f"activity lacks column(s): {', '.join(missing)} (see docs/data-model.md)")
+    df = activity.select(
+        pl.col("kontakt_id"),
+        pl.col("pasient_id").cast(pl.String),
+        region_name(pl.col("bo_rhf")).alias("bo_rhf"),
+        _as_date(activity, "inn_dato").alias("inn_dato"),
+        pl.col("omsorgsniva").cast(pl.Int64, strict=False),
+        pl.col("kontakt_type").cast(pl.Int64, strict=False),
+        pl.col("sektor").cast(pl.String),
+        _as_codes(activity).alias("prosedyrer"),
+    ).with_row_index("rad", offset=1)
+    checks = [
+        (pl.col("pasient_id").is_null() | (pl.col("pasient_id").str.strip_chars() == ""), "pasient_id mangler"),
+        (pl.col("inn_dato").is_null(), "inn_dato mangler eller er ikke en dato"),
+        (~pl.col("sektor").is_in(SECTORS).fill_null(False), "sektor er ikke somatikk, phv eller tsb"),
+        (~pl.col("omsorgsniva").is_in(_OMSORGSNIVAA).fill_null(False), "omsorgsniva mangler eller er ukjent"),
+        (~pl.col("bo_rhf").is_in(list(regions)).fill_null(False), "bo_rhf er ikke en av regionene"),
+    ]
+    parts = [pl.when(cond).then(pl.lit(msg)) for cond, msg in checks]
+    errors = pl.concat_list(parts).list.drop_nulls()
+    return df.with_columns(
+        error=pl.when(errors.list.len() > 0)
+        .then(pl.lit("rad ") + pl.col("rad").cast(pl.String) + pl.lit(": ") + errors.list.join("; "))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+
+
+def _match(sel: Selection) -> pl.Expr:
+    """The rows a selection takes (all conditions must hold; empty = no restriction)."""
+    cond = pl.lit(True)
+    if sel.sektor:
+        cond = cond & pl.col("sektor").is_in(list(sel.sektor))
+    if sel.omsorgsniva:
+        cond = cond & pl.col("omsorgsniva").is_in(list(sel.omsorgsniva))
+    if sel.kontakt_type:
+        cond = cond & pl.col("kontakt_type").is_in(list(sel.kontakt_type)).fill_null(False)
+    if sel.prosedyrer:
+        cond = cond & pl.col("prosedyrer").list.eval(pl.element().is_in(list(sel.prosedyrer))).list.any()
+    return cond.fill_null(False)
+
+
+def compute_indicators(activity: pl.DataFrame, defs: RbfDefinitions, *, period: str) -> IndicatorRun:
+    """NPR indicators per region of residence for `period` of the definitions' data year."""
+    start, end = period_bounds(defs.dataaar, period)
+    regions = defs.region_names
+    df = _prepare(activity, regions)
+    in_period = pl.col("inn_dato").is_between(start, end)
+    df = df.with_columns(
+        status=pl.when(pl.col("error").is_not_null()).then(pl.lit(Status.INVALID.value))
+        .when(~in_period).then(pl.lit(Status.OUTSIDE_PERIOD.value))
+        .otherwise(pl.lit(Status.OK.value))
+    )
+    ok = pl.col("status") == Status.OK.value
+    npr = [ind for ind in defs.indicators if ind.from_activity]
+    flags = []
+    for ind in npr:
+        nevner, teller = _parts(ind)
+        n = ok & _match(nevner)
+        t = n & _match(teller)
+        if ind.telling == "pasienter":
+            t = ok & _match(teller) & n.any().over(["bo_rhf", "pasient_id"])
+        flags += [n.alias(f"_n_{ind.id}"), t.alias(f"_t_{ind.id}")]
+    df = df.with_columns(flags) if flags else df
+    counts = _counts(df, npr, regions)
+    lists = {}
+    for part in ("n", "t"):
+        items = [pl.when(pl.col(f"_{part}_{i.id}")).then(pl.lit(i.id)) for i in npr]
+        lists[f"rbf_{'nevner' if part == 'n' else 'teller'}"] = (
+            pl.concat_list(items).list.drop_nulls() if items else pl.lit([], dtype=pl.List(pl.String))
+        )
+    rows = df.select("kontakt_id", "rad", "status", "error", **lists)
+    return IndicatorRun(rows=rows, counts=counts, period=period, start=start, end=end)
+
+
+def _parts(ind: Indicator) -> tuple[Selection, Selection]:
+    if ind.nevner is None or ind.teller is None:  # parse_rbf refuses such an NPR indicator
+        raise InputError(f"indicator {ind.id} has no numerator/denominator")
+    return ind.nevner, ind.teller
+
+
+def _counts(df: pl.DataFrame, npr: Sequence[Indicator], regions: Sequence[str]) -> pl.DataFrame:
+    frames = []
+    for ind in npr:
+        n, t = pl.col(f"_n_{ind.id}"), pl.col(f"_t_{ind.id}")
+        if ind.telling == "pasienter":
+            agg = [pl.col("pasient_id").filter(t).n_unique().alias("teller"),
+                   pl.col("pasient_id").filter(n).n_unique().alias("nevner")]
+        else:
+            agg = [t.sum().alias("teller"), n.sum().alias("nevner")]
+        g = df.filter(n | t).group_by("bo_rhf").agg(agg)
+        frames.append(g.with_columns(indikator=pl.lit(ind.id)))
+    grid = pl.DataFrame(
+        {"indikator": [i.id for i in npr for _ in regions], "bo_rhf": [r for _ in npr for r in regions]},
+        schema={"indikator": pl.String, "bo_rhf": pl.String},
+    )
+    if not frames:
+        return grid.with_columns(teller=pl.lit(0, pl.Int64), nevner=pl.lit(0, pl.Int64))
+    got = pl.concat(frames, how="diagonal").with_columns(pl.col("teller", "nevner").cast(pl.Int64))
+    return grid.join(got, on=["indikator", "bo_rhf"], how="left", maintain_order="left").with_columns(
+        pl.col("teller", "nevner").fill_null(0)
+    )
+
+
+def _fraction(value: object) -> Fraction | None:
+    if value is None:
+        return None
+    try:
+        return Fraction(str(value))
+    except (ValueError, ZeroDivisionError):
+        return None
+
+
+def _count(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    f = _fraction(value)
+    return int(f) if f is not None and f.denominator == 1 else None
+
+
+def read_registers(table: pl.DataFrame, defs: RbfDefinitions) -> Registers:
+    """Check the registers table against the definitions; raises `RegisterError` listing every
+    bad row (row numbers count data rows from 1; values are never echoed)."""
+    missing = [c for c in REGISTER_COLUMNS[:4] if c not in table.columns]
+    if missing:
+        raise RegisterError(f"registers table lacks column(s): {', '.join(missing)}")
+    unknown = [c for c in table.columns if c not in REGISTER_COLUMNS]
+    if unknown:
+        raise RegisterError(f"registers table has unknown column(s): {', '.join(unknown)}")
+    ids = {i.id: i for i in defs.indicators}
+    regions = set(defs.region_names)
+    has_k = "kompletthet" in table.columns
+    rhf = table.select(region_name(pl.col("bo_rhf")))["bo_rhf"].to_list()
+    problems: list[str] = []
+    values: dict[tuple[str, str], tuple[int, int]] = {}
+    komp: dict[tuple[str, str], Fraction] = {}
+    seen: set[tuple[str, str]] = set()
+    for i, row in enumerate(table.iter_rows(named=True), start=1):
+        bad: list[str] = []
+        ind, reg = row["indikator"], rhf[i - 1]
+        if ind not in ids:
+            bad.append("indikator er ukjent")
+        if reg not in regions:
+            bad.append("bo_rhf er ikke en av regionene")
+        teller, nevner = row["teller"], row["nevner"]
+        given = teller is not None or nevner is not None
+        t, n = _count(teller), _count(nevner)
+        if ind in ids and ids[ind].from_activity and given:
+            bad.append("teller/nevner: NPR-indikatorer beregnes fra aktiviteten")
+        elif ind in ids and not ids[ind].from_activity:
+            if t is None or t < 0:
+                bad.append("teller må være et heltall >= 0")
+            if n is None or n < 0:
+                bad.append("nevner må være et heltall >= 0")
+            if t is not None and n is not None and t > n:
+                bad.append("teller er større enn nevner")
+        k = _fraction(row.get("kompletthet")) if has_k else None
+        if has_k and row.get("kompletthet") is not None and (k is None or not 0 <= k <= 1):
+            bad.append("kompletthet må være en andel 0..1")
+        if (ind, reg) in seen:
+            bad.append("indikator og bo_rhf står to ganger")
+        seen.add((ind, reg))
+        if not given and k is None and not bad:
+            bad.append("raden har verken teller/nevner eller kompletthet")
+        if bad:
+            problems.append(f"rad {i}: " + "; ".join(bad))
+            continue
+        if given and t is not None and n is not None:
+            values[(ind, reg)] = (t, n)
+        if k is not None:
+            komp[(ind, reg)] = k
+    if problems:
+        shown = problems[:50] + ([f"... and {len(problems) - 50} more"] if len(problems) > 50 else [])
+        raise RegisterError(f"registers table: {len(problems)} bad row(s): " + " | ".join(shown))
+    return Registers(values=values, kompletthet=komp)
+
+
+def indicator_values(
+    defs: RbfDefinitions, counts: pl.DataFrame, registers: Registers | None, *, allow_missing: bool = False
+) -> list[IndicatorValue]:
+    """One result per (indicator, region). Register indicators without a row stop the run with
+    the full list (`MissingResultsError`) unless `allow_missing`: then they score 0."""
+    npr = {(r["indikator"], r["bo_rhf"]): (r["teller"], r["nevner"]) for r in counts.iter_rows(named=True)}
+    regs = registers or Registers(values={}, kompletthet={})
+    default = Fraction(defs.model.standard_kompletthet)
+    out: list[IndicatorValue] = []
+    missing: list[tuple[str, str]] = []
+    for ind in defs.indicators:
+        for reg in defs.region_names:
+            key = (ind.id, reg)
+            tn = npr.get(key) if ind.from_activity else regs.values.get(key)
+            if tn is None:
+                if not ind.from_activity:
+                    missing.append(key)
+                tn = (None, None) if not ind.from_activity else (0, 0)
+            t, n = tn
+            andel = Fraction(t, n) if t is not None and n else None
+            k = regs.kompletthet.get(key)
+            out.append(IndicatorValue(ind.id, reg, t, n, andel, default if k is None else k, kompletthet_demo=k is None))
+    if missing and not allow_missing:
+        raise MissingResultsError(missing)
+    return out
+
+
+def demo_registers(activity: pl.DataFrame, defs: RbfDefinitions, *, period: str, seed: int) -> pl.DataFrame:
+    """DEMO registers table for the synthetic run: per register indicator and region, the
+    denominator is the region's inpatient stays in the period (at least 50) and the numerator a
+    DEMO share of 55-75 % drawn from `seed`. Not data: labelled DEMO wherever it surfaces."""
+    start, end = period_bounds(defs.dataaar, period)
+    regions = defs.region_names
+    stays = (
+        activity.select(region_name(pl.col("bo_rhf")).alias("bo_rhf"), _as_date(activity, "inn_dato").alias("d"),
+                        pl.col("omsorgsniva").cast(pl.Int64, strict=False).alias("niva"))
+        .filter((pl.col("niva") == 1) & pl.col("d").is_between(start, end))
+        .group_by("bo_rhf").len()
+    )
+    n_by = dict(zip(stays["bo_rhf"].to_list(), stays["len"].to_list()))
+    rng = np.random.default_rng(np.random.SeedSequence([seed % 2**32, defs.aar, 0x5BF]))
+    rows = []
+    for ind in defs.indicators:
+        if ind.from_activity:
+            continue
+        for reg in regions:
+            n = max(50, int(n_by.get(reg, 0)))
+            share = 0.55 + 0.20 * float(rng.random())
+            rows.append((ind.id, reg, int(n * share), n))
+    return pl.DataFrame(rows, schema={"indikator": pl.String, "bo_rhf": pl.String, "teller": pl.Int64, "nevner": pl.Int64},
+                        orient="row")
