@@ -39,6 +39,8 @@ def rbf_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,
 ) -> None:
     """Result-based financing: indicators per region, the pool's distribution, the settlement."""
+    from rich.markup import escape
+
     from isf.errors import IsfError
     from isf.rbf.output import summary_lines
     from isf.rbf.run import run_rbf
@@ -49,10 +51,10 @@ def rbf_command(
                       preliminary=preliminary, definitions=definitions, allow_missing=allow_missing,
                       rows=rows, seed=seed)
     except IsfError as e:
-        err.print(f"[red]error:[/] {e}", markup=True, highlight=False)
+        err.print(f"[red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from e
     except OSError as e:
-        err.print(f"[red]error:[/] {e.strerror}: {e.filename}", highlight=False)
+        err.print(f"[red]error:[/] {escape(f'{e.strerror}: {e.filename}')}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from e
     if quiet:
         return

@@ -295,7 +295,9 @@ def indicator_values(
     defs: RbfDefinitions, counts: pl.DataFrame, registers: Registers | None, *, allow_missing: bool = False
 ) -> list[IndicatorValue]:
     """One result per (indicator, region). Register indicators without a row stop the run with
-    the full list (`MissingResultsError`) unless `allow_missing`: then they score 0."""
+    the full list (`MissingResultsError`) unless `allow_missing`: then they have no result and
+    completeness 0 (unless the table gives one). Completeness not in the table is the model's
+    `standard_kompletthet` (DEMO)."""
     npr = {(r["indikator"], r["bo_rhf"]): (r["teller"], r["nevner"]) for r in counts.iter_rows(named=True)}
     regs = registers or Registers(values={}, kompletthet={})
     default = Fraction(defs.model.standard_kompletthet)
@@ -305,13 +307,16 @@ def indicator_values(
         for reg in defs.region_names:
             key = (ind.id, reg)
             tn = npr.get(key) if ind.from_activity else regs.values.get(key)
+            k = regs.kompletthet.get(key)
             if tn is None:
                 if not ind.from_activity:
                     missing.append(key)
-                tn = (None, None) if not ind.from_activity else (0, 0)
+                    # Nothing reported: no result and, unless the table says otherwise, no completeness.
+                    out.append(IndicatorValue(ind.id, reg, None, None, None, Fraction(0) if k is None else k))
+                    continue
+                tn = (0, 0)
             t, n = tn
-            andel = Fraction(t, n) if t is not None and n else None
-            k = regs.kompletthet.get(key)
+            andel = Fraction(t, n) if n else None
             out.append(IndicatorValue(ind.id, reg, t, n, andel, default if k is None else k, kompletthet_demo=k is None))
     if missing and not allow_missing:
         raise MissingResultsError(missing)

@@ -12,6 +12,7 @@ on them. The bundled 2026 model is used as it is: nothing here is fitted to the 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,6 +29,7 @@ __all__ = [
     "ReconciliationRow",
     "reconcile_2026",
     "reconciliation_markdown",
+    "sensitivity_markdown",
     "settlement_2025_markdown",
 ]
 
@@ -124,6 +126,26 @@ def reconciliation_markdown(rows: list[ReconciliationRow]) -> str:
     total_basis = sum((x.basis for x in rows), Decimal(0)) * _M
     lines.append(f"| Sum | {fmt_mnok(total_basis)} | {fmt_mnok(total_pub)} | {fmt_mnok(total_model)} "
                  f"| {fmt_mnok(total_model - total_pub)} | | |")
+    return "\n".join(lines)
+
+
+#: Knob settings shown beside the bundled model (a sensitivity, not a fit: none is adopted).
+VARIANTS: tuple[tuple[str, dict[str, object]], ...] = (
+    ("isf 2026 (rang, måltall gir topplass)", {}),
+    ("rang uten måltall-topplass", {"maltall_topp": False}),
+    ("måloppnåelse min(andel/måltall, 1)", {"metode": "maloppnaelse"}),
+    ("bare plassering (uten datakompletthet)", {"plassering_andel": Decimal(1), "kompletthet_andel": Decimal(0)}),
+)
+
+
+def sensitivity_markdown(defs: RbfDefinitions) -> str:
+    """Residual per region (MNOK) under other knob settings, the six unreadable indicators equal."""
+    names = defs.region_names
+    lines = ["| Modellvariant | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+    for label, knobs in VARIANTS:
+        variant = dataclasses.replace(defs, model=dataclasses.replace(defs.model, **knobs))  # type: ignore[arg-type]
+        got = {r.rhf: r.rbf_kroner for r in distribute(variant, _values(variant, None)).regions}
+        lines.append(f"| {label} | " + " | ".join(fmt_mnok(got[r] - PUBLISHED_2026[r][1] * _M) for r in names) + " |")
     return "\n".join(lines)
 
 
