@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from isf.cli import app
+from isf.errors import InputError
 from isf.rbf.output import fmt_mnok
 from isf.reports.rbf import rbf_section
 
@@ -149,3 +150,19 @@ def test_own_definitions_file(tmp_path: Path):
     assert sum(_kroner(pl.read_parquet(out / "fordeling.parquet"), "rbf_kroner").values()) == Decimal("700000000.00")
     res = runner.invoke(app, ["rbf", "--year", "2025", "--definitions", str(own), "--out", str(out)])
     assert res.exit_code == 2 and "not 2025" in res.output
+
+
+def test_report_section_escapes_names_from_the_files(tmp_path: Path):
+    src = (Path(__file__).resolve().parents[2] / "src" / "isf" / "data" / "rbf" / "2026.toml").read_text(encoding="utf-8")
+    own = tmp_path / "rbf2026.toml"
+    own.write_text(src.replace('navn = "Helse Vest"', 'navn = "<script>alert(1)</script>"'), encoding="utf-8")
+    out = tmp_path / "o"
+    res = runner.invoke(app, ["rbf", "--rows", "2000", "--period", "T1", "--definitions", str(own), "--out", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    rows = pl.read_parquet(out / "rader.parquet")
+    assert (rows["status"] == "invalid").sum() > 0  # the synthetic Vest residents match no region now
+    html = rbf_section(out)
+    assert "<script" not in html and "&lt;script&gt;" in html
+    assert "Avregning" not in html  # a T1 run has no settlement
+    with pytest.raises(InputError, match="not an `isf rbf` output folder"):
+        rbf_section(tmp_path)

@@ -33,7 +33,7 @@ def rbf_command(
     allow_missing: Annotated[
         bool, typer.Option("--allow-missing", help="Go on when register values are missing (they score 0).")
     ] = False,
-    rows: Annotated[int, typer.Option(min=0, help="Synthetic rows when no --activity is given.")] = 30_000,
+    rows: Annotated[int, typer.Option(min=1, help="Synthetic rows when no --activity is given.")] = 30_000,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic DEMO data.")] = 1,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("isf-out/rbf"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary.")] = False,

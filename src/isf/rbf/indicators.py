@@ -2,8 +2,8 @@
 
 `compute_indicators` is pure (DataFrame in, DataFrames out). Every input row comes back once, in
 input order, with a `status` (`isf.errors.Status`), an `error` naming row and field when it is
-invalid, and the indicators whose denominator (`rbf_nevner`) and numerator (`rbf_teller`) it
-counts in. Counting rules (docs/rbf.md):
+invalid, and per NPR indicator whether it counts in the denominator (`nevner_<id>`) and the
+numerator (`teller_<id>`). Counting rules (docs/rbf.md):
 
 - A row belongs to the period of its `inn_dato` (contact date; admission date for a stay).
   T1 = 1 January - 30 April of the data year ([001] l.761-762 «1 01.01-30.04»), `aar` = the year.
@@ -19,7 +19,7 @@ activity, such as NKI's discharge summaries, and optional data completeness per 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -61,7 +61,7 @@ class RegisterError(InputError):
 class IndicatorRun:
     """Row status and per-region counts of the NPR indicators for one period."""
 
-    rows: pl.DataFrame  # kontakt_id, rad, status, error, rbf_nevner, rbf_teller (input order)
+    rows: pl.DataFrame  # kontakt_id, rad, status, error, nevner_<id>, teller_<id> (input order)
     counts: pl.DataFrame  # indikator, bo_rhf, teller, nevner (every NPR indicator x region)
     period: str
     start: date
@@ -167,53 +167,81 @@ def compute_indicators(activity: pl.DataFrame, defs: RbfDefinitions, *, period: 
     )
     ok = pl.col("status") == Status.OK.value
     npr = [ind for ind in defs.indicators if ind.from_activity]
-    flags = []
+    # Each distinct selection is evaluated once, as a boolean column of valid rows.
+    sel_cols: dict[Selection, str] = {}
     for ind in npr:
-        nevner, teller = _parts(ind)
-        n = ok & _match(nevner)
-        t = n & _match(teller)
-        if ind.telling == "pasienter":
-            t = ok & _match(teller) & n.any().over(["bo_rhf", "pasient_id"])
-        flags += [n.alias(f"_n_{ind.id}"), t.alias(f"_t_{ind.id}")]
+        for sel in _parts(ind):
+            sel_cols.setdefault(sel, f"_s{len(sel_cols)}")
+    df = df.with_columns([(ok & _match(sel)).alias(name) for sel, name in sel_cols.items()])
+    by_patient = [ind for ind in npr if ind.telling == "pasienter"]
+    by_contact = [ind for ind in npr if ind.telling != "pasienter"]
+    flags: list[pl.Expr] = []
+    for ind in by_contact:
+        n = pl.col(sel_cols[_parts(ind)[0]])
+        flags += [n.alias(f"_n_{ind.id}"), (n & pl.col(sel_cols[_parts(ind)[1]])).alias(f"_t_{ind.id}")]
+    patients = _patients(df, by_patient, sel_cols)
+    if by_patient:
+        # A row counts in a patient numerator when its patient is in the denominator population.
+        df = df.join(patients.select("bo_rhf", "pasient_id", *(f"_pn_{i.id}" for i in by_patient)),
+                     on=["bo_rhf", "pasient_id"], how="left", maintain_order="left")
+    for ind in by_patient:
+        nev, tel = (pl.col(sel_cols[s]) for s in _parts(ind))
+        flags += [nev.alias(f"_n_{ind.id}"), (tel & pl.col(f"_pn_{ind.id}").fill_null(False)).alias(f"_t_{ind.id}")]
     df = df.with_columns(flags) if flags else df
-    counts = _counts(df, npr, regions)
-    lists = {}
-    for part in ("n", "t"):
-        items = [pl.when(pl.col(f"_{part}_{i.id}")).then(pl.lit(i.id)) for i in npr]
-        lists[f"rbf_{'nevner' if part == 'n' else 'teller'}"] = (
-            pl.concat_list(items).list.drop_nulls() if items else pl.lit([], dtype=pl.List(pl.String))
-        )
-    rows = df.select("kontakt_id", "rad", "status", "error", **lists)
+    counts = _counts(df, patients, by_contact, by_patient, regions, [i.id for i in npr])
+    rows = df.select("kontakt_id", "rad", "status", "error",
+                     *(pl.col(f"_{p}_{i.id}").alias(f"{part}_{i.id}") for i in npr
+                       for p, part in (("n", "nevner"), ("t", "teller"))))
     return IndicatorRun(rows=rows, counts=counts, period=period, start=start, end=end)
 
 
 def _parts(ind: Indicator) -> tuple[Selection, Selection]:
+    """(nevner, teller) of an NPR indicator."""
     if ind.nevner is None or ind.teller is None:  # parse_rbf refuses such an NPR indicator
         raise InputError(f"indicator {ind.id} has no numerator/denominator")
     return ind.nevner, ind.teller
 
 
-def _counts(df: pl.DataFrame, npr: Sequence[Indicator], regions: Sequence[str]) -> pl.DataFrame:
+def _patients(df: pl.DataFrame, by_patient: Sequence[Indicator], sel_cols: Mapping[Selection, str]) -> pl.DataFrame:
+    """One row per (region, patient) with valid rows: in each denominator (`_pn_`) and with a
+    numerator row (`_pt_`). One group-by for every patient indicator."""
+    if not by_patient:
+        return pl.DataFrame()
+    aggs = []
+    for ind in by_patient:
+        nev, tel = (pl.col(sel_cols[s]) for s in _parts(ind))
+        aggs += [nev.any().alias(f"_pn_{ind.id}"), tel.any().alias(f"_pt_{ind.id}")]
+    return df.filter(pl.col("status") == Status.OK.value).group_by(["bo_rhf", "pasient_id"]).agg(aggs)
+
+
+def _counts(
+    df: pl.DataFrame, patients: pl.DataFrame, by_contact: Sequence[Indicator], by_patient: Sequence[Indicator],
+    regions: Sequence[str], order: Sequence[str],
+) -> pl.DataFrame:
+    """teller and nevner per indicator and region (zeros where nothing counts), in `order`."""
     frames = []
-    for ind in npr:
-        n, t = pl.col(f"_n_{ind.id}"), pl.col(f"_t_{ind.id}")
-        if ind.telling == "pasienter":
-            agg = [pl.col("pasient_id").filter(t).n_unique().alias("teller"),
-                   pl.col("pasient_id").filter(n).n_unique().alias("nevner")]
-        else:
-            agg = [t.sum().alias("teller"), n.sum().alias("nevner")]
-        g = df.filter(n | t).group_by("bo_rhf").agg(agg)
-        frames.append(g.with_columns(indikator=pl.lit(ind.id)))
-    grid = pl.DataFrame(
-        {"indikator": [i.id for i in npr for _ in regions], "bo_rhf": [r for _ in npr for r in regions]},
-        schema={"indikator": pl.String, "bo_rhf": pl.String},
-    )
-    if not frames:
+    if by_contact:
+        g = df.group_by("bo_rhf").agg(
+            [e for i in by_contact for e in (pl.col(f"_t_{i.id}").sum().alias(f"t|{i.id}"),
+                                            pl.col(f"_n_{i.id}").sum().alias(f"n|{i.id}"))])
+        frames.append(g)
+    if by_patient:
+        g = patients.group_by("bo_rhf").agg(
+            [e for i in by_patient for e in ((pl.col(f"_pn_{i.id}") & pl.col(f"_pt_{i.id}")).sum().alias(f"t|{i.id}"),
+                                            pl.col(f"_pn_{i.id}").sum().alias(f"n|{i.id}"))])
+        frames.append(g)
+    grid = pl.DataFrame({"indikator": [i for i in order for _ in regions], "bo_rhf": [r for _ in order for r in regions]},
+                        schema={"indikator": pl.String, "bo_rhf": pl.String})
+    long = [f.unpivot(index="bo_rhf").with_columns(pl.col("variable").str.split_exact("|", 1)
+                                                    .struct.rename_fields(["part", "indikator"])).unnest("variable")
+            for f in frames]
+    if not long:
         return grid.with_columns(teller=pl.lit(0, pl.Int64), nevner=pl.lit(0, pl.Int64))
-    got = pl.concat(frames, how="diagonal").with_columns(pl.col("teller", "nevner").cast(pl.Int64))
-    return grid.join(got, on=["indikator", "bo_rhf"], how="left", maintain_order="left").with_columns(
-        pl.col("teller", "nevner").fill_null(0)
-    )
+    wide = (pl.concat(long).with_columns(pl.col("value").cast(pl.Int64))
+            .pivot(on="part", index=["indikator", "bo_rhf"], values="value"))
+    wide = wide.with_columns(pl.lit(None, pl.Int64).alias(c) for c in ("t", "n") if c not in wide.columns)
+    return grid.join(wide, on=["indikator", "bo_rhf"], how="left", maintain_order="left").select(
+        "indikator", "bo_rhf", pl.col("t").fill_null(0).alias("teller"), pl.col("n").fill_null(0).alias("nevner"))
 
 
 def _fraction(value: object) -> Fraction | None:

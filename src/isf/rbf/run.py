@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -84,19 +84,17 @@ def load_definitions(year: int, path: Path | None = None) -> RbfDefinitions:
     return defs
 
 
-def _read_table(path: Path, what: str, *, as_text: bool = False) -> pl.DataFrame:
+def _read_table(path: Path, what: str) -> pl.DataFrame:
+    """Activity via `isf.activity.read_activity`; the registers table as text columns (CSV) or
+    as stored (Parquet), so counts are checked exactly and never coerced through floats."""
     try:
-        if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
-            if what == "activity":
-                from isf.activity import read_activity
-
-                return read_activity(path)
-            return pl.read_parquet(path)
         if what == "activity":
             from isf.activity import read_activity
 
             return read_activity(path)
-        return pl.read_csv(path, infer_schema_length=0 if as_text else 10_000)
+        if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
+            return pl.read_parquet(path)
+        return pl.read_csv(path, infer_schema_length=0)
     except (OSError, pl.exceptions.PolarsError) as e:
         raise InputError(f"cannot read the {what} file {path.name}: {type(e).__name__}") from e
 
@@ -108,7 +106,9 @@ def _synthetic(defs: RbfDefinitions, rows: int, seed: int) -> pl.DataFrame:
     from isf.synth import synth_activity
 
     tables = list(synth_activity(load_logic("demo"), rows=rows, seed=seed, year=defs.dataaar, rbf=True))
-    return pl.from_arrow(pa.concat_tables(tables)) if tables else pl.DataFrame()  # type: ignore[return-value]
+    if not tables:
+        raise InputError("--rows must be at least 1 for the synthetic DEMO data")
+    return cast(pl.DataFrame, pl.from_arrow(pa.concat_tables(tables)))  # a Table gives a DataFrame
 
 
 def _preliminary(folder: Path, defs: RbfDefinitions) -> dict[str, Decimal]:
@@ -176,9 +176,9 @@ def run_rbf(
         raise InputError("a settlement (--preliminary) needs the year run: --period aar")
     defs = load_definitions(year, definitions)
     demo = activity is None
-    act = _synthetic(defs, rows, seed) if demo else _read_table(activity, "activity")  # type: ignore[arg-type]
+    act = _synthetic(defs, rows, seed) if activity is None else _read_table(activity, "activity")
     if registers is not None:
-        regs: pl.DataFrame | None = _read_table(registers, "registers", as_text=registers.suffix.lower() == ".csv")
+        regs: pl.DataFrame | None = _read_table(registers, "registers")
     else:
         regs = demo_registers(act, defs, period=period, seed=seed) if demo else None
     ev = evaluate(act, defs, period=period, registers=regs, allow_missing=allow_missing)

@@ -22,6 +22,11 @@ IND = json.loads((HERE / "indicators_2026.json").read_text(encoding="utf-8"))
 DIST = json.loads((HERE / "distribution_case.json").read_text(encoding="utf-8"))
 
 
+def _ids(row: dict, part: str) -> list[str]:
+    """Indicator ids whose `part` (nevner/teller) flag is set on a rows-table row."""
+    return [k.removeprefix(f"{part}_") for k, v in row.items() if k.startswith(f"{part}_") and v]
+
+
 def _activity() -> pl.DataFrame:
     rows = [{k: v for k, v in r.items() if k in ("kontakt_id", "pasient_id", "bo_rhf", "inn_dato", "omsorgsniva",
                                                   "kontakt_type", "sektor", "prosedyrer")} for r in IND["rows"]]
@@ -54,7 +59,7 @@ def test_every_row_comes_back_with_its_status(period: str):
         if want == Status.INVALID:
             assert got["error"].startswith(f"rad {got['rad']}: ") and row["error_field"] in got["error"]
             assert (row["pasient_id"] or "§") not in got["error"]  # never echo an identifier
-            assert got["rbf_nevner"] == [] and got["rbf_teller"] == []
+            assert _ids(got, "nevner") == [] and _ids(got, "teller") == []
         else:
             assert got["error"] is None
 
@@ -62,11 +67,17 @@ def test_every_row_comes_back_with_its_status(period: str):
 def test_row_flags_explain_the_counts():
     run = compute_indicators(_activity(), load_rbf(2026), period="T1")
     by_id = {r["kontakt_id"]: r for r in run.rows.iter_rows(named=True)}
-    assert "video_telefon" in by_id[2]["rbf_teller"] and "video_telefon" in by_id[2]["rbf_nevner"]
-    assert by_id[4]["rbf_teller"] == ["samarbeid_phv_tsb"]
-    assert "video_telefon" not in by_id[4]["rbf_nevner"]  # indirect contact
-    assert by_id[12]["rbf_nevner"] == [] and by_id[12]["rbf_teller"] == []  # day treatment only
-    assert set(by_id[11]["rbf_teller"]) == {"video_telefon", "digital_hjemme", "team_somatikk"}
+    assert by_id[2]["teller_video_telefon"] and by_id[2]["nevner_video_telefon"]
+    assert _ids(by_id[4], "teller") == ["samarbeid_phv_tsb"]
+    assert not by_id[4]["nevner_video_telefon"]  # indirect contact
+    assert _ids(by_id[12], "nevner") == [] and _ids(by_id[12], "teller") == []  # day treatment only
+    assert set(_ids(by_id[11], "teller")) == {"video_telefon", "digital_hjemme", "team_somatikk"}
+    # Contact counts are the sums of the row flags.
+    rows = run.rows.join(_activity().select("kontakt_id", pl.col("bo_rhf").str.replace(" RHF", "")), on="kontakt_id")
+    sums = rows.group_by("bo_rhf").agg(pl.col("teller_video_telefon", "nevner_video_telefon").sum())
+    for r in sums.iter_rows(named=True):
+        if r["bo_rhf"] in IND["expected"]["T1"]["video_telefon"]:
+            assert [r["teller_video_telefon"], r["nevner_video_telefon"]] == IND["expected"]["T1"]["video_telefon"][r["bo_rhf"]]
 
 
 def _case():
