@@ -150,3 +150,17 @@ def test_model_modules_are_pure(module):
     assert not imported & {"os", "io", "pathlib", "logging", "time", "datetime", "random", "typer", "rich", "sys"}
     calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     assert not calls & {"open", "print", "input"}
+
+
+def test_indicator_table_reprints_the_seed_table_line_by_line(tmp_path):
+    """The 2026 indicator table in the seed's layout equals [002] l.1433-1451 as printed."""
+    from isf.rbf.output import definition_rows
+    from isf.rbf.run import run_rbf
+
+    seed = next((ROOT.parent / "shared" / "seeds").glob("002_*.txt")).read_text(encoding="utf-8").splitlines()
+    res = run_rbf(year=2026, out_dir=tmp_path, rows=500, period="T1")
+    rows = definition_rows(res.tables["indikatorer"])
+    printed = [" ".join(c for c in r[:4] if c).replace("\u202f", " ") for r in rows[1:]]
+    expected = [seed[n - 1].strip() for n in range(1433, 1450, 2)] + ["100 % 100 000"]
+    assert printed[:-1] == expected[:-1]
+    assert printed[-1] == "Sum 100,0 % 100 000" and seed[1450].strip() == expected[-1]

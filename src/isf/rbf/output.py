@@ -26,6 +26,7 @@ __all__ = [
     "POINTS",
     "SHARE",
     "charts",
+    "definition_rows",
     "distribution_rows",
     "distribution_table",
     "fmt_int",
@@ -179,6 +180,17 @@ def settlement_rows(avregning: pl.DataFrame, *, prelim_title: str, final_title: 
     return [head, *body, total]
 
 
+def definition_rows(indikatorer: pl.DataFrame) -> list[list[str]]:
+    """The indicators in the seed's layout ([002] l.1431-1455: Indikatornavn, Måltall, Vekt,
+    Poeng; the source per indicator), with the sum row."""
+    first = indikatorer.unique("indikator", keep="first", maintain_order=True)
+    body = [[r["indikatornavn"], fmt_pct(r["maltall"], 0), fmt_pct(r["vekt"]), fmt_int(r["poeng_maks"]), r["kilde"]]
+            for r in first.iter_rows(named=True)]
+    total = ["Sum", "", fmt_pct(sum((Decimal(v) for v in first["vekt"].to_list()), Decimal(0))),
+             fmt_int(int(first["poeng_maks"].sum())), ""]
+    return [["Indikatornavn", "Måltall", "Vekt", "Poeng", "Kilde"], *body, total]
+
+
 def goal_matrix(indikatorer: pl.DataFrame) -> list[list[str]]:
     """Goal achievement per indicator (rows) and region (columns), as the seeds' charts.
     A DEMO mark follows the indicator name when any of its values is DEMO (column `demo`
@@ -267,7 +279,8 @@ def summary_lines(summary: Mapping[str, Any], tables: Mapping[str, pl.DataFrame]
     dist_title, pre_title, fin_title = titles(summary)
     demo = list(summary.get("demo", []))
     pott_demo = " (DEMO)" if "fordeling.pott_kroner" in demo else ""
-    head = f"RBF {summary['aar']} – {dist_title.split(' ')[0].lower()} fordeling på {summary['datagrunnlag']}"
+    kind = "foreløpig" if summary["periode"] == "T1" else "endelig"
+    head = f"RBF {summary['aar']} – {kind} fordeling på {summary['datagrunnlag']}"
     if summary.get("demo_data"):
         head += "  [DEMO-data: syntetisk aktivitet og registerverdier]"
     status = summary["rader_status"]

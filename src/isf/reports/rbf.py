@@ -19,6 +19,7 @@ import polars as pl
 from isf.errors import InputError
 from isf.rbf.output import (
     charts,
+    definition_rows,
     distribution_rows,
     fmt_int,
     fmt_mnok,
@@ -79,6 +80,8 @@ def rbf_section(folder: str | Path) -> str:
         parts.append(_html_table(settlement_rows(avregning, prelim_title=pre_title, final_title=fin_title),
                                  "Avregning: endring fra foreløpig til endelig fordeling (mill. kr)", total=True))
         parts.append(svgs["avregning.svg"])
+    parts.append("<h3>Indikatorer</h3>")
+    parts.append(_html_table(definition_rows(indikatorer), f"Indikatorer i RBF {summary['aar']}", total=True))
     parts.append("<h3>Måloppnåelse per indikator og RHF</h3>")
     parts.append(_html_table(goal_matrix(indikatorer), "Andel per RHF; måltall og vekt fra definisjonene"))
     parts.append("<div class='grid'>" + "".join(f"<figure><figcaption>{escape(t)}</figcaption>{svg}</figure>"
