@@ -140,10 +140,17 @@ def test_bad_input_files_exit_2_naming_row_and_field(tmp_path: Path):
     assert res.exit_code == 2 and "not an `isf rbf` output folder" in res.output
 
 
-def test_own_definitions_file(tmp_path: Path):
+def _own_definitions(tmp_path: Path, old: str, new: str) -> Path:
+    """The bundled 2026 definitions with one text change, as a user's own file."""
     src = (Path(__file__).resolve().parents[2] / "src" / "isf" / "data" / "rbf" / "2026.toml").read_text(encoding="utf-8")
+    assert old in src
     own = tmp_path / "rbf2026.toml"
-    own.write_text(src.replace('pott_kroner = "693100000.00"', 'pott_kroner = "700000000.00"'), encoding="utf-8")
+    own.write_text(src.replace(old, new), encoding="utf-8")
+    return own
+
+
+def test_own_definitions_file(tmp_path: Path):
+    own = _own_definitions(tmp_path, 'pott_kroner = "693100000.00"', 'pott_kroner = "700000000.00"')
     out = tmp_path / "o"
     res = runner.invoke(app, ["rbf", "--rows", "3000", "--definitions", str(own), "--out", str(out), "-q"])
     assert res.exit_code == 0, res.output
@@ -153,9 +160,7 @@ def test_own_definitions_file(tmp_path: Path):
 
 
 def test_report_section_escapes_names_from_the_files(tmp_path: Path):
-    src = (Path(__file__).resolve().parents[2] / "src" / "isf" / "data" / "rbf" / "2026.toml").read_text(encoding="utf-8")
-    own = tmp_path / "rbf2026.toml"
-    own.write_text(src.replace('navn = "Helse Vest"', 'navn = "<script>alert(1)</script>"'), encoding="utf-8")
+    own = _own_definitions(tmp_path, 'navn = "Helse Vest"', 'navn = "<script>alert(1)</script>"')
     out = tmp_path / "o"
     res = runner.invoke(app, ["rbf", "--rows", "2000", "--period", "T1", "--definitions", str(own), "--out", str(out), "-q"])
     assert res.exit_code == 0, res.output
