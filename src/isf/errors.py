@@ -87,6 +87,8 @@ class Status(StrEnum):
     NEGATIVE_VALUE = "negative_value"
     BAD_LIGGETIDSKOSTNAD = "bad_liggetidskostnad"
     BAD_UTSKRKLAR = "bad_utskrklar"
+    # A valid row outside the data period of the run (RBF, STG/TFG).
+    OUTSIDE_PERIOD = "utenfor_periode"
 
 
 #: The status a bad value in a field gives: activity column names and the grouper's own names.

@@ -45,6 +45,7 @@ def _register() -> None:
     from isf.cli.grouping import explain_command, group_command
     from isf.cli.logic import convert_logic_command, logics_command
     from isf.cli.points import points_command
+    from isf.cli.rbf import rbf_command
     from isf.cli.report import report_command
     from isf.cli.run import run_command
     from isf.cli.serve import serve_command
@@ -63,6 +64,7 @@ def _register() -> None:
     app.add_typer(weights_app, name="weights")
     app.command("effects")(effects_command)
     app.command("serve")(serve_command)
+    app.command("rbf")(rbf_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point
