@@ -36,6 +36,9 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "ActivityReader",
     "Chunk",
+    "SchemaError",
+    "check_schema",
+    "schema_problems",
     "detect_format",
     "missing_columns",
     "open_activity",
@@ -91,6 +94,7 @@ def detect_format(path: Path) -> str:
 def missing_columns(columns: Iterable[str], required: Sequence[str] = REQUIRED_COLUMNS) -> list[str]:
     """Required columns absent from `columns` (none when there is a ``case_string`` column)."""
     cols = set(columns)
+    cols |= {w for w in map(_wide, cols) if w}  # wide bdiag1..N / prosedyre1..N give the list
     return [] if "case_string" in cols else [c for c in required if c not in cols]
 
 
@@ -120,10 +124,11 @@ class ActivityReader:
     """An activity file or upload, read chunk by chunk (see `open_activity`)."""
 
     def __init__(self, source: Path | BinaryIO, fmt: str, *, name: str, encoding: str = "auto",
-                 batch_rows: int = DEFAULT_BATCH_ROWS) -> None:
+                 batch_rows: int = DEFAULT_BATCH_ROWS, required: Sequence[str] = ()) -> None:
         if fmt not in FORMATS:
             raise InputError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
         self.fmt = fmt
+        self.required = tuple(required)
         self.name = name
         self.batch_rows = max(1, batch_rows)
         self.encoding = encoding
@@ -144,6 +149,7 @@ class ActivityReader:
             else:
                 self._case_lines = self._text.lines()
                 self.schema = pa.schema([("case_string", pa.string())])
+            check_schema(self.schema, required=self.required, file=name)
 
     # --- opening ----------------------------------------------------------------------------
     def _open_csv(self) -> None:
@@ -185,13 +191,13 @@ class ActivityReader:
             if dupes:
                 shown = ", ".join(n for n in dupes if _NAME.fullmatch(n)) or None
                 raise InputError("column name appears more than once", file=f, field=shown)
-            check_types(schema, file=f)
+            check_schema(schema, required=self.required, file=f)
             schemas.append(schema)
         try:
             self.schema = pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema([])
         except (pa.ArrowException, ValueError, TypeError) as e:
             raise InputError(f"the part files have different column types ({_arrow_reason(e)})", file=self.name) from e
-        check_types(self.schema, file=self.name)
+        check_schema(self.schema, required=self.required, file=self.name)
         self._parquet = opened
         self.total_rows = sum(pf.metadata.num_rows for _, pf in opened)
 
@@ -304,11 +310,13 @@ def _conform(table: pa.Table, schema: pa.Schema, file: Path) -> pa.Table:
 
 
 def open_activity(source: Path | BinaryIO | bytes, fmt: str | None = None, *, name: str | None = None,
-                  encoding: str = "auto", batch_rows: int = DEFAULT_BATCH_ROWS) -> ActivityReader:
+                  encoding: str = "auto", batch_rows: int = DEFAULT_BATCH_ROWS,
+                  required: Sequence[str] = ()) -> ActivityReader:
     """Open an activity file (or bytes / a binary stream held in memory) for chunked reading.
 
     Raises `InputError` for a file that cannot be read at all (missing, empty, not the format,
-    a column named twice or of a type that cannot hold its field).
+    a column named twice or of a type that cannot hold its field, a `required` column missing:
+    all schema problems in one `SchemaError`).
     """
     if isinstance(source, bytes):
         source = io.BytesIO(source)
@@ -321,7 +329,8 @@ def open_activity(source: Path | BinaryIO | bytes, fmt: str | None = None, *, na
     if fmt is None:
         raise InputError("the format of an in-memory upload must be given")
     try:
-        return ActivityReader(source, fmt, name=name or str(source), encoding=encoding, batch_rows=batch_rows)
+        return ActivityReader(source, fmt, name=name or str(source), encoding=encoding, batch_rows=batch_rows,
+                              required=required)
     except (PermissionError, IsADirectoryError) as e:
         raise InputError(f"cannot be read ({type(e).__name__})", file=name or source) from e
 
@@ -353,25 +362,55 @@ def _kind(name: str) -> str | None:
     return None
 
 
-def check_types(schema: pa.Schema, *, file: object = None) -> None:
-    """Stop when a known column has a type that cannot hold its field (e.g. `bdiag` as a map)."""
-    for fld in schema:
-        kind, t = _kind(fld.name), fld.type
-        if pa.types.is_dictionary(t):
-            t = t.value_type
-        ok = {
-            None: True,
-            "int": _is_text(t) or pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t),
-            "date": _is_text(t) or pa.types.is_date(t) or pa.types.is_timestamp(t),
-            "bool": _is_text(t) or pa.types.is_boolean(t) or pa.types.is_integer(t),
-            "text": _is_text(t) or pa.types.is_integer(t),
-            "code": _is_text(t),
-            "codes": _is_text(t) or (_is_list(t) and _is_text(t.value_type)),
+#: What a column of each kind must hold, in messages.
+_WANT = {"int": "integer", "date": "date", "bool": "bool (true/false)", "text": "text",
+         "code": "text (a code)", "codes": "list (of text codes, or '|'-joined text)"}
+
+
+def _type_ok(kind: str | None, t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return {
+        None: True,
+        "int": _is_text(t) or pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t),
+        "date": _is_text(t) or pa.types.is_date(t) or pa.types.is_timestamp(t),
+        "bool": _is_text(t) or pa.types.is_boolean(t) or pa.types.is_integer(t),
+        "text": _is_text(t) or pa.types.is_integer(t),
+        "code": _is_text(t),
+        "codes": _is_text(t) or (_is_list(t) and _is_text(t.value_type)),
         }[kind]
-        if not ok:
-            want = {"int": "whole numbers", "date": "dates", "bool": "true/false", "text": "text",
-                    "code": "text (codes)", "codes": "a list of text codes or '|'-joined text"}[kind or "text"]
-            raise InputError(f"has type {fld.type}; expected {want}", file=file, field=fld.name)
+
+
+def schema_problems(schema: pa.Schema, required: Sequence[str] = ()) -> list[str]:
+    """Every problem of an activity schema at once: `required` columns that are missing, and
+    known columns whose type cannot hold their field (e.g. `bdiag` as a map)."""
+    problems = [f"column '{c}' ({_WANT[_kind(c) or 'text']}) is missing" for c in missing_columns(schema.names, required)]
+    for fld in schema:
+        kind = _kind(fld.name)
+        if not _type_ok(kind, fld.type):
+            problems.append(f"column '{fld.name}' should be {_WANT[kind or 'text']}, is {fld.type}")
+    return problems
+
+
+class SchemaError(InputError):
+    """An activity file lacks required columns or has columns of a type that cannot hold their
+    field: every problem, listed at once (docs/data-model.md)."""
+
+    def __init__(self, problems: Sequence[str], *, file: object = None,
+                 missing: Sequence[str] = (), wrong_type: Sequence[str] = ()) -> None:
+        self.problems = list(problems)
+        self.missing = list(missing)  # column names
+        self.wrong_type = list(wrong_type)  # column names
+        super().__init__("the activity cannot be used (required columns missing or of a wrong type):\n" + "\n".join(f"  - {p}" for p in self.problems)
+                         + "\n(see docs/data-model.md)", file=file)
+
+
+def check_schema(schema: pa.Schema, *, required: Sequence[str] = (), file: object = None) -> None:
+    """Raise `SchemaError` with every problem of `schema` (see `schema_problems`)."""
+    problems = schema_problems(schema, required)
+    if problems:
+        wrong = [f.name for f in schema if not _type_ok(_kind(f.name), f.type)]
+        raise SchemaError(problems, file=file, missing=missing_columns(schema.names, required), wrong_type=wrong)
 
 
 def _plain(col: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -573,10 +612,7 @@ def read_activity(path: Path, *, encoding: str = "auto", required: Sequence[str]
     """
     path = Path(path)
     model = [*_INT, *_DATE, *_BOOL, *_TEXT, *_CODE, *_CODES]
-    with open_activity(path, encoding=encoding) as reader:
-        missing = missing_columns(reader.columns, required)
-        if missing:
-            raise InputError("required column(s) missing", file=path, field=", ".join(missing))
+    with open_activity(path, encoding=encoding, required=required) as reader:
         columns = [c for c in model if c in reader.columns or c in GROUPER_COLUMNS]
         parts: list[pl.DataFrame] = []
 

@@ -28,6 +28,7 @@ from isf.definitions import Logic, load_logic
 from isf.params import YearParams, load_params
 from isf.settlement import ActivityColumnsError, MissingWeightsError, check_columns, settle
 from isf.settlement.context import demo_note, run_context
+from isf.settlement.frame import required_columns
 from isf.settlement.tables import summary_of, total, unit_tables
 from isf.stg_tfg import StgTfgDefinitions, load_stg_tfg
 from isf.weights.weightlist import WeightList, load_weight_lists
@@ -145,10 +146,11 @@ def run_job(
     elif isinstance(activity, pl.DataFrame):
         df = activity
     else:
-        from isf.activity import read_activity
+        from isf.activity import REQUIRED_COLUMNS, read_activity
 
         step(f"reading {activity}")
-        df = read_activity(activity)
+        need = required_columns(grouped=grouped) + ([] if grouped else list(REQUIRED_COLUMNS))
+        df = read_activity(activity, required=list(dict.fromkeys(need)))
     problems = check_columns(df.schema, grouped=grouped)
     if not grouped and lg is None:
         problems.append("no logic given to group the activity with (or settle it as grouped)")

@@ -33,7 +33,8 @@ MARKER = "13097248851"  # looks like a fødselsnummer (11 digits); belongs to no
 
 HEADER = [
     "kontakt_id", "pasient_id", "kjonn", "alder_dager", "liggetid", "utskr_maate", "hdiag", "hdiag2", "bdiag",
-    "prosedyrer", "inn_dato", "ut_dato", "sektor", "omsorgsniva", "debitor", "bo_rhf", "beh_hf", "utskrklar_dager",
+    "prosedyrer", "inn_dato", "ut_dato", "sektor", "omsorgsniva", "debitor", "bo_rhf", "bo_hf", "beh_hf",
+    "utskrklar_dager",
 ]
 
 UNREADABLE = "unreadable"
@@ -47,7 +48,7 @@ def good_row(k: int, marker: str | None = None) -> dict[str, str]:
         "alder_dager": str(20000 + k), "liggetid": str(los), "utskr_maate": "H", "hdiag": "I219", "hdiag2": "",
         "bdiag": "E119|I109", "prosedyrer": "", "inn_dato": "2025-03-01", "ut_dato": f"2025-03-{1 + los:02d}",
         "sektor": "somatikk", "omsorgsniva": "1" if los else "3", "debitor": "1", "bo_rhf": "Helse Vest",
-        "beh_hf": "Helse Bergen HF", "utskrklar_dager": "0",
+        "bo_hf": "Helse Bergen HF", "beh_hf": "Helse Bergen HF", "utskrklar_dager": "0",
     }
     if marker:
         row = {c: marker + v if v else marker for c, v in row.items()}

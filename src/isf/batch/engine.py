@@ -26,10 +26,10 @@ import pyarrow.parquet as pq
 from isf.activity import (
     DEFAULT_BATCH_ROWS,
     FORMATS,
+    REQUIRED_COLUMNS,
     ActivityReader,
     Chunk,
     detect_format,
-    missing_columns,
     open_activity,
     typed_view,
 )
@@ -215,13 +215,6 @@ def _empty_output(fmt: str, reader: ActivityReader) -> pa.Table:
     return _combine(fmt, chunk, pa.RecordBatch.from_pylist([], schema=RESULT_SCHEMA))
 
 
-def _check_columns(reader: ActivityReader) -> None:
-    missing = missing_columns(reader.columns)
-    if missing:
-        raise InputError("required column(s) missing (docs/data-model.md; or one column case_string)",
-                         file=reader.name, field=", ".join(missing))
-
-
 def _run(
     logic: Logic | str,
     reader: ActivityReader,
@@ -232,7 +225,6 @@ def _run(
     on_progress: Callable[[int], None] | None,
 ) -> BatchStats:
     fmt = reader.fmt
-    _check_columns(reader)
     stats = BatchStats(encoding=reader.encoding_label)
 
     def emit(chunk: Chunk, result: pa.RecordBatch) -> None:
@@ -299,7 +291,8 @@ def group_file(
     src, out = Path(src), Path(out)
     if out.resolve() == src.resolve():
         raise InputError("the output would overwrite the input", file=out)
-    with open_activity(src, fmt, encoding=encoding, batch_rows=batch_rows) as reader, atomic_output(out) as tmp:
+    with open_activity(src, fmt, encoding=encoding, batch_rows=batch_rows, required=REQUIRED_COLUMNS) as reader, \
+            atomic_output(out) as tmp:
         writer = _Writer(tmp, parquet=out.suffix.lower() in (".parquet", ".pq"))
         return _run(logic, reader, writer, workers=workers, max_rows=None, on_progress=on_progress)
 
@@ -316,7 +309,7 @@ def group_stream(
     """Group an in-memory upload and return the grouped CSV bytes (nothing touches the disk)."""
     import io
 
-    reader = open_activity(data, fmt, name=name, encoding=encoding)
+    reader = open_activity(data, fmt, name=name, encoding=encoding, required=REQUIRED_COLUMNS)
     sink = io.BytesIO()
     stats = _run(logic, reader, _Writer(sink, parquet=False), workers=1, max_rows=max_rows, on_progress=None)
     return sink.getvalue(), stats

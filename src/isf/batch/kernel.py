@@ -111,7 +111,7 @@ def _str(v: Any) -> str:
 _COLUMN = {"sex": "kjonn", "age_days": "alder_dager", "los": "liggetid", "discharge": "utskr_maate",
            "diagnoses": "hdiag", "procedures": "prosedyrer"}
 _WHOLE = re.compile(r"[+-]?[0-9]+")
-#: NordDRG's return code for a case grouped without error; any other code is a `grouping_error`.
+#: NordDRG's return code for a case grouped without error or warning.
 OK_RTC = "0"
 
 
@@ -217,9 +217,15 @@ def problem(e: Exception, *, case_string: bool) -> tuple[str, str, str]:
     return Status.INVALID.value, "row", f"could not be grouped ({type(e).__name__})"
 
 
-def rtc_error(rtc: str | None) -> str | None:
-    """The reason a grouped row is not ok: NordDRG's return code says the case has an error."""
-    return None if rtc in (None, "", OK_RTC) else f"NordDRG return code {rtc}"
+def rtc_error(rtc: str | None, drg: str | None, error_drgs: frozenset[str]) -> str | None:
+    """The reason a grouped row is not ok: it landed in the logic's error group
+    (`Logic.error_drgs`) with a return code other than 0, or in no group at all. A real DRG
+    reached with a warning code (7 on 468/477) is grouped and counts."""
+    if rtc in (None, "", OK_RTC):
+        return None
+    if drg and drg not in error_drgs:
+        return None
+    return f"NordDRG return code {rtc}"
 
 
 def _columns(batch: pa.RecordBatch) -> dict[str, list[Any]]:
@@ -290,7 +296,7 @@ def group_record_batch(
             status[i], fld, reason = problem(e, case_string=is_cs)
             error[i] = row_error(label[i], fld, reason, file=file)
     for i, r in enumerate(results):
-        flag = rtc_error(r.rtc) if r is not None else None
+        flag = rtc_error(r.rtc, r.drg, cache.logic.error_drgs) if r is not None else None
         if flag:
             status[i], error[i] = Status.GROUPING_ERROR.value, row_error(label[i], "rtc", flag, file=file)
     rs = [r or _ERR for r in results]

@@ -284,9 +284,13 @@ def group_frame(
     done = clean.select("_i", *_KEYCOLS).join(known, on=_KEYCOLS, how="left").select(
         "_i", "drg", "rtc", "rule", "mdc", status=pl.lit(Status.OK.value), error=pl.lit(None, dtype=pl.String)
     )
-    flagged = done.filter(pl.col("rtc").is_not_null() & (pl.col("rtc") != OK_RTC))
-    if flagged.height:  # grouped with an error return code: the kernel's rule, row by row
-        errs = [row_error(label[i], "rtc", rtc_error(r) or "", file=file) for i, r in flagged.select("_i", "rtc").iter_rows()]
+    flagged = done.filter(
+        pl.col("rtc").is_not_null() & (pl.col("rtc") != OK_RTC)
+        & (pl.col("drg").is_null() | pl.col("drg").is_in(sorted(logic.error_drgs)))
+    )
+    if flagged.height:  # grouped into the error group: the kernel's rule, row by row
+        errs = [row_error(label[i], "rtc", rtc_error(r, d, logic.error_drgs) or "", file=file)
+                for i, r, d in flagged.select("_i", "rtc", "drg").iter_rows()]
         fix = flagged.select("_i", _st=pl.lit(Status.GROUPING_ERROR.value), _er=pl.Series(errs, dtype=pl.String))
         done = done.join(fix, on="_i", how="left").with_columns(
             status=pl.coalesce("_st", "status"), error=pl.coalesce("_er", "error")

@@ -199,6 +199,17 @@ class Logic:
         return self._code_texts.get((kind, code), "")
 
     @cached_property
+    def error_drgs(self) -> frozenset[str]:
+        """The logic's error group(s): the DRG(s) its "no valid principal" rules (icd '-') lead to.
+
+        NordDRG sends every case it cannot group (return codes 1-6, 8, 9) to this group (470 in
+        the Nordic releases). A case that reaches another DRG with a return code other than 0
+        (7 "rare or false combination" on 468/477, A on 120) is grouped and financed; its
+        return code is a warning.
+        """
+        return frozenset(r.drg for r in self.rules if r.icd == "-")
+
+    @cached_property
     def _names(self) -> dict[str, str]:
         out = {r.drg: r.drg_text for r in reversed(self.rules) if r.drg_text}
         out.update({d.drg: d.name for d in reversed(self.drgnames) if d.name})

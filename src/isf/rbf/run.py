@@ -90,8 +90,9 @@ def _read_table(path: Path, what: str) -> pl.DataFrame:
     try:
         if what == "activity":
             from isf.activity import read_activity
+            from isf.rbf.indicators import ACTIVITY_COLUMNS
 
-            return read_activity(path)
+            return read_activity(path, required=ACTIVITY_COLUMNS)
         if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
             return pl.read_parquet(path)
         return pl.read_csv(path, infer_schema_length=0)

@@ -76,38 +76,21 @@ class ActivityColumnsError(InputError):
                          + "\n(see docs/data-model.md)")
 
 
-def _kind_ok(kind: str, dtype: pl.DataType) -> bool:
-    if kind == "integer":
-        return dtype.is_integer() or dtype == pl.String
-    if kind == "date":
-        return dtype in (pl.Date, pl.Datetime) or isinstance(dtype, pl.Datetime) or dtype == pl.String
-    if kind == "list":
-        return isinstance(dtype, pl.List) or dtype == pl.String
-    if kind == "bool":
-        return dtype == pl.Boolean or dtype == pl.String
-    # text: codes and names; integers are accepted and read as text (a CSV reader may have
-    # inferred '802' or '02' as a number: leading zeros are then already lost upstream)
-    return dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Categorical) or dtype == pl.Null \
-        or dtype.is_integer()
-
-
 def check_columns(schema: Mapping[str, pl.DataType], *, grouped: bool) -> list[str]:
-    """Every problem of `schema` for settlement (empty when it can be settled).
+    """Every problem of `schema` for settlement (empty when it can be settled): the one schema
+    check of `isf.activity.schema_problems` with settlement's required columns.
 
     `grouped` means the activity carries the grouping result (`drg`) and is not regrouped.
     """
-    problems = []
-    need = dict(REQUIRED) | ({"drg": "text"} if grouped else {})
-    for name, kind in need.items():
-        if name not in schema:
-            problems.append(f"column '{name}' ({kind}) is missing")
-        elif not _kind_ok(kind, schema[name]) and schema[name] != pl.Null:
-            problems.append(f"column '{name}' should be {kind}, is {schema[name]}")
-    for name, text in OPTIONAL.items():
-        kind = text.split(" ")[0]
-        if name in schema and not _kind_ok(kind, schema[name]) and schema[name] != pl.Null:
-            problems.append(f"column '{name}' should be {kind}, is {schema[name]}")
-    return problems
+    from isf.activity import schema_problems
+
+    arrow = pl.DataFrame(schema=dict(schema)).to_arrow().schema
+    return schema_problems(arrow, required_columns(grouped=grouped))
+
+
+def required_columns(*, grouped: bool) -> list[str]:
+    """The columns settlement needs (plus `drg` when the activity comes grouped)."""
+    return [*REQUIRED, *(["drg"] if grouped else [])]
 
 
 _BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "j": True, "n": False, "ja": True, "nei": False}

@@ -18,6 +18,7 @@ import polars as pl
 
 from isf.settlement.compute import COMPONENTS
 from isf.settlement.fixed import KRONER, POINTS
+from isf.settlement.rules import PARAM_SECTOR
 
 __all__ = ["CONTRACT", "TABLES", "aggregate", "combine", "summary", "summary_of", "total", "unit_tables"]
 
@@ -55,8 +56,12 @@ def _columns(name: str) -> tuple[str, ...]:
 def _partial(units: pl.DataFrame) -> pl.DataFrame:
     """One row per unit with every table's keys, the counts and the exact values."""
     keys = sorted({k for by, _ in TABLES.values() for k in by} | {"type"})
+    # A sector outside the data model is one row "ukjent", never the input text (its units
+    # never count, and tables and summaries must not echo input values).
+    sektor = pl.when(pl.col("sektor").is_in(list(PARAM_SECTOR))).then(pl.col("sektor")).otherwise(pl.lit("ukjent"))
     return units.select(
-        *keys,
+        *(k for k in keys if k != "sektor"),
+        sektor=sektor,
         isf_tellende=pl.col("isf_tellende"),
         antall=pl.lit(1, dtype=pl.Int64),
         antall_tellende=pl.col("isf_tellende").cast(pl.Int64),

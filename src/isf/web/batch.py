@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from isf.activity import SchemaError
 from isf.definitions import Logic
 from isf.errors import InputError, IsfError
 
@@ -31,6 +32,10 @@ class BatchError(IsfError, ValueError):
 def _batch_error(e: InputError, max_rows: int) -> BatchError:
     """The page's message for a file-level problem (by kind; the columns it names, if any)."""
     reason = e.reason
+    if isinstance(e, SchemaError):
+        if e.missing:
+            return BatchError("e_columns", (("columns", ", ".join(e.missing)),))
+        return BatchError("e_types", (("columns", ", ".join(e.wrong_type)),))
     if reason.startswith("more than"):
         return BatchError("e_too_many", (("rows", str(max_rows)),))
     if "empty" in reason:

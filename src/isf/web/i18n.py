@@ -170,6 +170,8 @@ TEXT: dict[str, tuple[str, str]] = {
         ("Found neither a case_string column nor the activity columns (at least kjonn, alder_dager, liggetid, "
          "hdiag); missing: {columns}."),
     ),
+    "e_types": ("Kolonnen {columns} har en type som ikke kan holde feltet (se datamodellen).",
+                "Column {columns} has a type that cannot hold its field (see the data model)."),
     "e_duplicate": ("To kolonner har samme navn {columns}.", "Two columns have the same name {columns}."),
     "e_not_csv": ("Filen er ikke CSV-tekst (et regneark, en zip- eller Parquet-fil?). Lagre den som CSV.",
                   "The file is not CSV text (a workbook, a zip or Parquet file?). Save it as CSV."),
