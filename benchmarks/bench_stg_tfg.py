@@ -34,7 +34,7 @@ def main() -> None:
         secs = time.perf_counter() - t
         a = pl.scan_parquet(str(a_dir / "*.parquet"))
         n_assign = a.select(pl.len()).collect().item()
-        by_group = a.group_by("gruppe").agg(pl.len(), pl.col("isf_poeng").sum()).sort("gruppe").collect()
+        by_group = a.group_by("type", "gruppe").agg(pl.len(), pl.col("antall_kontakter").sum()).sort("gruppe").collect()
         taken = pl.scan_parquet(str(b_dir / "*.parquet")).filter(pl.col("tfg_overtatt")).select(pl.len()).collect().item()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"| {rows:,} rows | {secs:.1f} s | {rows / secs:,.0f} rows/s | {n_assign:,} patient-periods "

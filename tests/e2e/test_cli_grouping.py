@@ -48,7 +48,10 @@ def test_group_csv_and_parquet_activity(tmp_path: Path):
     assert res.exit_code == 0, res.output
     g = pl.read_parquet(out)
     assert g.height == 3 and g["kontakt_id"].to_list() == [1, 2, 3]
-    assert g["status"].to_list() == ["ok", "ok", "ok"] and g["drg"].null_count() == 0
+    # K359 is not in the demo logic (rtc 9) and row 3 has no principal diagnosis (rtc 1): both keep
+    # DRG 470, and neither counts as ok
+    assert g["status"].to_list() == ["ok", "grouping_error", "grouping_error"] and g["drg"].null_count() == 0
+    assert g["rtc"].to_list() == ["0", "9", "1"] and g["error"][2] == "row 3: rtc: NordDRG return code 1"
     # the same data as CSV with '|'-joined lists groups identically
     csv_in = tmp_path / "act.csv"
     df.with_columns(pl.col("bdiag").list.join("|"), pl.col("prosedyrer").list.join("|")).write_csv(csv_in)

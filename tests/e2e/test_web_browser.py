@@ -163,7 +163,8 @@ def test_upload_and_download_csv(server, page):
     path = dl.value.path()
     rows = list(csv.DictReader(io.StringIO(Path(path).read_text(encoding="utf-8"))))
     assert dl.value.suggested_filename == "grouped_DEMO.csv"
-    assert [r["status"] for r in rows] == ["ok", "bad_case"] and rows[0]["drg"] == "122"
+    assert [r["status"] for r in rows] == ["ok", "invalid_age_days"] and rows[0]["drg"] == "122"
+    assert rows[1]["error"] == "row 2: case_string: age_days: not a whole number"  # row and field, not the value
 
 
 def test_upload_error_is_shown(server, page):

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import polars as pl
-
-from isf.batch.kernel import GroupingCache, case_from_row, group_record_batch
+from isf.batch.kernel import GroupingCache, case_from_row, group_record_batch, problem
 from isf.batch.vectorized import group_frame
-from isf.grouping import CaseError, group
+from isf.errors import IsfError
+from isf.grouping import group
 from isf.synth import synth_activity
 
 SCHEMA = pa.schema([
@@ -30,11 +30,16 @@ def _compare(logic, table: pa.Table) -> int:
     for i, row in enumerate(rows):
         try:
             r = exact.group(case_from_row(row))
-        except CaseError as e:  # a bad row: reported, never dropped, never grouped
-            assert out["status"][i] == f"invalid_{e.field}" and out["error"][i].startswith(f"row {i + 1}: "), (i, row)
+        except IsfError as e:  # a bad row: reported with row and field, never dropped, never grouped
+            status, field, reason = problem(e, case_string=False)
+            assert out["status"][i] == status and out["error"][i] == f"row {i + 1}: {field}: {reason}", (i, row)
+            assert out["drg"][i] is None
             continue
         assert (out["drg"][i], out["rtc"][i], out["rule"][i], out["mdc"][i]) == (r.drg, r.rtc, r.rule, r.mdc), (i, row)
-        assert out["status"][i] == "ok"
+        # the error group with a return code other than 0 keeps the DRG but is never ok
+        failed = r.rtc != "0" and (not r.drg or r.drg in logic.error_drgs)
+        assert out["status"][i] == ("grouping_error" if failed else "ok"), (i, row)
+        assert (out["error"][i] is None) == (not failed)
     return len(rows)
 
 
@@ -66,6 +71,6 @@ def test_random_rows_equal_row_api(nor2015, data):
     for r in rows[:5]:
         try:
             case = case_from_row(r)
-        except CaseError:
+        except IsfError:
             continue
         assert GroupingCache(nor2015).group(case) == group(nor2015, case)

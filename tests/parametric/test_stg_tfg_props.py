@@ -23,32 +23,27 @@ aar = 2026
 kode = "SM"
 navn = "monthly, two contacts"
 periode = "maaned"
-finansiert = true
-vekt = "0.25"
 koder = ["K1", "K2"]
 min_kontakter = 2
 omsorgsniva = [3]
 utskrivningsklar = true
+sektor = ["somatikk", "tsb"]
 [[stg]]
 kode = "ST"
 navn = "tertial with indication"
 periode = "tertial"
-finansiert = false
 koder = ["K2", "K3"]
 diagnoser = ["G20", "C5"]
 [[stg]]
 kode = "SY"
 navn = "year"
 periode = "aar"
-finansiert = true
-vekt = "1.5"
 koder = ["K3"]
 omsorgsniva = [1, 2]
 [[tfg]]
 kode = "TA"
 navn = "drg + stg, stg trigger"
 periode = "aar"
-finansiert = false
 drg = ["D1", "D2"]
 stg = ["SM", "ST"]
 utloser_stg = ["ST"]
@@ -56,8 +51,6 @@ utloser_stg = ["ST"]
 kode = "TB"
 navn = "takes over D1"
 periode = "aar"
-finansiert = true
-vekt = "2"
 drg = ["D1", "D3"]
 utloser_drg = ["D3"]
 overtar_drg_poeng = true
@@ -67,8 +60,6 @@ prioritet = 2
 kode = "TC"
 navn = "family winner"
 periode = "aar"
-finansiert = true
-vekt = "3"
 drg = ["D1", "D4"]
 overtar_drg_poeng = true
 familie = "F"
@@ -77,8 +68,6 @@ prioritet = 1
 kode = "TD"
 navn = "takes over D1 too, tertial"
 periode = "tertial"
-finansiert = true
-vekt = "0.75"
 drg = ["D1"]
 overtar_drg_poeng = true
 """, source="synthetic")
@@ -93,7 +82,7 @@ DIAGS = ["G20", "G200", "C50", "Z00", "G20&F023", "I10&C5"]
 SCHEMA = {
     "kontakt_id": pl.Int64, "pasient_id": pl.String, "inn_dato": pl.Date, "drg": pl.String,
     "prosedyrer": pl.List(pl.String), "hdiag": pl.String, "bdiag": pl.List(pl.String),
-    "omsorgsniva": pl.Int8, "utskrklar_dager": pl.Int32,
+    "omsorgsniva": pl.Int8, "utskrklar_dager": pl.Int32, "sektor": pl.String,
 }
 
 
@@ -113,6 +102,7 @@ def rows_strategy(which: str = "synthetic") -> st.SearchStrategy[list[dict[str, 
             "bdiag": st.one_of(st.lists(st.sampled_from(DIAGS), max_size=2), st.none()),
             "omsorgsniva": st.one_of(st.sampled_from([1, 1, 2, 3, 8]), st.none()),
             "utskrklar_dager": st.one_of(st.integers(0, 2), st.none()),
+            "sektor": st.sampled_from(["somatikk", "somatikk", "phv", "tsb", None]),
         }),
         min_size=2,
         max_size=30,
@@ -147,23 +137,26 @@ def test_arrival_order_does_not_matter(rows: list[dict[str, Any]], perm: Any) ->
     a1, b1 = _engine(rows, SYNTHETIC, None)
     a2, b2 = _engine(shuffled, SYNTHETIC, None)
     assert a1 == a2
-    key = lambda r: (r["kontakt_id"] is None, r["kontakt_id"] or 0, r["status"], r["error"] or "")  # noqa: E731
+    key = lambda r: (r["kontakt_id"] is None, r["kontakt_id"] or 0, r["status"], r["error"] or "")
     assert sorted(b1, key=key) == sorted(b2, key=key)
 
 
 @settings(max_examples=60, deadline=None)
 @given(rows=rows_strategy())
 def test_invariants(rows: list[dict[str, Any]]) -> None:
-    """Points = weight iff financed; taken-over contacts are members of a financed TFG."""
+    """One assignment per patient, group and period; taken-over contacts are exactly the
+    members of TFGs that take over DRG points; sector-limited STGs hold only their sectors."""
     assignments, adjustments = _engine(rows, SYNTHETIC, None)
     groups = {**SYNTHETIC.stg_by_code(), **SYNTHETIC.tfg_by_code()}
+    sector_of = {r["kontakt_id"]: r["sektor"] for r in rows}
     members: set[Any] = set()
     for a in assignments:
         g = groups[a["gruppe"]]
-        assert a["isf_poeng"] == (g.vekt if g.finansiert else 0)
         assert a["antall_kontakter"] == len(a["kontakt_ider"]) >= 1
         assert a["poeng_kontakt_id"] == a["kontakt_ider"][0]
-        if a["type"] == "TFG" and g.finansiert and g.overtar_drg_poeng:  # type: ignore[union-attr]
+        if a["type"] == "STG" and g.sektor:  # type: ignore[union-attr]
+            assert all(sector_of[k] in g.sektor for k in a["kontakt_ider"])  # type: ignore[union-attr]
+        if a["type"] == "TFG" and g.overtar_drg_poeng:  # type: ignore[union-attr]
             members |= set(a["kontakt_ider"])
     assert len(adjustments) == len(rows)
     assert {b["kontakt_id"] for b in adjustments if b["tfg_overtatt"]} == members

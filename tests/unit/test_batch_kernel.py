@@ -23,8 +23,10 @@ def test_bad_rows_get_status_and_keep_position(demo_logic):
     rows = [GOOD, dict(GOOD, alder_dager=-5), dict(GOOD, bdiag=["I109", None]), dict(GOOD, utskr_maate="X"),
             dict(GOOD, kjonn=7), dict(GOOD, alder_dager=None), GOOD]
     out = group_record_batch(demo_logic, _batch(rows), row_offset=100).to_pydict()
-    assert out["status"] == ["ok", "invalid_age_days", "ok", "invalid_discharge", "invalid_sex", "invalid_alder_dager", "ok"]
-    assert out["error"][1].startswith("row 102: age_days") and out["error"][4].startswith("row 105: sex")
+    assert out["status"] == ["ok", "invalid_age_days", "ok", "invalid_discharge", "invalid_sex", "invalid_age_days", "ok"]
+    assert out["error"][1] == "row 102: alder_dager: outside 0..73200"
+    assert out["error"][4] == "row 105: kjonn: unknown value (expected 1/2, M/F or empty)"  # never the value itself
+    assert out["error"][5] == "row 106: alder_dager: missing"
     assert out["drg"][0] == out["drg"][6] and out["drg"][1] is None
 
 

@@ -73,7 +73,8 @@ def test_cc_from_secondary_with_exclusion_and_activation(group):
     assert group(lg, case("I219", "J189")).drg == "NOCC"  # excluded by compl_excl
     assert group(lg, case("I219", "E119")).drg == "NOCC"  # inactive I category
     assert group(lg, case("I219", "E119", "E10")).drg == "CC1"  # ... activated by its inclprop
-    assert group(lg, case("E10", "E119")).drg == "NOCC"  # activator from the principal does not count
+    # "another diagnosis or procedure code" [ch. 5.3] includes the principal (NCC 2012 test 16729)
+    assert group(lg, case("E10", "E119")).drg == "CC1"
     assert group(lg, case("J189", "I500")).drg == "CC1"
     assert group(lg, case("I219", procs=["XX01"])).drg == "CC1"  # procedure CC property
     assert group(lg, case("I219", "I500")).drg == "CC1"  # 05C09 is another category than the principal 05C01

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from isf.params import MissingParameterError, ParameterError, load_params, parse_override, shipped_years
+from isf.params import MissingParameterError, MissingParametersError, ParameterError, load_params, parse_override, shipped_years
 
 
 @pytest.mark.parametrize(
@@ -33,17 +33,33 @@ def test_somatic_share(year: int, share: str) -> None:
     assert load_params(year).decimal("somatikk", "isf_andel") == Decimal(share)
 
 
-def test_ambulant_weights_and_rule_switches() -> None:
-    # SOURCE: [004] 0.014/0.112 before 2022, 0.019/0.137 in 2022; [002] 980 deduction removed 2026.
+def test_ambulant_weights_and_rule_years() -> None:
+    # SOURCE: [004] 0.014/0.112 before 2022, 0.019/0.137 in 2022; [002] 980 deduction removed 2026;
+    # [000] copay points from 2025. The years are in the rule registry, not in parameter switches.
+    from isf.settlement.rules import rule
+
     assert load_params(2021).decimal("somatikk", "ambulant_vekt") == Decimal("0.014")
     assert load_params(2021).decimal("phv_tsb", "ambulant_vekt") == Decimal("0.112")
     assert load_params(2022).decimal("somatikk", "ambulant_vekt") == Decimal("0.019")
     assert load_params(2022).decimal("phv_tsb", "ambulant_vekt") == Decimal("0.137")
-    assert load_params(2025).flag("regel_trekk_980") is True
-    assert load_params(2026).flag("regel_trekk_980") is False
-    assert load_params(2024).flag("regel_egenandel_u26") is False
-    assert load_params(2025).flag("regel_egenandel_u26") is True
+    assert rule("trekk_980").in_force(2025) and not rule("trekk_980").in_force(2026)
+    assert not rule("egenandel").in_force(2024) and rule("egenandel").in_force(2025)
+    assert rule("ambulant").in_force(2018) and not rule("ambulant").in_force(2017)
     assert set(shipped_years()) >= {2018, 2020, 2022, 2024, 2025, 2026}
+    with pytest.raises(ParameterError, match="unknown parameter"):
+        parse_override("alle.regel_trekk_980=true")
+
+
+def test_missing_parameters_are_named_all_at_once() -> None:
+    e = MissingParametersError(2026, [("somatikk", "enhetspris"), ("phv_tsb", "enhetspris")])
+    assert isinstance(e, MissingParameterError) and (e.year, e.sector, e.name) == (2026, "somatikk", "enhetspris")
+    assert "somatikk.enhetspris, phv_tsb.enhetspris" in str(e) and "--demo-params" in str(e)
+
+
+def test_demo_names_lists_demo_values_only() -> None:
+    assert "somatikk.enhetspris" in load_params(2026, demo=True).demo_names()
+    assert "somatikk.isf_andel" not in load_params(2026, demo=True).demo_names()
+    assert load_params(2026).demo_names() == []
 
 
 def test_every_shipped_value_has_a_source() -> None:
@@ -74,16 +90,16 @@ def test_user_file_and_override_layering(tmp_path: Path) -> None:
     f.write_text('year = 2025\n[somatikk.enhetspris]\nvalue = "55 000"\nsource = "budget letter"\n'
                  '[phv_tsb]\nenhetspris = "3900"\n', encoding="utf-8")
     p = load_params(2025, files=[f], overrides=["phv_tsb.enhetspris=4000"])
-    assert p.decimal("somatikk", "enhetspris") == Decimal("55000")
+    assert p.decimal("somatikk", "enhetspris") == Decimal(55000)
     assert p.source("somatikk", "enhetspris") == "budget letter"
-    assert p.decimal("phv_tsb", "enhetspris") == Decimal("4000")
+    assert p.decimal("phv_tsb", "enhetspris") == Decimal(4000)
     assert p.source("phv_tsb", "enhetspris") == "user override"
 
 
 @pytest.mark.parametrize(
     "text",
     ["somatikk.enhetspriss=1", "somatikk.isf_andel=1.5", "nowhere.enhetspris=1", "somatikk.enhetspris=abc",
-     "alle.regel_trekk_980=maybe", "enhetspris", "somatikk.isf_debitorer=1"],
+     "alle.trekk_andel=maybe", "enhetspris", "somatikk.isf_debitorer=1"],
 )
 def test_bad_overrides_raise(text: str) -> None:
     with pytest.raises(ParameterError):

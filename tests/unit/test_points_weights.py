@@ -12,6 +12,8 @@ from isf.weights.weightlist import (
     WeightCoverageError,
     WeightListError,
     check_coverage,
+    combine_weight_lists,
+    load_weight_lists,
     load_weights,
     parse_weights_csv,
     read_weights_xlsx,
@@ -41,13 +43,14 @@ def test_explicit_column_mapping() -> None:
         ("A1,abc\n", 2, "vekt", "not a number"),
         ("A1,1\nB2,\n", 3, "vekt", "isf = N"),
         ("A1,1\nA1,2\n", 3, "drg", "duplicate"),
+        ("A1,1,XYZ\n", 2, "type", "type must be"),
         ("A1,-1\n", 2, "vekt", ">= 0"),
         (",1\n", 2, "drg", "empty"),
     ],
 )
 def test_errors_name_file_row_column(body: str, row: int, column: str, words: str) -> None:
     with pytest.raises(WeightListError) as info:
-        parse_weights_csv("drg,vekt\n" + body, file="w.csv", year=2024)
+        parse_weights_csv(("drg,vekt,type\n" if "XYZ" in body else "drg,vekt\n") + body, file="w.csv", year=2024)
     e = info.value
     assert (e.file, e.row, e.column) == ("w.csv", row, column)
     assert words in str(e)
@@ -105,3 +108,38 @@ def test_coverage_reports_missing_drgs() -> None:
 def test_unknown_demo_year() -> None:
     with pytest.raises(WeightListError, match="demo years"):
         load_weights("demo", year=2019)
+
+
+def test_header_only_file_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    p = tmp_path / "vekter_2026.csv"
+    p.write_text("drg,navn,vekt,trimpunkt\n", encoding="utf-8")
+    with pytest.raises(WeightListError) as info:
+        load_weights(p, year=2026)
+    assert info.value.file == str(p) and "no rows" in str(info.value)
+
+
+def test_drg_stg_tfg_lists_from_three_files_or_one_with_type(tmp_path: Path) -> None:
+    """[003] the directorate publishes a DRG-liste, an STG-liste and a TFG-liste: load them the
+    same way as one file with a `type` column; entries are keyed by (type, code)."""
+    (tmp_path / "drg.csv").write_text("drg,vekt\n14A,2.1\n", encoding="utf-8")
+    (tmp_path / "stg.csv").write_text("kode,vekt,isf\nXS08,0.04,J\nAS04,,N\n", encoding="utf-8")
+    (tmp_path / "tfg.csv").write_text("kode,vekt\nBT01,3.2\n", encoding="utf-8")
+    three = load_weight_lists([tmp_path / "drg.csv", f"stg:{tmp_path / 'stg.csv'}", f"tfg:{tmp_path / 'tfg.csv'}"],
+                              year=2026)
+    (tmp_path / "all.csv").write_text("kode,vekt,isf,type\n14A,2.1,J,DRG\nXS08,0.04,J,STG\nAS04,,N,STG\n"
+                                      "BT01,3.2,J,TFG\n", encoding="utf-8")
+    one = load_weights(tmp_path / "all.csv", year=2026)
+    for wl in (three, one):
+        assert wl.get("XS08", "STG").vekt == Decimal("0.04") and wl.get("XS08") is None
+        assert wl.get("BT01", "TFG").vekt == Decimal("3.2") and not wl.get("AS04", "STG").isf
+        assert wl.kinds() == ("DRG", "STG", "TFG")
+    assert [k for _, k, _ in three.sources] == [("DRG",), ("STG",), ("TFG",)]
+    with pytest.raises(WeightListError, match="also in"):
+        combine_weight_lists([one, load_weights(tmp_path / "drg.csv", year=2026)])
+
+
+def test_demo_lists_hold_drg_stg_and_tfg() -> None:
+    wl = load_weights("demo", year=2026)
+    assert wl.demo and wl.kinds() == ("DRG", "STG", "TFG")
+    assert wl.get("BT01", "TFG").vekt == Decimal("3.2000")
+    assert {f.split("/")[-1] for f, _, _ in wl.sources} == {"demo_2026.csv", "demo_2026_stg.csv", "demo_2026_tfg.csv"}

@@ -6,7 +6,6 @@ import ast
 import pickle
 import tomllib
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from isf.stg_tfg.batch import assign_parquet
 SCHEMA = {
     "kontakt_id": pl.Int64, "pasient_id": pl.String, "inn_dato": pl.Date, "drg": pl.String,
     "prosedyrer": pl.List(pl.String), "hdiag": pl.String, "bdiag": pl.List(pl.String),
-    "omsorgsniva": pl.Int8, "utskrklar_dager": pl.Int32,
+    "omsorgsniva": pl.Int8, "utskrklar_dager": pl.Int32, "sektor": pl.String,
 }
 
 MINI = """
@@ -36,18 +35,16 @@ aar = 2030
 kode = "S1"
 navn = "two per tertial"
 periode = "tertial"
-finansiert = true
-vekt = "0.5"
 koder = ["K1"]
 min_kontakter = 2
 """
 
 
 def row(kid: int | None, pid: str | None, day: date | None, *, drg: str | None = None,
-        codes: list[str] | None = None, niva: int = 3, klar: int = 0) -> dict[str, Any]:
+        codes: list[str] | None = None, niva: int = 3, klar: int = 0, sektor: str = "somatikk") -> dict[str, Any]:
     return {"kontakt_id": kid, "pasient_id": pid, "inn_dato": day, "drg": drg,
             "prosedyrer": codes or [], "hdiag": "Z00", "bdiag": [], "omsorgsniva": niva,
-            "utskrklar_dager": klar}
+            "utskrklar_dager": klar, "sektor": sektor}
 
 
 def frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
@@ -67,13 +64,18 @@ def test_bundled_years_load_and_are_frozen_and_picklable(year: int) -> None:
 
 
 @pytest.mark.parametrize("year", [2024, 2025, 2026])
-def test_every_financed_weight_is_marked_demo(year: int) -> None:
-    """The seeds give no weight: every financed group must flag `vekt` as demo."""
+def test_every_group_has_a_demo_weight_entry_and_a_source(year: int) -> None:
+    """Weights live in the weight lists: every defined group has an STG/TFG demo-list entry
+    (weight, or isf = N without financing), and the demo lists are marked DEMO."""
+    from isf.weights.weightlist import load_weights
+
     defs = load_stg_tfg(year)
-    for g in (*defs.stg, *defs.tfg):
-        if g.finansiert:
-            assert "vekt" in g.demo, g.kode
-        assert g.kilde, g.kode
+    wl = load_weights("demo", year=year)
+    for kind, groups in (("STG", defs.stg), ("TFG", defs.tfg)):
+        for g in groups:
+            assert wl.get(g.kode, kind) is not None, (kind, g.kode)
+            assert g.kilde, g.kode
+    assert wl.demo and all(demo for _, _, demo in wl.sources)
 
 
 def test_seed_facts_per_year() -> None:
@@ -83,14 +85,29 @@ def test_seed_facts_per_year() -> None:
     assert xs08.periode == "maaned" and xs08.utskrivningsklar
     assert d24.stg_by_code()["JS09"].periode == "tertial"
     assert d24.stg_by_code()["ACT"].koder == ("IEAD00",)
-    assert "DS03" not in d24.stg_by_code() and not d25.stg_by_code()["DS03"].finansiert
-    for code in ("AS04", "DS04", "DS03", "XS82", "XS83"):
-        assert not d26.stg_by_code()[code].finansiert
+    # [004] «XS08 ... for somatiske problemstillinger»: only somatic contacts form XS08
+    assert xs08.sektor == ("somatikk",)
+    assert "DS03" not in d24.stg_by_code() and "DS03" in d25.stg_by_code()
     assert d26.stg_by_code()["AS04"].koder == ("N04BA02", "N04BA03", "N04BA07", "N04BC07")
     assert d26.stg_by_code()["DS04"].koder == ("J06BD01", "J06BD08")
     t30 = d24.tfg_by_code()["T30"]
-    assert t30.utloser_stg == ("TS03",) and not t30.finansiert
-    assert all(not d24.tfg_by_code()[c].finansiert for c in ("PT11", "PT12", "PT13", "PT14"))
+    assert t30.utloser_stg == ("TS03",) and not t30.overtar_drg_poeng
+
+
+@pytest.mark.parametrize("year", [2024, 2025, 2026])
+def test_financing_per_seed_is_in_the_demo_weight_lists(year: int) -> None:
+    """Groups the seeds name as without financing are isf = N in the STG/TFG lists
+    ([000]/[002]/[003] «STG uten finansiering»; [001] T30/PT11-14 «uten finansiering»)."""
+    from isf.weights.weightlist import load_weights
+
+    wl = load_weights("demo", year=year)
+    unfinanced = {"STG": ["DS03", "XS82", "XS83", "AS04", "DS04"], "TFG": ["T30", "PT11", "PT12", "PT13", "PT14"]}
+    for kind, codes in unfinanced.items():
+        for code in codes:
+            e = wl.get(code, kind)
+            assert e is None or (not e.isf and e.vekt is None), (kind, code)
+    assert wl.get("XS08", "STG").isf and wl.get("HT05", "TFG").isf
+    assert (wl.get("BT01", "TFG") is not None) == (year >= 2026)
 
 
 def test_load_unknown_year_raises() -> None:
@@ -99,33 +116,35 @@ def test_load_unknown_year_raises() -> None:
 
 
 @pytest.mark.parametrize(("text", "reason"), [
-    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='uke'\nfinansiert=true\nvekt='1'\nkoder=['A']",
+    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='uke'\nkoder=['A']",
      "periode"),
+    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nvekt='1'\nkoder=['A']",
+     "weight list"),
     ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nfinansiert=true\nkoder=['A']",
-     "needs 'vekt'"),
-    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nfinansiert=true\nvekt='0.12345'\nkoder=['A']",
-     "decimals"),
-    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nfinansiert=false\nkoder=[]",
+     "weight list"),
+    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nkoder=['A']\nsektor=['psyk']",
+     "sektor"),
+    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nkoder=[]",
      "must not be empty"),
-    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nfinansiert=false\nkoder=['A']\nmin_kontakter=0",
+    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nkoder=['A']\nmin_kontakter=0",
      "min_kontakter"),
-    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nfinansiert=false\nkoder=['A']\nfoo=1",
+    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nkoder=['A']\nfoo=1",
      "unknown key"),
-    ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\nfinansiert=false\ndrg=['1']\nutloser_drg=['2']",
+    ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\ndrg=['1']\nutloser_drg=['2']",
      "must also be members"),
-    ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\nfinansiert=false\nstg=['NOPE']",
+    ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\nstg=['NOPE']",
      "unknown member STG"),
-    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nfinansiert=false\nkoder=['A']\n"
-     "[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\nfinansiert=true\nvekt='1'\nstg=['S']\n"
-     "overtar_drg_poeng=true", "may not have STG members"),
-    ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\nfinansiert=false\ndrg=['1']\nfamilie='F'\n"
-     "[[tfg]]\nkode='U'\nnavn='y'\nperiode='aar'\nfinansiert=false\ndrg=['1']\nfamilie='F'",
+    (("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nkoder=['A']\n"
+     "[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\nstg=['S']\n"
+     "overtar_drg_poeng=true"), "may not have STG members"),
+    (("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\ndrg=['1']\nfamilie='F'\n"
+     "[[tfg]]\nkode='U'\nnavn='y'\nperiode='aar'\ndrg=['1']\nfamilie='F'"),
      "prioritet"),
-    ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\nfinansiert=false\ndrg=['1']\nfamilie='F'\n"
-     "[[tfg]]\nkode='U'\nnavn='y'\nperiode='tertial'\nfinansiert=false\ndrg=['1']\nfamilie='F'\nprioritet=1",
+    (("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\ndrg=['1']\nfamilie='F'\n"
+     "[[tfg]]\nkode='U'\nnavn='y'\nperiode='tertial'\ndrg=['1']\nfamilie='F'\nprioritet=1"),
      "one 'periode'"),
-    ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\nfinansiert=false\ndrg=['1']\n"
-     "[[tfg]]\nkode='T'\nnavn='y'\nperiode='aar'\nfinansiert=false\ndrg=['2']", "defined twice"),
+    (("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\ndrg=['1']\n"
+     "[[tfg]]\nkode='T'\nnavn='y'\nperiode='aar'\ndrg=['2']"), "defined twice"),
     ("aar = 'x'", "'aar'"),
     ("aar = = 1", "toml"),
 ])
@@ -156,7 +175,6 @@ def test_minimum_activity_per_period() -> None:
     assert res.assignments.select("pasient_id", "periode", "kontakt_ider").rows() == [
         ("a", "2030-T1", [1, 2]),
     ]
-    assert res.assignments["isf_poeng"].to_list() == [Decimal("0.5")]
 
 
 def test_bad_rows_get_status_and_are_kept() -> None:
@@ -194,7 +212,7 @@ def test_missing_column_is_a_typed_error() -> None:
 def test_empty_activity_gives_empty_typed_frames() -> None:
     res = assign(frame([]), load_stg_tfg(2026), year=2026)
     assert res.assignments.height == 0 and res.contact_adjustments.height == 0
-    assert res.assignments.schema["isf_poeng"] == pl.Decimal(18, 4)
+    assert res.assignments.schema["kontakt_ider"] == pl.List(pl.Int64)
 
 
 def test_til_tertial_and_late_arriving_activity_moves_bt01_points() -> None:
@@ -208,9 +226,7 @@ def test_til_tertial_and_late_arriving_activity_moves_bt01_points() -> None:
 
     late = pl.concat([t1_run, frame([row(9, "m", date(2026, 2, 1), drg="802U")])])
     res2 = assign(late, defs, year=2026, til_tertial=2)
-    assert res2.assignments.select("kontakt_ider", "poeng_kontakt_id", "isf_poeng").rows() == [
-        ([9, 10, 11], 9, Decimal("3.2")),
-    ]
+    assert res2.assignments.select("kontakt_ider", "poeng_kontakt_id").rows() == [([9, 10, 11], 9)]
     with pytest.raises(ValueError, match="til_tertial"):
         assign(t1_run, defs, year=2026, til_tertial=4)
 
@@ -223,6 +239,20 @@ def test_year_boundary_counts_each_year_separately() -> None:
     assert r25.assignments.height == 0
     assert r26.assignments.select("kontakt_ider").rows() == [([2],)]
     assert r26.contact_adjustments["status"].to_list() == ["utenfor_aar", "ok"]
+
+
+def test_xs08_forms_from_somatic_contacts_only() -> None:
+    """[004] line 637: XS08 «for somatiske problemstillinger»: a PHV contact with the same
+    cooperation code forms no XS08; the somatic one does (engine and reference)."""
+    defs = load_stg_tfg(2024)
+    act = frame([row(1, "p", date(2024, 3, 1), codes=["WPBA10"], sektor="phv"),
+                 row(2, "q", date(2024, 3, 2), codes=["WPBA10"], sektor="somatikk")])
+    got = assign(act, defs, year=2024).assignments.select("pasient_id", "gruppe").rows()
+    assert got == [("q", "XS08")]
+    ref, _ = assign_reference(act.to_dicts(), defs, year=2024)
+    assert [(a["pasient_id"], a["gruppe"]) for a in ref] == [("q", "XS08")]
+    with pytest.raises(ActivitySchemaError, match="sektor"):
+        assign(act.drop("sektor"), defs, year=2024)
 
 
 def test_engine_accepts_lazyframe_and_optional_hdiag2() -> None:

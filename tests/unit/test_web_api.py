@@ -131,7 +131,7 @@ def test_compare_highlights_differences(client):
 
 def test_compare_same_logic_two_years_only_points_differ(client):
     r = client.post("/compare", data=CASE | {"logic_a": "DEMO", "logic_b": "DEMO", "year_a": "2024", "year_b": "2025"})
-    rows = dict((k, v) for v, k in re.findall(r'<tr class="(diff|same)" data-row="(\w+)"', r.text))
+    rows = {k: v for v, k in re.findall(r'<tr class="(diff|same)" data-row="(\w+)"', r.text)}
     assert rows["drg"] == "same" and rows["rule"] == "same"
     assert rows["points"] == "diff"  # DRG 122: vekt 1.050 in demo_2024.csv, 1.040 in demo_2025.csv
     assert rows["kroner"] == "diff"
@@ -159,7 +159,8 @@ def test_batch_case_strings_round_trip(client):
     rows = _read_csv(r.text)
     assert len(rows) == 3  # the bad row is kept, not dropped
     assert rows[0]["drg"] == "122" and rows[0]["status"] == "ok" and rows[0]["rule"] == "105D060"
-    assert rows[1]["status"] == "bad_case" and "age_days" in rows[1]["error"]
+    # the same status contract as `isf group`: row (after the header) and field, never the value
+    assert rows[1]["status"] == "invalid_age_days" and rows[1]["error"] == "row 2: case_string: age_days: not a whole number"
     assert rows[2]["drg"] == group(load_logic("demo"), make_case(sex="2", age_days=9000, diagnoses=["C189"])).drg
 
 
@@ -172,7 +173,8 @@ def test_batch_activity_columns(client):
     expect = group(load_logic("demo"), make_case(sex="1", age_days=20000, los=3, diagnoses=["I219", "E119"],
                                                  procedures=["FNG02"]))
     assert rows[0]["drg"] == expect.drg and rows[0]["status"] == "ok"
-    assert rows[1]["status"] == "bad_case" and "hdiag" in rows[1]["error"]
+    # no principal diagnosis: NordDRG's return code 1 keeps DRG 470, but not as ok
+    assert rows[1]["status"] == "grouping_error" and rows[1]["drg"] == "470" and rows[1]["error"] == "row 2: rtc: NordDRG return code 1"
 
 
 @pytest.mark.parametrize(
@@ -180,8 +182,10 @@ def test_batch_activity_columns(client):
     [
         (b"case_string\n" + b"1,20000,H,3,,I219\n" * 10_001, 413, "for mange rader"),
         (b"a,b\n1,2\n", 400, "Fant ikke kolonnen"),
-        (b"case_string\n\xff\xfe\x00", 400, "UTF-8"),
         (b"case_string\n", 400, "ingen rader"),
+        (b"\n \n", 400, "ingen rader"),
+        (b"PK\x03\x04\x14\x00", 400, "ikke CSV-tekst"),
+        (b"kjonn,kjonn,alder_dager,liggetid,hdiag\n1,1,2,3,I219\n", 400, "samme navn kjonn"),
     ],
 )
 def test_batch_file_problems(client, payload, status, snippet):

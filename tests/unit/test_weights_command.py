@@ -67,26 +67,31 @@ def test_estimate_with_pairs_file(tmp_path: Path) -> None:
     assert got["B"] == got["C"]
 
 
-def test_effects_command_writes_table_and_chart(tmp_path: Path) -> None:
+def test_effects_command_writes_exact_table_and_prints_whole_points(tmp_path: Path) -> None:
     _res, new = _estimate(tmp_path)
-    out = tmp_path / "eff_hf.csv"
+    out = tmp_path / "eff.csv"
     res = runner.invoke(_app(), ["effects", "--activity", str(GOLDEN / "activity_small.csv"),
-                                 "--old", str(GOLDEN / "old_weights_small.csv"), "--new", str(new),
-                                 "--by", "beh_hf", "-o", str(out)])
+                                 "--old", str(GOLDEN / "old_weights_small.csv"), "--new", str(new), "-o", str(out)])
     assert res.exit_code == 0, res.output
     t = pl.read_csv(out, schema_overrides={"endring": pl.String, "poeng_ny": pl.String})
-    assert t["beh_hf"].to_list() == ["H2", "H1", "H3", "TOTALT"]
-    assert t["endring"].to_list() == ["0.108", "-0.170", "0.062", "0.000"]
-    svg = out.with_suffix(".svg").read_text()
-    assert svg.count("<rect") == 3
+    hf = t.filter(pl.col("nivaa") == "HF")
+    # hand values: tests/golden/test_weights_golden.py (H2 +0.108108, H1 -0.169730, H3 +0.061622; sum 0)
+    assert hf["navn"].to_list() == ["H2", "H1", "H3", "TOTALT"]
+    assert [round(Decimal(v), 3) for v in hf["endring"].to_list()] == [
+        Decimal("0.108"), Decimal("-0.170"), Decimal("0.062"), Decimal("0.000")]
+    assert t.filter(pl.col("nivaa") == "RHF")["navn"].to_list() == ["R1", "R2", "TOTALT"]
+    assert "Effekter RHF – Alle sektorer – sørge for" in res.output and "Foretak" in res.output
+    assert "2023-vekter" in res.output and "TOTALT" in res.output
+    svg = (tmp_path / "eff-alle_sektorer.svg").read_text()
+    assert svg.count("<rect") == 2  # R1, R2 (no bar for the total)
 
 
 def test_bad_input_exits_2_with_a_message(tmp_path: Path) -> None:
     res = runner.invoke(_app(), ["effects", "--activity", str(GOLDEN / "activity_small.csv"),
                                  "--old", str(GOLDEN / "old_weights_small.csv"),
-                                 "--new", str(GOLDEN / "old_weights_small.csv"), "--by", "kommune",
+                                 "--new", str(GOLDEN / "old_weights_small.csv"), "--rhf", "kommune",
                                  "-o", str(tmp_path / "x.csv")])
-    assert res.exit_code == 2 and "--by" in res.output
+    assert res.exit_code == 2 and "kommune" in res.output
     res = runner.invoke(_app(), ["weights", "estimate", "--kpp", str(tmp_path / "missing.csv"),
                                  "--activity", str(GOLDEN / "activity_small.csv"), "-o", str(tmp_path / "y.csv")])
     assert res.exit_code == 2 and "error" in res.output

@@ -1,108 +1,137 @@
 """Streaming batch grouping: read (case strings, CSV, Parquet) -> group -> write, in bounded memory.
 
-Input is read as Arrow record batches, grouped by the pure kernel (optionally in a process
-pool, order preserved, at most a few batches in flight) and written batch by batch. Every
-input row comes out, in order, with its result and a status.
+Input is read chunk by chunk by `isf.activity` (every row of the file, with its row number and
+any read problem), grouped by the pure kernel (optionally in a process pool, order preserved,
+at most a few chunks in flight) and written chunk by chunk to a temporary file that gets its
+real name only when the whole input is done (`isf.files.atomic_output`). Every input row
+comes out, in order, with its result and a status; rows out = rows in is checked at the end.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from isf.activity import (
+    DEFAULT_BATCH_ROWS,
+    FORMATS,
+    REQUIRED_COLUMNS,
+    ActivityReader,
+    Chunk,
+    detect_format,
+    open_activity,
+    typed_view,
+)
 from isf.batch.kernel import RESULT_SCHEMA, GroupingCache
 from isf.definitions import Logic, load_logic
+from isf.errors import InputError, IsfError, Status
+from isf.files import atomic_output
 
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["BatchStats", "read_batches", "group_file", "group_dataframe", "count_rows", "FORMATS"]
-
-FORMATS = ("case-string", "csv", "parquet")
-DEFAULT_BATCH_ROWS = 250_000
+__all__ = [
+    "FORMATS",
+    "BatchStats",
+    "count_rows",
+    "detect_format",
+    "group_chunk",
+    "group_dataframe",
+    "group_file",
+    "group_stream",
+    "read_batches",
+]
 
 
 @dataclass
 class BatchStats:
+    """What a batch run read and wrote: rows in = rows out = ok + errors."""
+
     rows: int = 0
     ok: int = 0
     errors: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    blank_lines: int = 0  # not rows: counted so the user can check the file's line count
+    encoding: str | None = None
     cache_hits: int = 0
     cache_misses: int = 0
 
-
-def detect_format(path: Path) -> str:
-    if path.is_dir() or path.suffix.lower() in (".parquet", ".pq"):
-        return "parquet"
-    if path.suffix.lower() in (".csv", ".tsv"):
-        return "csv"
-    return "case-string"
-
-
-def _case_string_batches(path: Path, batch_rows: int) -> Iterator[pa.RecordBatch]:
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
-        buf: list[str] = []
-        for line in fh:
-            buf.append(line.rstrip("\r\n"))
-            if len(buf) >= batch_rows:
-                yield pa.RecordBatch.from_pydict({"case_string": buf})
-                buf = []
-        if buf:
-            yield pa.RecordBatch.from_pydict({"case_string": buf})
-
-
-def _csv_batches(path: Path, batch_rows: int) -> Iterator[pa.RecordBatch]:
-    with open(path, encoding="utf-8-sig") as fh:
-        header = fh.readline()
-    delim = ";" if header.count(";") > header.count(",") else ","
-    names = [h.strip().strip('"') for h in header.rstrip("\r\n").split(delim)]
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(delimiter=delim),
-        # Everything as text: the kernel validates values and reports the bad ones per row.
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=True),
-    )
-    for batch in reader:
-        for start in range(0, batch.num_rows, batch_rows):
-            yield batch.slice(start, batch_rows)
-
-
-def _parquet_files(path: Path) -> list[Path]:
-    return sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
-
-
-def _parquet_batches(path: Path, batch_rows: int) -> Iterator[pa.RecordBatch]:
-    for f in _parquet_files(path):
-        yield from pq.ParquetFile(f).iter_batches(batch_size=batch_rows)
-
-
-def read_batches(path: Path, fmt: str, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-    """Stream `path` as record batches in input order."""
-    if fmt == "case-string":
-        return _case_string_batches(path, batch_rows)
-    if fmt == "csv":
-        return _csv_batches(path, batch_rows)
-    if fmt == "parquet":
-        return _parquet_batches(path, batch_rows)
-    raise ValueError(f"unknown format {fmt!r}; expected one of {FORMATS}")
+    def add(self, result: pa.RecordBatch) -> None:
+        for s in result.column("status").to_pylist():
+            self.by_status[s] = self.by_status.get(s, 0) + 1
+        self.rows += result.num_rows
+        self.ok = self.by_status.get(Status.OK.value, 0)
+        self.errors = self.rows - self.ok
 
 
 def count_rows(path: Path, fmt: str) -> int | None:
     """Row count when cheap to know (Parquet metadata), for the progress bar."""
     if fmt == "parquet":
-        return sum(pq.ParquetFile(f).metadata.num_rows for f in _parquet_files(path))
+        try:
+            with open_activity(path, fmt) as reader:
+                return reader.total_rows
+        except IsfError:
+            return None
     return None
+
+
+def read_batches(path: Path, fmt: str, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """Stream `path` as record batches of its columns, in input order (unreadable rows null)."""
+    with open_activity(path, fmt, batch_rows=batch_rows) as reader:
+        for chunk in reader.chunks():
+            yield from chunk.raw.combine_chunks().to_batches()
+
+
+def group_chunk(logic: Logic, chunk: Chunk, *, cache: GroupingCache) -> pa.RecordBatch:
+    """Results for every row of `chunk`: grouped, or the row's read/type problem as status."""
+    import polars as pl
+
+    from isf.batch.vectorized import group_frame
+
+    typed, status, error = typed_view(chunk)
+    n = chunk.num_rows
+    good = [i for i, s in enumerate(status) if s is None]
+    if len(good) == n:
+        df = pl.from_arrow(typed)
+        assert isinstance(df, pl.DataFrame)
+        res = group_frame(logic, df, cache=cache, rows=chunk.rows, file=chunk.file).to_arrow()
+        return _as_batch(res)
+    cols: dict[str, list[Any]] = {k: [None] * n for k in RESULT_SCHEMA.names}
+    cols["status"], cols["error"] = status, error
+    if good:
+        df = pl.from_arrow(typed.take(pa.array(good, pa.int64())))
+        assert isinstance(df, pl.DataFrame)
+        res = group_frame(logic, df, cache=cache, rows=[chunk.rows[i] for i in good], file=chunk.file)
+        for name in RESULT_SCHEMA.names:
+            values = res[name].to_list()
+            target = cols[name]
+            for i, v in zip(good, values, strict=True):
+                target[i] = v
+    return pa.RecordBatch.from_pydict(cols, schema=RESULT_SCHEMA)
+
+
+def group_batch(logic: Logic, batch: pa.RecordBatch, *, cache: GroupingCache, row_offset: int = 0) -> pa.RecordBatch:
+    """Group one record batch of activity columns (rows numbered from `row_offset` + 1)."""
+    n = batch.num_rows
+    chunk = Chunk(pa.Table.from_batches([batch]), list(range(row_offset + 1, row_offset + n + 1)), [None] * n, [None] * n)
+    return group_chunk(logic, chunk, cache=cache)
+
+
+def _as_batch(table: pa.Table) -> pa.RecordBatch:
+    table = table.cast(RESULT_SCHEMA).combine_chunks()
+    batches = table.to_batches()
+    return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=RESULT_SCHEMA)
 
 
 # --- worker side ---------------------------------------------------------------------------
@@ -115,73 +144,130 @@ def _init_worker(logic_ref: str, threads: int) -> None:
     _WORKER["cache"] = GroupingCache(load_logic(logic_ref))
 
 
-def _work(batch: pa.RecordBatch, offset: int) -> pa.RecordBatch:
+def _work(chunk: Chunk) -> pa.RecordBatch:
     cache = _WORKER["cache"]
-    return group_batch(cache.logic, batch, cache=cache, row_offset=offset)
+    return group_chunk(cache.logic, chunk, cache=cache)
 
 
-def group_batch(logic: Logic, batch: pa.RecordBatch, *, cache: GroupingCache, row_offset: int = 0) -> pa.RecordBatch:
-    """Group one record batch with the vectorised path (the row kernel for other layouts)."""
-    import polars as pl
-
-    from isf.batch.vectorized import group_frame
-
-    df = pl.from_arrow(batch)
-    assert isinstance(df, pl.DataFrame)
-    res = group_frame(logic, df, cache=cache, row_offset=row_offset).to_arrow()
-    return _as_batch(res)
+# --- output --------------------------------------------------------------------------------
+_CSV_PLAIN = (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer, pa.types.is_floating,
+              pa.types.is_boolean, pa.types.is_date, pa.types.is_timestamp, pa.types.is_decimal, pa.types.is_null)
 
 
-def _as_batch(table: pa.Table) -> pa.RecordBatch:
-    table = table.cast(RESULT_SCHEMA).combine_chunks()
-    batches = table.to_batches()
-    return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=RESULT_SCHEMA)
+def _csv_value(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, list | tuple) and all(x is None or isinstance(x, str | int | float) for x in v):
+        return "|".join("" if x is None else str(x) for x in v)  # the form the CSV reader accepts
+    return json.dumps(v, ensure_ascii=False, default=str)
 
 
 def _csv_safe(table: pa.Table) -> pa.Table:
-    """CSV cannot hold lists: join list columns with '|' (the form the reader accepts)."""
+    """CSV holds plain values only: lists are joined with '|', other nested values as JSON."""
     cols = []
-    for name, col in zip(table.column_names, table.columns, strict=True):
-        if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
-            joined = [None if v is None else "|".join(str(x) for x in v) for v in col.to_pylist()]
-            cols.append(pa.array(joined, pa.string()))
-        else:
-            cols.append(col)
+    for col in table.columns:
+        t = col.type
+        if pa.types.is_dictionary(t):
+            col, t = col.cast(t.value_type), t.value_type
+        if not any(test(t) for test in _CSV_PLAIN):
+            col = pa.array([_csv_value(v) for v in col.to_pylist()], pa.string())
+        cols.append(col)
     return pa.table(cols, names=table.column_names)
 
 
 class _Writer:
-    def __init__(self, out: Path) -> None:
-        self.out = out
-        self.parquet = out.suffix.lower() in (".parquet", ".pq")
+    """Chunks to one CSV or Parquet sink (a path or a binary stream), same schema throughout."""
+
+    def __init__(self, sink: Path | BinaryIO, *, parquet: bool) -> None:
+        self.sink = sink
+        self.parquet = parquet
         self._w: pq.ParquetWriter | pacsv.CSVWriter | None = None
-        out.parent.mkdir(parents=True, exist_ok=True)
 
     def write(self, table: pa.Table) -> None:
         if not self.parquet:
             table = _csv_safe(table)
         if self._w is None:
-            self._w = pq.ParquetWriter(self.out, table.schema) if self.parquet else pacsv.CSVWriter(self.out, table.schema)
+            self._w = pq.ParquetWriter(self.sink, table.schema) if self.parquet else pacsv.CSVWriter(self.sink, table.schema)
         self._w.write_table(table)
 
-    def close(self, empty_schema: pa.Schema) -> None:
+    def close(self, empty: pa.Table) -> None:
         if self._w is None:  # no rows at all: still write a header / an empty file
-            self.write(empty_schema.empty_table())
+            self.write(empty)
         assert self._w is not None
         self._w.close()
 
 
-def _combine(fmt: str, batch: pa.RecordBatch, result: pa.RecordBatch, offset: int) -> pa.Table:
+def _combine(fmt: str, chunk: Chunk, result: pa.RecordBatch) -> pa.Table:
     if fmt == "case-string":
-        line = pa.array(range(offset + 1, offset + batch.num_rows + 1), pa.int64())
+        line = pa.array(chunk.rows, pa.int64())
         return pa.Table.from_batches([result]).add_column(0, "line", line)
-    table = pa.Table.from_batches([batch])
-    for name in RESULT_SCHEMA.names:
+    table = chunk.raw
+    for name in RESULT_SCHEMA.names:  # results of an earlier run are replaced
         if name in table.column_names:
             table = table.drop_columns([name])
     for name, col in zip(RESULT_SCHEMA.names, result.columns, strict=True):
         table = table.append_column(name, col)
     return table
+
+
+def _empty_output(fmt: str, reader: ActivityReader) -> pa.Table:
+    chunk = Chunk(reader.schema.empty_table(), [], [], [])
+    return _combine(fmt, chunk, pa.RecordBatch.from_pylist([], schema=RESULT_SCHEMA))
+
+
+def _run(
+    logic: Logic | str,
+    reader: ActivityReader,
+    writer: _Writer,
+    *,
+    workers: int,
+    max_rows: int | None,
+    on_progress: Callable[[int], None] | None,
+) -> BatchStats:
+    fmt = reader.fmt
+    stats = BatchStats(encoding=reader.encoding_label)
+
+    def emit(chunk: Chunk, result: pa.RecordBatch) -> None:
+        if result.num_rows != chunk.num_rows:  # the invariant, checked: never a silent loss
+            raise IsfError(f"internal error: {chunk.num_rows} rows read, {result.num_rows} grouped")
+        writer.write(_combine(fmt, chunk, result))
+        stats.add(result)
+        if on_progress:
+            on_progress(chunk.num_rows)
+
+    def chunks() -> Iterator[Chunk]:
+        n = 0
+        for chunk in reader.chunks():
+            n += chunk.num_rows
+            if max_rows is not None and n > max_rows:
+                raise InputError(f"more than {max_rows} rows", file=reader.name)
+            yield chunk
+
+    if workers <= 1:
+        lg = logic if isinstance(logic, Logic) else load_logic(logic)
+        cache = GroupingCache(lg)
+        for chunk in chunks():
+            emit(chunk, group_chunk(lg, chunk, cache=cache))
+        stats.cache_hits, stats.cache_misses = cache.hits, cache.misses
+    else:
+        if isinstance(logic, Logic):
+            raise InputError("workers > 1 needs the logic as a path or id")
+        pending: deque[tuple[Chunk, Future[pa.RecordBatch]]] = deque()
+        ctx = multiprocessing.get_context("spawn")  # polars is not fork-safe
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(logic, threads)) as pool:
+            for chunk in chunks():
+                pending.append((chunk, pool.submit(_work, chunk)))
+                while len(pending) > 2 * workers:
+                    c, fut = pending.popleft()
+                    emit(c, fut.result())
+            while pending:
+                c, fut = pending.popleft()
+                emit(c, fut.result())
+    writer.close(_empty_output(fmt, reader))
+    stats.blank_lines = reader.blank_lines
+    return stats
 
 
 def group_file(
@@ -192,61 +278,65 @@ def group_file(
     fmt: str | None = None,
     workers: int = 1,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    encoding: str = "auto",
     on_progress: Callable[[int], None] | None = None,
 ) -> BatchStats:
     """Group every row of `src` into `out` (CSV or Parquet by suffix), streaming.
 
     With ``workers > 1`` batches are grouped in a process pool (each worker loads the logic
-    itself from `logic`, which must then be a path or id).
+    itself from `logic`, which must then be a path or id). Raises `InputError` (naming file,
+    row and column where known) when the file cannot be grouped at all; then `out` is not
+    written (an older `out` stays as it was).
     """
-    fmt = fmt or detect_format(src)
-    stats = BatchStats()
-    writer = _Writer(out)
-    empty = RESULT_SCHEMA if fmt != "case-string" else pa.schema([("line", pa.int64()), *RESULT_SCHEMA])
-
-    def emit(batch: pa.RecordBatch, result: pa.RecordBatch, offset: int) -> None:
-        writer.write(_combine(fmt, batch, result, offset))
-        n = batch.num_rows
-        ok = sum(1 for s in result.column("status").to_pylist() if s == "ok")
-        stats.rows += n
-        stats.ok += ok
-        stats.errors += n - ok
-        if on_progress:
-            on_progress(n)
-
-    offset = 0
-    if workers <= 1:
-        lg = logic if isinstance(logic, Logic) else load_logic(logic)
-        cache = GroupingCache(lg)
-        for batch in read_batches(src, fmt, batch_rows=batch_rows):
-            emit(batch, group_batch(lg, batch, cache=cache, row_offset=offset), offset)
-            offset += batch.num_rows
-        stats.cache_hits, stats.cache_misses = cache.hits, cache.misses
-    else:
-        if isinstance(logic, Logic):
-            raise ValueError("workers > 1 needs the logic as a path or id")
-        pending: deque[tuple[pa.RecordBatch, int, Future[pa.RecordBatch]]] = deque()
-        ctx = multiprocessing.get_context("spawn")  # polars is not fork-safe
-        threads = max(1, (os.cpu_count() or 1) // workers)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(logic, threads)) as pool:
-            for batch in read_batches(src, fmt, batch_rows=batch_rows):
-                pending.append((batch, offset, pool.submit(_work, batch, offset)))
-                offset += batch.num_rows
-                while len(pending) > 2 * workers:
-                    b, o, fut = pending.popleft()
-                    emit(b, fut.result(), o)
-            while pending:
-                b, o, fut = pending.popleft()
-                emit(b, fut.result(), o)
-    writer.close(empty)
-    return stats
+    src, out = Path(src), Path(out)
+    if out.resolve() == src.resolve():
+        raise InputError("the output would overwrite the input", file=out)
+    with open_activity(src, fmt, encoding=encoding, batch_rows=batch_rows, required=REQUIRED_COLUMNS) as reader, \
+            atomic_output(out) as tmp:
+        writer = _Writer(tmp, parquet=out.suffix.lower() in (".parquet", ".pq"))
+        return _run(logic, reader, writer, workers=workers, max_rows=None, on_progress=on_progress)
 
 
-def group_dataframe(logic: Logic, df: "pl.DataFrame", *, batch_rows: int = DEFAULT_BATCH_ROWS) -> "pl.DataFrame":
-    """`df` with the result columns appended (same rows, same order): the polars adapter."""
-    from isf.batch.vectorized import group_frame
+def group_stream(
+    logic: Logic,
+    data: bytes,
+    *,
+    fmt: str = "csv",
+    name: str = "upload",
+    max_rows: int | None = None,
+    encoding: str = "auto",
+) -> tuple[bytes, BatchStats]:
+    """Group an in-memory upload and return the grouped CSV bytes (nothing touches the disk)."""
+    import io
 
-    res = group_frame(logic, df, cache=GroupingCache(logic))
-    return df.drop([c for c in RESULT_SCHEMA.names if c in df.columns]).hstack(res)
+    reader = open_activity(data, fmt, name=name, encoding=encoding, required=REQUIRED_COLUMNS)
+    sink = io.BytesIO()
+    stats = _run(logic, reader, _Writer(sink, parquet=False), workers=1, max_rows=max_rows, on_progress=None)
+    return sink.getvalue(), stats
 
+
+def group_dataframe(logic: Logic, df: pl.DataFrame, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> pl.DataFrame:
+    """`df` with the result columns appended (same rows, same order): the polars adapter.
+
+    A frame from `isf.activity.read_activity` carries each row's number and read problem
+    (`_row`, `_read_status`, `_read_error`): rows that could not be read keep that status and
+    error, errors name the file's row numbers, and the three columns are dropped.
+    """
+    import polars as pl
+
+    from isf.activity import READ_ERROR, READ_STATUS, ROW_COLUMN
+
+    cache = GroupingCache(logic)
+    rows = df[ROW_COLUMN].to_list() if ROW_COLUMN in df.columns else list(range(1, df.height + 1))
+    status = df[READ_STATUS].to_list() if READ_STATUS in df.columns else [None] * df.height
+    error = df[READ_ERROR].to_list() if READ_ERROR in df.columns else [None] * df.height
+    base = df.drop([c for c in (*RESULT_SCHEMA.names, ROW_COLUMN, READ_STATUS, READ_ERROR) if c in df.columns])
+    parts = []
+    for start in range(0, max(df.height, 1), batch_rows):
+        piece = base.slice(start, batch_rows)
+        end = start + piece.height
+        chunk = Chunk(piece.to_arrow(), rows[start:end], status[start:end], error[start:end])
+        parts.append(group_chunk(logic, chunk, cache=cache))
+    res = pl.from_arrow(pa.Table.from_batches(parts, schema=RESULT_SCHEMA))
+    assert isinstance(res, pl.DataFrame)
+    return base.hstack(res)

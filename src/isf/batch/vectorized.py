@@ -13,6 +13,7 @@ which also reports their errors. Same rows, same order, same results as the row 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import polars as pl
@@ -20,11 +21,14 @@ import pyarrow as pa
 
 from isf.batch.kernel import (
     MAX_AGE_DAYS,
+    OK_RTC,
     RESULT_SCHEMA,
     GroupingCache,
     group_record_batch,
+    rtc_error,
 )
 from isf.definitions.model import Logic
+from isf.errors import Status, row_error
 from isf.grouping.features import _wildcard
 from isf.grouping.signature import (
     Signer,
@@ -179,10 +183,13 @@ def _reduce_secondaries(signer: Signer, clean: pl.DataFrame, dx_by_id: list[_Cod
 
 
 def _clean_rows(df: pl.DataFrame) -> pl.Expr:
+    """Rows the key describes exactly; a null anywhere it matters sends the row to the kernel
+    (which groups it or names the field), so no row is lost to a null comparison."""
     ok = (
         pl.col("alder_dager").is_not_null()
         & pl.col("alder_dager").is_between(0, MAX_AGE_DAYS)
-        & (pl.col("liggetid").is_null() | pl.col("liggetid").is_between(0, 100_000))
+        & pl.col("liggetid").is_not_null()
+        & pl.col("liggetid").is_between(0, 100_000)
         & (pl.col("kjonn").is_null() | pl.col("kjonn").is_in([1, 2]))
         & (pl.col("utskr_maate").is_null() | pl.col("utskr_maate").is_in(["H", "R", "E", ""]))
         & (pl.col("hdiag").is_null() | (pl.col("hdiag") == "") | pl.col("hdiag").str.contains(_CLEAN))
@@ -190,7 +197,7 @@ def _clean_rows(df: pl.DataFrame) -> pl.Expr:
         & ~pl.col("bdiag_full")
         & ~pl.col("prosedyrer_full")
     )
-    return ok
+    return ok.fill_null(False)
 
 
 def _typed(df: pl.DataFrame) -> bool:
@@ -208,11 +215,23 @@ def _typed(df: pl.DataFrame) -> bool:
     )
 
 
-def group_frame(logic: Logic, df: pl.DataFrame, *, cache: GroupingCache | None = None, row_offset: int = 0) -> pl.DataFrame:
-    """Result columns (drg, rtc, rule, mdc, status, error) for every row of `df`, in order."""
+def group_frame(
+    logic: Logic,
+    df: pl.DataFrame,
+    *,
+    cache: GroupingCache | None = None,
+    row_offset: int = 0,
+    rows: Sequence[int] | None = None,
+    file: str | None = None,
+) -> pl.DataFrame:
+    """Result columns (drg, rtc, rule, mdc, status, error) for every row of `df`, in order.
+
+    Errors name row `rows[i]` when given (else `row_offset + i + 1`), as the row kernel does.
+    """
     cache = cache or GroupingCache(logic)
-    if not _typed(df):  # other layouts (case strings, wide or text columns): the row kernel
-        return _kernel(logic, df, cache, row_offset)
+    label = list(rows) if rows is not None else list(range(row_offset + 1, row_offset + df.height + 1))
+    if "case_string" in df.columns or not _typed(df):  # other layouts (case strings, wide or text columns)
+        return _kernel(logic, df, cache, label, file)
     signer = signer_for(logic)
     dx_table, px_table, dx_by_id, px_by_id = _code_classes(logic)
     base = df.select(_NEEDED).with_row_index("_i")
@@ -263,29 +282,35 @@ def group_frame(logic: Logic, df: pl.DataFrame, *, cache: GroupingCache | None =
     # Results by key carry over to later batches; bounded, like the signature memo.
     cache.frames["known"] = known if known.height <= cache.max_entries * 4 else new
     done = clean.select("_i", *_KEYCOLS).join(known, on=_KEYCOLS, how="left").select(
-        "_i", "drg", "rtc", "rule", "mdc", status=pl.lit("ok"), error=pl.lit(None, dtype=pl.String)
+        "_i", "drg", "rtc", "rule", "mdc", status=pl.lit(Status.OK.value), error=pl.lit(None, dtype=pl.String)
     )
+    flagged = done.filter(
+        pl.col("rtc").is_not_null() & (pl.col("rtc") != OK_RTC)
+        & (pl.col("drg").is_null() | pl.col("drg").is_in(sorted(logic.error_drgs)))
+    )
+    if flagged.height:  # grouped into the error group: the kernel's rule, row by row
+        errs = [row_error(label[i], "rtc", rtc_error(r, d, logic.error_drgs) or "", file=file)
+                for i, r, d in flagged.select("_i", "rtc", "drg").iter_rows()]
+        fix = flagged.select("_i", _st=pl.lit(Status.GROUPING_ERROR.value), _er=pl.Series(errs, dtype=pl.String))
+        done = done.join(fix, on="_i", how="left").with_columns(
+            status=pl.coalesce("_st", "status"), error=pl.coalesce("_er", "error")
+        ).drop("_st", "_er")
     rest_idx = base.filter(~pl.col("_ok"))["_i"]
     parts = [done]
     if len(rest_idx):
         rest = df.with_row_index("_i").filter(pl.col("_i").is_in(rest_idx.implode()))
-        out = _kernel(logic, rest.drop("_i"), cache, 0)
-        # error messages name the row in the whole input
-        out = out.with_columns(_i=rest["_i"]).with_columns(
-            error=pl.when(pl.col("error").is_not_null())
-            .then(pl.col("error").str.replace(r"^row \d+", pl.format("row {}", pl.col("_i") + 1 + row_offset)))
-            .otherwise(None)
-        )
-        parts.append(out.select(done.columns))
+        idx = rest["_i"].to_list()
+        out = _kernel(logic, rest.drop("_i"), cache, [label[i] for i in idx], file)
+        parts.append(out.with_columns(_i=rest["_i"]).select(done.columns))
     res = pl.concat(parts, how="vertical_relaxed").sort("_i").drop("_i")
     return res.cast({n: pl.String for n in RESULT_SCHEMA.names})
 
 
-def _kernel(logic: Logic, df: pl.DataFrame, cache: GroupingCache, row_offset: int) -> pl.DataFrame:
+def _kernel(logic: Logic, df: pl.DataFrame, cache: GroupingCache, label: Sequence[int], file: str | None) -> pl.DataFrame:
     parts = []
-    offset = row_offset
+    offset = 0
     for batch in df.to_arrow().to_batches(max_chunksize=100_000):
-        parts.append(group_record_batch(logic, batch, cache=cache, row_offset=offset))
+        parts.append(group_record_batch(logic, batch, cache=cache, rows=label[offset:offset + batch.num_rows], file=file))
         offset += batch.num_rows
     if not parts:
         return pl.DataFrame(schema={n: pl.String for n in RESULT_SCHEMA.names})

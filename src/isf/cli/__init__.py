@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from isf import __version__
+from isf.cli.common import IsfGroup
 
 __all__ = ["app", "main"]
 
@@ -19,6 +20,8 @@ app = typer.Typer(
     help="Open, explainable ISF engine: NordDRG grouping, ISF points and money.",
     no_args_is_help=True,
     add_completion=False,
+    cls=IsfGroup,  # IsfError -> "error: ..." and exit 2, in one place
+    pretty_exceptions_show_locals=False,  # locals can hold patient data
 )
 
 
@@ -38,9 +41,11 @@ def _root(
 
 
 def _register() -> None:
+    from isf.cli.certify import certify_command
     from isf.cli.grouping import explain_command, group_command
     from isf.cli.logic import convert_logic_command, logics_command
     from isf.cli.points import points_command
+    from isf.cli.rbf import rbf_command
     from isf.cli.report import report_command
     from isf.cli.run import run_command
     from isf.cli.serve import serve_command
@@ -51,6 +56,7 @@ def _register() -> None:
     app.command("explain")(explain_command)
     app.command("logics")(logics_command)
     app.command("convert-logic")(convert_logic_command)
+    app.command("certify")(certify_command)
     app.command("run")(run_command)
     app.command("synth")(synth_command)
     app.command("points")(points_command)
@@ -58,6 +64,7 @@ def _register() -> None:
     app.add_typer(weights_app, name="weights")
     app.command("effects")(effects_command)
     app.command("serve")(serve_command)
+    app.command("rbf")(rbf_command)
 
 
 def main() -> None:  # pragma: no cover - console entry point

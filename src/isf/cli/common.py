@@ -1,25 +1,44 @@
-"""Shared pieces of the command modules: the error console, the logic option, progress bars."""
+"""Shared pieces of the command modules: the error console, the logic option, progress bars,
+and the one place where errors become messages and exit codes (`IsfGroup`).
+
+Exit codes: 0 done (rows with errors are in the output, with status), 2 an `IsfError` (the
+message names file, row and field, never a value), 3 an internal error (no traceback and no
+local values unless ``ISF_DEBUG=1``: they could hold patient data).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
     from isf.definitions import Logic
 
-__all__ = ["err", "LogicOpt", "load_logic_or_exit", "progress"]
+__all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "IsfGroup", "LogicOpt", "err", "fail", "load_logic_or_exit", "progress"]
 
-err = Console(stderr=True)
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+
+err = Console(stderr=True, soft_wrap=True)  # a message is one line, never wrapped inside a path
 
 LogicOpt = Annotated[
     str, typer.Option("--logic", "-l", help="Logic: zip/JSON file, CSV-table folder, or id (demo, NOR2015, ...).")
 ]
+
+
+def fail(message: str, cause: BaseException | None = None) -> NoReturn:
+    """Print ``error: message`` on stderr (as plain text, never as markup) and exit 2."""
+    err.print(f"[red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_INPUT) from cause
 
 
 def load_logic_or_exit(ref: str) -> Logic:
@@ -29,8 +48,34 @@ def load_logic_or_exit(ref: str) -> Logic:
     try:
         return load_logic(ref)
     except DefinitionError as e:
-        err.print(f"[red]error:[/] {e}")
-        raise typer.Exit(2) from e
+        fail(str(e), e)
+
+
+class IsfGroup(TyperGroup):
+    """The root command group: every `IsfError` a command lets through becomes ``error: ...``
+    and exit 2; anything else is an internal error, reported without traceback or values."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from isf.errors import IsfError
+
+        try:
+            return super().invoke(ctx)
+        except IsfError as e:
+            fail(str(e), e)
+        except KeyboardInterrupt:
+            raise
+        except BrokenPipeError:  # `isf ... | head`: the reader left; stop quietly
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(1) from None
+        except Exception as e:
+            # typer's own exits and usage errors (its vendored click) are answers, not failures
+            if os.environ.get("ISF_DEBUG") or type(e).__module__.split(".")[0] in ("typer", "click"):
+                raise
+            name = ctx.invoked_subcommand or ctx.info_name or "isf"
+            err.print(f"[red]internal error[/] in `isf {escape(name)}` ({type(e).__name__}); no data is shown. "
+                      "Run again with ISF_DEBUG=1 to see the traceback.", highlight=False)
+            raise typer.Exit(EXIT_INTERNAL) from None
 
 
 def progress(quiet: bool, total: int | None, label: str) -> Progress | None:

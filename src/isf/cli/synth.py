@@ -28,6 +28,9 @@ def synth_command(
         bool, typer.Option("--kpp", help="Also write synthetic KPP costs (kpp.*) and H-resept lines (hresept.*) beside it.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    rbf: Annotated[
+        bool, typer.Option("--rbf", help="Also add the procedure codes RBF counts (codes outside the logic; docs/rbf.md).")
+    ] = False,
 ) -> None:
     """Generate realistic synthetic NPR-like activity whose codes all exist in the logic."""
     from isf.definitions import DefinitionError, load_logic
@@ -43,7 +46,7 @@ def synth_command(
     except DefinitionError as e:
         raise typer.BadParameter(str(e), param_hint="--logic") from e
     try:
-        path = write_synth(loaded, out, rows=rows, seed=seed, year=year, fmt=fmt, quiet=quiet)
+        path = write_synth(loaded, out, rows=rows, seed=seed, year=year, fmt=fmt, quiet=quiet, rbf=rbf)
     except (IsADirectoryError, ValueError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from e

@@ -12,7 +12,7 @@ import typer
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["weights_app", "effects_command", "read_weight_frame", "write_weight_frame"]
+__all__ = ["effects_command", "read_weight_frame", "weights_app", "write_weight_frame"]
 
 
 def read_table(path: Path) -> pl.DataFrame:
@@ -35,7 +35,7 @@ def read_weight_frame(path: Path, *, year: int) -> pl.DataFrame:
     rows = [
         {"drg": e.drg, "navn": e.navn, "vekt": e.vekt, "trimpunkt": e.trimpunkt,
          "vekt_per_dag": e.vekt_per_dag, "gjsn_liggetid": e.gjsn_liggetid, "dagkirurgi": e.dagkirurgi}
-        for e in wl.entries
+        for e in wl.entries if e.type == "DRG"
     ]
     return pl.DataFrame(
         rows,
@@ -109,52 +109,56 @@ def weights_command(
         )
     except (KppError, EstimationError, CalibrationError, WeightListError, ValueError, OSError) as e:
         raise _fail(str(e)) from e
+    from isf.weights.calibrate import SECTOR_LABELS
+
     write_weight_frame(cal.weights, output)
     low = cal.weights.filter(pl.col("regel").str.starts_with("lavt_volum")).height
-    typer.echo(
-        f"{cal.weights.height} DRGs ({low} low-volume) -> {output}\n"
-        f"calibration factor {float(cal.factor):.9f}; total points old {format_no(cal.total_old, 3)}, "
-        f"new {format_no(cal.total_new, 3)}"
-    )
+    lines = [f"{cal.weights.height} DRGs ({low} low-volume) -> {output}"]
+    for sec, f in cal.factors.items():
+        t_old, t_new = cal.totals[sec]
+        lines.append(f"{SECTOR_LABELS.get(sec, sec)}: calibration factor {float(f):.9f}; total points old "
+                     f"{format_no(t_old, 3)}, new {format_no(t_new, 3)}")
+    typer.echo("\n".join(lines))
 
 
 def effects_command(
-    activity: Annotated[Path, typer.Option("--activity", help="Activity grouped with the old logic (CSV/Parquet).")],
+    activity: Annotated[Path, typer.Option("--activity", help="Activity grouped with the old logic (CSV/Parquet; sektor, bo_rhf, beh_hf).")],
     old: Annotated[Path, typer.Option("--old", help="Old weight list.")],
     new: Annotated[Path, typer.Option("--new", help="New weight list.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Effects table (CSV); a bar chart goes to OUTPUT.svg.")],
-    by: Annotated[str, typer.Option("--by", help="bo_rhf (sørge for) or beh_hf (foretak).")] = "bo_rhf",
+    output: Annotated[Path, typer.Option("--output", "-o", help="Effects, exact (CSV); a bar chart per sector goes to OUTPUT-<sektor>.svg.")],
     activity_new: Annotated[Path | None, typer.Option("--activity-new", help="Activity regrouped with the new logic.")] = None,
     year: Annotated[int, typer.Option("--year", help="Year of the new weight list.")] = 2024,
+    rhf: Annotated[str, typer.Option("--rhf", help="Region column of the RHF table (sørge for).")] = "bo_rhf",
+    hf: Annotated[str, typer.Option("--hf", help="Trust column of the HF table (foretak).")] = "beh_hf",
+    by: Annotated[str | None, typer.Option("--by", hidden=True, help="Old option: both tables are always made.")] = None,
 ) -> None:
-    """Redistribution table (points old/new, change, % change, TOTALT) per region or hospital."""
-    from isf.weights.effects import effects, effects_svg, format_no
+    """Redistribution per sector: RHF (sørge for) and HF tables, old/new points, change, % change."""
+    if by is not None and by not in (rhf, hf):
+        raise _fail(f"--by must be {rhf} or {hf} (both tables are made; --rhf/--hf choose the columns), got {by!r}")
+    import polars as pl
+
+    from isf.weights.calibrate import CalibrationError
+    from isf.weights.effects import TOTAL_LABEL, effects_svg, format_effects, sector_effects
     from isf.weights.weightlist import WeightListError
 
-    if by not in ("bo_rhf", "beh_hf"):
-        raise _fail(f"--by must be bo_rhf or beh_hf, got {by!r}")
     try:
         act = read_table(activity)
-        if by not in act.columns:
-            raise _fail(f"activity has no column {by!r}")
-        table = effects(
-            act,
-            read_weight_frame(old, year=year - 1),
-            read_weight_frame(new, year=year),
-            by=(by,),
-            activity_new=read_table(activity_new) if activity_new else None,
+        table = sector_effects(
+            act, read_weight_frame(old, year=year - 1), read_weight_frame(new, year=year),
+            activity_new=read_table(activity_new) if activity_new else None, rhf=rhf, hf=hf,
         )
-    except (WeightListError, ValueError, OSError) as e:
+    except (WeightListError, CalibrationError, ValueError, OSError) as e:
         raise _fail(str(e)) from e
     table.write_csv(output)
-    chart = output.with_suffix(".svg")
-    title = "Effekter RHF – sørge for" if by == "bo_rhf" else "Effekter HF"
-    chart.write_text(effects_svg(table, title=title), encoding="utf-8")
-    total = table.row(-1, named=True)
-    typer.echo(
-        f"{table.height - 1} groups -> {output} (chart {chart}); TOTALT old {format_no(total['poeng_gammel'], 3)}, "
-        f"new {format_no(total['poeng_ny'], 3)}, change {format_no(total['endring'], 3)}"
-    )
+    for sec in table["sektor"].unique(maintain_order=True).to_list():
+        part = table.filter((pl.col("sektor") == sec) & (pl.col("nivaa") == "RHF"))
+        chart = output.with_name(f"{output.stem}-{sec.replace('/', '_').replace(' ', '_').lower()}.svg")
+        chart.write_text(effects_svg(part.select(pl.col("navn").alias("rhf"), "endring", "endring_pst"),
+                                     title=f"Effekter RHF – {sec} – sørge for"), encoding="utf-8")
+    typer.echo(format_effects(table, old_label=f"{year - 1}-vekter", new_label=f"{year}-vekter"))
+    totals = table.filter(pl.col("navn") == TOTAL_LABEL)
+    typer.echo(f"{table.height - totals.height} rows -> {output}; total change per sector and level: "
+               + ", ".join(f"{r['sektor']} {r['nivaa']} {r['endring']}" for r in totals.iter_rows(named=True)))
 
 
 weights_app = typer.Typer(help="Cost weights: estimation from KPP and calibration.", no_args_is_help=True)

@@ -10,21 +10,25 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from isf.errors import IsfError
 
 __all__ = [
-    "DefinitionError",
-    "Rule",
-    "DgRow",
-    "ProcRow",
-    "ComplCat",
-    "ComplExcl",
-    "DrgName",
-    "Logic",
-    "build_logic",
     "DG_VARTYPES",
     "PROC_VARTYPES",
+    "CodeEntry",
+    "ComplCat",
+    "ComplExcl",
+    "DefinitionError",
+    "DgRow",
+    "DrgName",
+    "Logic",
+    "ProcRow",
+    "PropertyText",
+    "Rule",
+    "build_logic",
+    "is_catch_all",
 ]
 
 
@@ -113,6 +117,29 @@ class DrgName:
     mdc: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class CodeEntry:
+    """A code of the release's own code list (NCC dBase: ``ICD.DBF``, ``csp.DBF``).
+
+    ``who`` is the international equivalent the list gives (ICD.DBF ``CODE_W``, csp.DBF
+    ``NCSP``), ``mark`` the ICD asterisk/dagger mark (``*`` asterisk, ``+`` dagger).
+    """
+
+    code: str
+    text: str = ""
+    who: str = ""
+    mark: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyText:
+    """The text of a property value: ``kind`` is MDC, DGCAT, PDGPRO, DGPROP or PROCPR."""
+
+    kind: str
+    value: str
+    text: str
+
+
 DG_VARTYPES = frozenset({"MDC", "DGCAT", "PDGPRO", "COMPL", "DGPROP", "SDGPRO", "OR", "PROCPR", "CC"})
 PROC_VARTYPES = frozenset({"CC", "DGPROP", "OR", "PROCPR"})
 
@@ -138,6 +165,9 @@ class Logic:
     drgnames: tuple[DrgName, ...] = ()
     rtc_names: tuple[tuple[str, str], ...] = ()
     description: str = field(default="", compare=False)
+    dx_codes: tuple[CodeEntry, ...] = ()  # empty: the release publishes no diagnosis code list
+    proc_codes: tuple[CodeEntry, ...] = ()  # empty: no procedure code list
+    texts: tuple[PropertyText, ...] = ()
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Logic) and (self.id, self.checksum) == (other.id, other.checksum)
@@ -152,18 +182,56 @@ class Logic:
         )
 
     def drg_name(self, drg: str) -> str:
-        for d in self.drgnames:
-            if d.drg == drg:
-                return d.name
-        for r in self.rules:
-            if r.drg == drg and r.drg_text:
-                return r.drg_text
-        return ""
+        """The release's name of `drg` ("" when it publishes none: callers show a dash)."""
+        return self._names.get(drg, "")
+
+    def property_text(self, kind: str, value: str) -> str:
+        """The release's text of a property value (DGCAT 05M01, COMPL 06C10, ...), or ""."""
+        v = value.lstrip("-")
+        if kind == "COMPL":
+            return next((c.text for c in self.complcat if c.compl == v and c.text), "")
+        if kind == "SDGPRO":
+            kind = "DGPROP"
+        return self._texts.get((kind, v), "")
+
+    def code_text(self, code: str, *, kind: str = "dx") -> str:
+        """The text of a diagnosis (``dx``) or procedure (``proc``) code from the code list, or ""."""
+        return self._code_texts.get((kind, code), "")
+
+    @cached_property
+    def error_drgs(self) -> frozenset[str]:
+        """The logic's error group(s): the DRG(s) its "no valid principal" rules (icd '-') lead to.
+
+        NordDRG sends every case it cannot group (return codes 1-6, 8, 9) to this group (470 in
+        the Nordic releases). A case that reaches another DRG with a return code other than 0
+        (7 "rare or false combination" on 468/477, A on 120) is grouped and financed; its
+        return code is a warning.
+        """
+        return frozenset(r.drg for r in self.rules if r.icd == "-")
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        out = {r.drg: r.drg_text for r in reversed(self.rules) if r.drg_text}
+        out.update({d.drg: d.name for d in reversed(self.drgnames) if d.name})
+        return out
+
+    @cached_property
+    def _texts(self) -> dict[tuple[str, str], str]:
+        return {(t.kind, t.value): t.text for t in reversed(self.texts) if t.text}
+
+    @cached_property
+    def _code_texts(self) -> dict[tuple[str, str], str]:
+        out = {("dx", c.code): c.text for c in self.dx_codes if c.text}
+        out.update({("proc", c.code): c.text for c in self.proc_codes if c.text})
+        return out
 
 
 def _checksum(*tables: tuple[object, ...]) -> str:
-    """Content hash of the tables (source row numbers excluded: same content, same sum)."""
+    """Content hash of the tables (source row numbers excluded: same content, same sum).
+    Empty trailing tables (code lists a release does not publish) leave the sum unchanged."""
     h = hashlib.sha256()
+    while tables and not tables[-1]:
+        tables = tables[:-1]
     for t in tables:
         for row in t:
             h.update(repr(replace(row, row=0) if isinstance(row, Rule) else row).encode())
@@ -201,6 +269,29 @@ def _validate_rules(file: str, table: str, rules: list[Rule]) -> None:
             raise fail(f"malformed compl {r.compl!r} (expected 1, 2 or empty)")
 
 
+def is_catch_all(r: Rule) -> bool:
+    """A rule without any condition: it matches every case."""
+    return not any((r.icd, r.mdc, r.dgcat, r.pdgprop, r.compl, r.or_proc, r.procpro, r.secpro, r.dgprop,
+                    r.agelim, r.sex, r.dur, r.disch))
+
+
+def _validate_catch_all(file: str, table: str, ordered: tuple[Rule, ...]) -> None:
+    """Every case must reach a rule: the last rule in `ord` order is the catch-all (every
+    published release ends with one, 999D002), and no rule may follow it unreachable."""
+    if not ordered:
+        raise DefinitionError(file, table, None, "table has no rules")
+    first = next((r for r in ordered if is_catch_all(r)), None)
+    if first is None:
+        raise DefinitionError(
+            file, table, ordered[-1].row, "no catch-all rule (a row without conditions) ends the table: some cases would match nothing"
+        )
+    if first is not ordered[-1]:
+        after = ordered[ordered.index(first) + 1]
+        raise DefinitionError(
+            file, table, after.row, f"(ord {after.ord!r}) follows the catch-all rule {first.ord!r} and can never match"
+        )
+
+
 def build_logic(
     *,
     id: str,
@@ -215,6 +306,9 @@ def build_logic(
     table_names: dict[str, str] | None = None,
     row_offsets: dict[str, int] | None = None,
     description: str = "",
+    dx_codes: list[CodeEntry] | None = None,
+    proc_codes: list[CodeEntry] | None = None,
+    texts: list[PropertyText] | None = None,
 ) -> Logic:
     """Validate normalised tables and freeze them into a `Logic` sorted by `ord`."""
     names = {"rules": "drglogic", "dg": "dg", "proc": "proc"} | (table_names or {})
@@ -242,12 +336,14 @@ def build_logic(
     ordered = tuple(sorted(rules, key=lambda r: r.ord))
     t_dg, t_proc = tuple(dg), tuple(proc)
     t_cc, t_ce = tuple(complcat), tuple(complexcl)
+    _validate_catch_all(source, names["rules"], ordered)
     t_names = tuple(drgnames or ())
     t_rtc = tuple(rtc_names or ())
+    t_dx, t_px = tuple(dx_codes or ()), tuple(proc_codes or ())
     return Logic(
         id=id,
         source=source,
-        checksum=_checksum(ordered, t_dg, t_proc, t_cc, t_ce),
+        checksum=_checksum(ordered, t_dg, t_proc, t_cc, t_ce, t_dx, t_px),
         rules=ordered,
         dg=t_dg,
         proc=t_proc,
@@ -256,4 +352,7 @@ def build_logic(
         drgnames=t_names,
         rtc_names=t_rtc,
         description=description,
+        dx_codes=t_dx,
+        proc_codes=t_px,
+        texts=tuple(texts or ()),
     )

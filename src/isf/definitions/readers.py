@@ -17,7 +17,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from isf.definitions.archive import open_zip, read_member
 from isf.definitions.model import (
+    CodeEntry,
     ComplCat,
     ComplExcl,
     DefinitionError,
@@ -25,10 +27,12 @@ from isf.definitions.model import (
     DrgName,
     Logic,
     ProcRow,
+    PropertyText,
     Rule,
     build_logic,
 )
 from isf.definitions.schema import (
+    CODE_COLUMNS,
     COMPLCAT_COLUMNS,
     COMPLEXCL_COLUMNS,
     CSV_FILES,
@@ -36,24 +40,36 @@ from isf.definitions.schema import (
     DG_COLUMNS,
     DRGNAME_COLUMNS,
     JSON_TABLES,
+    OPTIONAL_CSV,
     PROC_COLUMNS,
     REQUIRED_TABLES,
     RTC_COLUMNS,
     RULE_COLUMNS,
     RULE_REQUIRED,
+    TEXT_COLUMNS,
+    TEXT_KINDS,
     resolve_columns,
 )
 
-__all__ = ["read_json_logic", "read_csv_tables", "write_csv_tables", "logic_id_from_name"]
+__all__ = ["logic_id_from_name", "read_csv_tables", "read_json_logic", "write_csv_tables"]
 
 _TRAILING_COMMA = re.compile(r",(\s*[}\]])")
 _ID_PATTERN = re.compile(r"([A-Z]{3})_?(\d{4})", re.IGNORECASE)
+_COUNTRIES = ("NOR", "SWE", "FIN", "DEN", "DNK", "ISL", "EST", "LAT", "LVA", "CMB")
+_TOKENS = re.compile(r"[A-Za-z]+|\d+")
 
 Rows = list[Mapping[str, Any]]
 
 
 def logic_id_from_name(name: str) -> str:
-    """``DefinitionData_NOR_2015_Pr1cN.zip`` -> ``NOR2015``; otherwise the stem upper-cased."""
+    """``DefinitionData_NOR_2015_Pr1cN.zip`` -> ``NOR2015``, ``NordDRG_2012_CCtest_Nor_dbf.zip``
+    -> ``NOR2012`` (a Nordic country code and a year anywhere in the name); otherwise the first
+    three letters and year found, or the stem upper-cased."""
+    tokens = _TOKENS.findall(Path(name).stem)
+    country = next((t.upper() for t in tokens if t.upper() in _COUNTRIES), "")
+    year = next((t for t in tokens if len(t) == 4 and t.isdigit()), "")
+    if country and year:
+        return f"{country}{year}"
     m = _ID_PATTERN.search(name)
     if m:
         return f"{m.group(1).upper()}{m.group(2)}"
@@ -123,13 +139,15 @@ def _tables_from_rows(
     file: str,
     tables: dict[str, Rows],
     names: dict[str, str],
-    first_row: int,
+    first_row: int | dict[str, int],
     logic_id: str,
     description: str = "",
 ) -> Logic:
     for key in REQUIRED_TABLES:
         if key not in tables:
             raise DefinitionError(file, names.get(key, key), None, "table is missing")
+        if not tables[key]:
+            raise DefinitionError(file, names.get(key, key), None, "table has no rows (empty or header only)")
 
     def cols(key: str, mapping: dict[str, tuple[str, ...]], req: tuple[str, ...]) -> dict[str, str | None]:
         return _columns(file, names[key], tables[key], mapping, req)
@@ -166,10 +184,25 @@ def _tables_from_rows(
     if tables.get("rtc"):
         rc = cols("rtc", RTC_COLUMNS, ("rtc",))
         rtc_names = [(_cell(r, rc["rtc"]), _cell(r, rc["text"])) for r in tables["rtc"]]
+    code_lists: dict[str, list[CodeEntry]] = {}
+    for key in ("dx_codes", "proc_codes"):
+        if tables.get(key):
+            cc = cols(key, CODE_COLUMNS, ("code",))
+            code_lists[key] = [
+                CodeEntry(_code(r, cc["code"]), _cell(r, cc["text"]), _code(r, cc["who"]), _cell(r, cc["mark"]))
+                for r in tables[key]
+            ]
+            _no_empty_codes(file, names[key], code_lists[key], _first(first_row, key))
+    texts: list[PropertyText] = []
+    for kind in TEXT_KINDS:
+        key = f"text_{kind}"
+        if tables.get(key):
+            tc = cols(key, TEXT_COLUMNS, ("value", "text"))
+            texts += [PropertyText(kind, _cell(r, tc["value"]), _cell(r, tc["text"])) for r in tables[key]]
     return build_logic(
         id=logic_id,
         source=file,
-        rules=_rules(file, names["rules"], tables["rules"], first_row),
+        rules=_rules(file, names["rules"], tables["rules"], _first(first_row, "rules")),
         dg=dg,
         proc=proc,
         complcat=complcat,
@@ -177,9 +210,28 @@ def _tables_from_rows(
         drgnames=drgnames,
         rtc_names=rtc_names,
         table_names={"rules": names["rules"], "dg": names["dg"], "proc": names["proc"]},
-        row_offsets={"dg": first_row, "proc": first_row},
+        row_offsets={"dg": _first(first_row, "dg"), "proc": _first(first_row, "proc")},
         description=description,
+        dx_codes=code_lists.get("dx_codes"),
+        proc_codes=code_lists.get("proc_codes"),
+        texts=texts,
     )
+
+
+def _first(first_row: int | dict[str, int], key: str) -> int:
+    """Row number of a table's first data row (CSV: 2, after the header; dBase: after the stamp)."""
+    return first_row.get(key, 1) if isinstance(first_row, dict) else first_row
+
+
+def _code(row: Mapping[str, Any], col: str | None) -> str:
+    """A code as grouped: the list's dotted form (``A00.0``) without the dot."""
+    return _cell(row, col).replace(".", "")
+
+
+def _no_empty_codes(file: str, table: str, codes: list[CodeEntry], first_row: int) -> None:
+    for i, c in enumerate(codes):
+        if not c.code:
+            raise DefinitionError(file, table, i + first_row, "empty code")
 
 
 def _parse_json_text(file: str, raw: bytes) -> dict[str, Any]:
@@ -192,6 +244,8 @@ def _parse_json_text(file: str, raw: bytes) -> dict[str, Any]:
         data = json.loads(text, strict=False)
     except json.JSONDecodeError as e:
         raise DefinitionError(file, None, e.lineno, f"not valid JSON: {e.msg} (column {e.colno})") from e
+    except RecursionError as e:
+        raise DefinitionError(file, None, None, "not valid definition JSON: nested too deeply") from e
     if not isinstance(data, dict):
         raise DefinitionError(file, None, None, "top level is not an object of tables")
     return data
@@ -203,13 +257,13 @@ def read_json_logic(path: str | Path, *, logic_id: str | None = None) -> Logic:
     file = str(p)
     if not p.exists():
         raise DefinitionError(file, None, None, "file not found")
-    if zipfile.is_zipfile(p):
-        with zipfile.ZipFile(p) as z:
+    if zipfile.is_zipfile(p) or p.suffix.lower() == ".zip":
+        with open_zip(p) as z:
             members = [n for n in z.namelist() if n.lower().endswith(".json")]
             if len(members) != 1:
                 raise DefinitionError(file, None, None, f"expected one JSON file in zip, found {members}")
+            raw = read_member(z, members[0], file)
             file = f"{p}!{members[0]}"
-            raw = z.read(members[0])
     else:
         raw = p.read_bytes()
     data = _parse_json_text(file, raw)
@@ -217,8 +271,11 @@ def read_json_logic(path: str | Path, *, logic_id: str | None = None) -> Logic:
     for key, tname in JSON_TABLES.items():
         if tname in data:
             v = data[tname]
-            if not isinstance(v, list) or not all(isinstance(r, dict) for r in v):
+            if not isinstance(v, list):
                 raise DefinitionError(file, tname, None, "table is not a list of objects")
+            for i, r in enumerate(v):
+                if not isinstance(r, dict) or any(isinstance(x, (dict, list)) for x in r.values()):
+                    raise DefinitionError(file, tname, i + 1, "row is not an object of plain values")
             tables[key] = v
     return _tables_from_rows(
         file=file,
@@ -230,7 +287,10 @@ def read_json_logic(path: str | Path, *, logic_id: str | None = None) -> Logic:
 
 
 def _read_csv(path: Path) -> Rows:
-    text = path.read_bytes().decode("utf-8-sig")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DefinitionError(str(path), path.name, None, f"not UTF-8 text ({e.reason} at byte {e.start})") from e
     sample = text[:4096]
     delim = ";" if sample.count(";") > sample.count(",") else ","
     return list(csv.DictReader(io.StringIO(text), delimiter=delim))
@@ -288,10 +348,18 @@ def write_csv_tables(logic: Logic, folder: str | Path) -> Path:
         "complcat": [(x.compl, x.text, x.inclprop, ver) for x in logic.complcat],
         "rtc": list(logic.rtc_names),
         "drgnames": [(x.drg, x.name, x.mdc, ver) for x in logic.drgnames],
+        "dx_codes": [(x.code, x.text, x.who, x.mark) for x in logic.dx_codes],
+        "proc_codes": [(x.code, x.text, x.who) for x in logic.proc_codes],
+        **{f"text_{k}": [(t.value, t.text) for t in logic.texts if t.kind == k] for k in TEXT_KINDS},
     }
     for key, fname in CSV_FILES.items():
+        if key in OPTIONAL_CSV and not rows[key]:
+            (d / fname).unlink(missing_ok=True)
+            continue
         with open(d / fname, "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(CSV_HEADERS[key])
             w.writerows(rows[key])
+    if logic.description:
+        (d / "ABOUT.txt").write_text(logic.description + "\n", encoding="utf-8")
     return d

@@ -13,7 +13,7 @@ RULE_COLUMNS: dict[str, tuple[str, ...]] = {
     "ord": ("ord",),
     "id": ("id",),
     "drg": ("drg_nat", "drg"),
-    "drg_text": ("drg_text_nat",),
+    "drg_text": ("drg_text_nat", "drgtext"),
     "rtc": ("rtc",),
     "icd": ("icd",),
     "mdc": ("mdc",),
@@ -57,10 +57,23 @@ COMPLEXCL_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 DRGNAME_COLUMNS: dict[str, tuple[str, ...]] = {
     "drg": ("drg_nat", "drg"),
-    "name": ("drg_text_nat", "drg_text", "text"),
+    "name": ("drg_text_nat", "drg_text", "drgname", "text"),
     "mdc": ("mdc",),
 }
-RTC_COLUMNS: dict[str, tuple[str, ...]] = {"rtc": ("rtc",), "text": ("rtc_text", "text")}
+RTC_COLUMNS: dict[str, tuple[str, ...]] = {"rtc": ("rtc", "code"), "text": ("rtc_text", "text")}
+# Code lists (NCC dBase ICD.DBF: CODE with a dot, CODE_W, AST; csp.DBF: CODE, NCSP, TEXT).
+CODE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "code": ("code_nat", "code"),
+    "text": ("text_nat", "text", "csp_text"),
+    "who": ("code_who", "code_w", "ncsp"),
+    "mark": ("ast", "mark"),
+}
+# Texts of property values (dBase mdc/dgkat/pdgomin/dgomin/tpomin; CSV *_name.csv).
+TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "value": ("varval", "dgcat", "pdgprop", "dgprop", "procprop", "mdc", "code"),
+    "text": ("text_nat", "varval_text_nat", "text"),
+}
+TEXT_KINDS = ("MDC", "DGCAT", "PDGPRO", "DGPROP", "PROCPR")
 
 # CSV export layout written by `write_csv_tables` (and read back by `read_csv_tables`).
 CSV_FILES = {
@@ -71,7 +84,17 @@ CSV_FILES = {
     "complcat": "compl_name.csv",
     "rtc": "rtc.csv",
     "drgnames": "drg_name.csv",
+    "dx_codes": "dg.csv",
+    "proc_codes": "proc.csv",
+    "text_MDC": "mdc_name.csv",
+    "text_DGCAT": "dgcat_name.csv",
+    "text_PDGPRO": "pdgprop_name.csv",
+    "text_DGPROP": "dgprop_name.csv",
+    "text_PROCPR": "procprop_name.csv",
 }
+# Tables a release may leave out (an empty file of these is written only when it has rows).
+OPTIONAL_CSV = ("rtc", "drgnames", "dx_codes", "proc_codes", "text_MDC", "text_DGCAT", "text_PDGPRO", "text_DGPROP",
+                "text_PROCPR")
 CSV_HEADERS = {
     "rules": (
         "ord", "id", "drg_nat", "drg_text_nat", "drg_comb", "rtc", "icd", "mdc", "dgcat",
@@ -91,7 +114,28 @@ CSV_HEADERS = {
     "complcat": ("compl", "compl_text", "inclprop", "nat_ver"),
     "rtc": ("rtc", "rtc_text"),
     "drgnames": ("drg_nat", "drg_text_nat", "mdc", "nat_ver"),
+    "dx_codes": ("code_nat", "text_nat", "code_who", "ast"),
+    "proc_codes": ("code_nat", "text_nat", "code_who"),
+    **{f"text_{k}": ("varval", "text_nat") for k in TEXT_KINDS},
 }
+# NCC's dBase release: file stem (case folded) -> table key; dg_0, dg_1 ... and proc0, proc1 ...
+# are parts of one table. testrule.dbf is the certification test database, not logic.
+DBF_TABLES = {
+    "drglogic": "rules",
+    "kompkat": "complcat",
+    "komplex": "complexcl",
+    "drgnames": "drgnames",
+    "rtc": "rtc",
+    "icd": "dx_codes",
+    "csp": "proc_codes",
+    "mdc": "text_MDC",
+    "dgkat": "text_DGCAT",
+    "pdgomin": "text_PDGPRO",
+    "dgomin": "text_DGPROP",
+    "tpomin": "text_PROCPR",
+}
+DBF_PARTS = (("dg_", "dg"), ("proc", "proc"))
+DBF_TESTS = "testrule"
 # JSON table names in the Norwegian distribution.
 JSON_TABLES = {
     "rules": "drglogic",

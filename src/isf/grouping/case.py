@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from isf.errors import IsfError
 
-__all__ = ["Case", "CaseError", "parse_case_string", "to_case_string", "make_case"]
+__all__ = ["Case", "CaseError", "make_case", "parse_case_string", "to_case_string"]
 
 N_DIAGNOSIS_SLOTS = 30
 N_PROCEDURES = 99

@@ -11,7 +11,7 @@ from isf.grouping.features import CaseFeatures, CodeInfo, case_features
 from isf.grouping.matcher import matcher_for
 from isf.grouping.rules import Condition, conditions, first_failure
 
-__all__ = ["GroupResult", "RuleTrace", "Explanation", "group", "explain", "group_features"]
+__all__ = ["Explanation", "GroupResult", "RuleTrace", "explain", "group", "group_features"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,9 @@ class Explanation:
     matched: RuleTrace | None
     near_misses: tuple[RuleTrace, ...]
     rules_tried: int
+    texts: tuple[tuple[str, str, str], ...] = ()  # (vartype, varval, the release's text)
+    code_texts: tuple[tuple[str, str], ...] = ()  # (code, the release's text)
+    rtc_text: str = ""  # the release's text of the return code
 
     @property
     def codes(self) -> tuple[CodeInfo, ...]:
@@ -130,4 +133,29 @@ def explain(logic: Logic, case: Case, *, max_near_misses: int = 25) -> Explanati
         matched=matched,
         near_misses=tuple(near),
         rules_tried=len(tried) + (1 if matched_rule else 0),
+        texts=_texts(logic, f, matched),
+        code_texts=tuple((c, t) for c in dict.fromkeys(
+            x for ci in f.codes for x in (ci.code, ci.pair_with) if x)
+            if (t := logic.code_text(c, kind="proc" if _is_proc(f, c) else "dx"))),
+        rtc_text=dict(logic.rtc_names).get(result.rtc, ""),
     )
+
+
+_RULE_KINDS = (("mdc", "MDC"), ("dgcat", "DGCAT"), ("pdgprop", "PDGPRO"), ("procpro", "PROCPR"), ("secpro", "PROCPR"))
+
+
+def _texts(logic: Logic, f: CaseFeatures, matched: RuleTrace | None) -> tuple[tuple[str, str, str], ...]:
+    """Texts of every property value the case's codes carry and the matching rule names."""
+    wanted: dict[tuple[str, str], None] = {}
+    for c in f.codes:
+        for vt, vv in c.properties:
+            wanted[(vt, vv)] = None
+    for cond in matched.conditions if matched else ():
+        kind = dict(_RULE_KINDS).get(cond.column) or ("DGPROP" if cond.column.startswith("dgprop") else "")
+        if kind and cond.required.lstrip("-"):
+            wanted[(kind, cond.required.lstrip("-"))] = None
+    return tuple((vt, vv, t) for vt, vv in wanted if (t := logic.property_text(vt, vv)))
+
+
+def _is_proc(f: CaseFeatures, code: str) -> bool:
+    return any(c.code == code and c.role == "procedure" for c in f.codes)

@@ -17,20 +17,20 @@ other codes, and a rule may need properties from other codes of the case (listed
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from isf.definitions.model import Logic, Rule
 
 __all__ = [
     "CodeProperties",
+    "DrgContents",
     "DrgRoute",
     "PropertyCodes",
     "RuleContents",
-    "DrgContents",
     "code_properties",
-    "drgs_for_code",
     "drg_contents",
+    "drgs_for_code",
 ]
 
 Props = tuple[tuple[str, str], ...]
@@ -78,6 +78,7 @@ class PropertyCodes:
     required: str
     dx: tuple[str, ...]
     proc: tuple[str, ...]
+    text: str = ""  # the release's text of the property value ("" when it publishes none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,8 +343,12 @@ def drg_contents(logic: Logic, drg: str) -> DrgContents:
         for k, prop in enumerate(rule.dgprop, start=1):
             pc = _codes(idx, ("DGPROP", "SDGPRO"), prop, dx=True, proc=True)
             props.append(PropertyCodes(f"dgprop{k}", prop, pc.dx, pc.proc))
-        out.append(RuleContents(rule, tuple(props)))
+        out.append(RuleContents(rule, tuple(replace(p, text=logic.property_text(_KIND[p.column.rstrip("1234")], p.required))
+                                            for p in props)))
     return DrgContents(want, logic.drg_name(want), tuple(out))
+
+
+_KIND = {"mdc": "MDC", "dgcat": "DGCAT", "pdgprop": "PDGPRO", "procpro": "PROCPR", "secpro": "PROCPR", "dgprop": "DGPROP"}
 
 
 def _mdc_forms(mdc: str) -> tuple[str, ...]:

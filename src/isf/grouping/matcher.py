@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from isf.definitions.model import Logic, Rule
 from isf.grouping.features import CaseFeatures
-from isf.grouping.rules import limit_ok
+from isf.grouping.rules import limit_ok, or_letter_ok, secpro_or_ok
 
 __all__ = ["Matcher", "matcher_for"]
 
@@ -36,17 +36,8 @@ def _principal_ok(r: Rule, valid: bool, mdc: str, dgcat: str, pdg: frozenset[str
 def _rest_ok(r: Rule, f: CaseFeatures) -> bool:
     if r.compl and f.cc_level < int(r.compl):
         return False
-    if r.or_proc:
-        ov = f.or_values
-        letter = r.or_proc
-        if letter == "S" and 1 not in ov:
-            return False
-        if letter == "P" and 1 not in ov and 2 not in ov:
-            return False
-        if letter == "N" and 1 in ov:
-            return False
-        if letter == "Z" and (1 in ov or 2 in ov):
-            return False
+    if r.or_proc and not or_letter_ok(r.or_proc, 1 in f.or_values, 2 in f.or_values):
+        return False
     if r.procpro and not _in(r.procpro, f.procprops):
         return False
     if r.secpro and not _secpro_ok(r, f):
@@ -71,8 +62,8 @@ def _rest_ok(r: Rule, f: CaseFeatures) -> bool:
 
 def _secpro_ok(r: Rule, f: CaseFeatures) -> bool:
     sp = r.secpro
-    if sp == "-":
-        return sum(1 for v in f.or_values if v == 1) <= 1
+    if sp in ("-", "+"):
+        return secpro_or_ok(sp, ((1 in o, bool(r.procpro) and r.procpro in p) for p, o in zip(f.proc_props_each, f.proc_or)))
     if sp.startswith("-"):
         return sp[1:] not in f.procprops
     hits = [i for i, s in enumerate(f.proc_props_each) if sp in s]

@@ -41,26 +41,30 @@ def _rule(t: RuleTrace) -> dict[str, Any]:
     }
 
 
-def _code(c: CodeInfo) -> dict[str, Any]:
+def _code(c: CodeInfo, texts: dict[tuple[str, str], str], code_texts: dict[str, str]) -> dict[str, Any]:
     return {
         "code": c.code,
         "pair_with": c.pair_with or None,
         "role": c.role,
         "known": c.known,
-        "properties": [{"vartype": vt, "varval": vv} for vt, vv in c.properties],
+        "valid": c.valid,
+        "text": code_texts.get(c.code, ""),
+        "properties": [{"vartype": vt, "varval": vv, "text": texts.get((vt, vv), "")} for vt, vv in c.properties],
     }
 
 
 def explanation_to_dict(e: Explanation) -> dict[str, Any]:
     """Everything in the explanation as JSON-ready data."""
     f = e.features
+    texts = {(vt, vv): t for vt, vv, t in e.texts}
+    code_texts = dict(e.code_texts)
     return {
         "logic": e.result.logic,
         "result": {
             "drg": e.result.drg,
             "drg_name": e.drg_name,
             "rtc": e.result.rtc,
-            "rtc_text": _RTC.get(e.result.rtc, ""),
+            "rtc_text": e.rtc_text or _RTC.get(e.result.rtc, ""),
             "rule": e.result.rule,
             "mdc": e.result.mdc,
         },
@@ -79,7 +83,8 @@ def explanation_to_dict(e: Explanation) -> dict[str, Any]:
             "los": f.los,
             "discharge": f.discharge,
         },
-        "codes": [_code(c) for c in e.codes],
+        "codes": [_code(c, texts, code_texts) for c in e.codes],
+        "property_texts": [{"vartype": vt, "varval": vv, "text": t} for vt, vv, t in e.texts],
         "matched_rule": _rule(e.matched) if e.matched else None,
         "near_misses": [_rule(t) for t in e.near_misses],
         "rules_tried": e.rules_tried,
@@ -99,14 +104,21 @@ def explanation_to_text(e: Explanation) -> str:
     f = e.features
     lines = [
         f"Logic {r.logic}: DRG {r.drg or '-'} {e.drg_name}".rstrip(),
-        f"  return code {r.rtc} ({_RTC.get(r.rtc, '?')}), rule {r.rule or '-'}, MDC {r.mdc or '-'}",
+        f"  return code {r.rtc} ({e.rtc_text or _RTC.get(r.rtc, '?')}), rule {r.rule or '-'}, MDC {r.mdc or '-'}",
         "",
         "Codes and their properties:",
     ]
+    code_texts = dict(e.code_texts)
     for c in e.codes:
         name = f"{c.code}+{c.pair_with}" if c.pair_with else c.code
-        props = ", ".join(f"{vt} {vv}" for vt, vv in c.properties) or ("(unknown code)" if not c.known else "(no properties)")
+        empty = "(not a valid code in this release)" if not c.valid else "(unknown code)" if not c.known else "(no properties)"
+        props = ", ".join(f"{vt} {vv}" for vt, vv in c.properties) or empty
         lines.append(f"  {c.role:<10} {name:<14} {props}")
+        if code_texts.get(c.code):
+            lines.append(f"  {'':<10} {'':<14} {code_texts[c.code]}")
+    if e.texts:
+        lines += ["", "Property texts (from the release):"]
+        lines += [f"  {vt:<7} {vv:<6} {t}" for vt, vv, t in e.texts]
     lines += [
         "",
         "Case features: "

@@ -7,13 +7,13 @@ full evaluation used by explain. Both share `_checks` so they cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from isf.definitions.model import Rule
 from isf.grouping.features import CaseFeatures
 
-__all__ = ["Condition", "conditions", "first_failure", "limit_ok"]
+__all__ = ["Condition", "conditions", "first_failure", "limit_ok", "or_letter_ok", "secpro_or_ok"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,26 +51,53 @@ def _codes_with(f: CaseFeatures, vartypes: tuple[str, ...], value: str, roles: t
 _ALL_ROLES = ("principal", "secondary", "procedure")
 
 
-def _or_check(letter: str, f: CaseFeatures) -> tuple[bool, str]:
-    top = max(f.or_values, default=0)
-    has1 = 1 in f.or_values
-    has2 = 2 in f.or_values
+def or_letter_ok(letter: str, has1: bool, has2: bool) -> bool:
+    """The `or` column [reading guide: drg_logic 'or_proc']: S needs OR 1, P OR 1 or 2, N no
+    OR 1, Z neither. Every path (matcher, signature bitsets) calls this one definition."""
     if letter == "S":
-        return has1, "needs a procedure with OR=1"
+        return has1
     if letter == "P":
-        return has1 or has2, "needs a procedure with OR=1 or 2"
+        return has1 or has2
     if letter == "N":
-        return not has1, "no procedure with OR=1 allowed"
+        return not has1
     if letter == "Z":
-        return top == 0, "no OR procedure allowed"
-    return True, ""
+        return not has1 and not has2
+    return True
+
+
+def secpro_or_ok(secpro: str, procs: Iterable[tuple[bool, bool]]) -> bool:
+    """The lone-sign forms of `secpro`, over (has OR 1, carries the rule's procpro) per procedure.
+
+    '-' allows no secondary procedure with OR 1 [reading guide: 'secpro']; '+' (2012
+    release) requires one. A secondary procedure is one without the rule's `procpro`
+    property. The 2012 test database decides it: R065 with EMB10 (03S03, OR 1) and EMC10
+    (03S11, OR 1) or KAH80 (OR 1) reaches 403D124 (procpro 03S03, secpro '+'), while EMB10
+    with EMB30 (also 03S03), EMB10 twice, or EMB10 with EMA10 (OR 2) do not.
+    """
+    found = any(or1 and not carrier for or1, carrier in procs)
+    return found if secpro == "+" else not found
+
+
+_OR_WHY = {
+    "S": "needs a procedure with OR=1",
+    "P": "needs a procedure with OR=1 or 2",
+    "N": "no procedure with OR=1 allowed",
+    "Z": "no OR procedure allowed",
+}
+
+
+def _or_check(letter: str, f: CaseFeatures) -> tuple[bool, str]:
+    return or_letter_ok(letter, 1 in f.or_values, 2 in f.or_values), _OR_WHY.get(letter, "")
 
 
 def _secpro_check(secpro: str, rule: Rule, f: CaseFeatures) -> tuple[bool, tuple[str, ...], str]:
     procs = [c for c in f.codes if c.role == "procedure"]
-    if secpro == "-":
-        n_or1 = sum(1 for v in f.or_values if v == 1)
-        return n_or1 <= 1, (), "no second procedure with OR=1 allowed"
+    if secpro in ("-", "+"):
+        flags = [(1 in ors, bool(rule.procpro) and rule.procpro in props)
+                 for props, ors in zip(f.proc_props_each, f.proc_or, strict=True)]
+        hits = tuple(procs[i].code for i, (or1, carrier) in enumerate(flags) if or1 and not carrier)
+        why = "no secondary procedure with OR=1 allowed" if secpro == "-" else "needs a secondary procedure with OR=1"
+        return secpro_or_ok(secpro, flags), hits, why
     if secpro.startswith("-"):
         prop = secpro[1:]
         hits = tuple(procs[i].code for i, s in enumerate(f.proc_props_each) if prop in s)
@@ -137,7 +164,7 @@ def _checks(rule: Rule, f: CaseFeatures) -> Iterator[Condition]:
 
 def _or_codes(f: CaseFeatures) -> tuple[str, ...]:
     procs = [c.code for c in f.codes if c.role == "procedure"]
-    return tuple(p for p, v in zip(procs, f.or_values, strict=False) if v)
+    return tuple(p for p, v in zip(procs, f.proc_or, strict=True) if v)
 
 
 def conditions(rule: Rule, f: CaseFeatures) -> tuple[Condition, ...]:

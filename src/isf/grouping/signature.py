@@ -30,7 +30,7 @@ from isf.grouping.features import (
 )
 from isf.grouping.grouper import GroupResult, drg_mdc, reported_rtc
 from isf.grouping.matcher import _principal_ok
-from isf.grouping.rules import limit_ok
+from isf.grouping.rules import limit_ok, or_letter_ok, secpro_or_ok
 
 __all__ = ["Signer", "signer_for"]
 
@@ -76,10 +76,10 @@ class _CompiledRule:
     secpro: tuple[str, int, int]
 
 
-def _secpro_ok(secpro: tuple[str, int, int], pr: int, sec_masks: tuple[int, ...], n_or1: int) -> bool:
+def _secpro_ok(secpro: tuple[str, int, int], pr: int, sec_masks: tuple[int, ...]) -> bool:
     sp, bit, carrier_bit = secpro
-    if sp == "-":
-        return n_or1 <= 1
+    if sp in ("-", "+"):  # `bit` is the OR-1 bit of the masks
+        return secpro_or_ok(sp, ((bool(m & bit), bool(m & carrier_bit)) for m in sec_masks))
     if sp.startswith("-"):
         return not pr & bit
     hits = [i for i, m in enumerate(sec_masks) if m & bit]
@@ -98,6 +98,7 @@ class Signer:
     dg_bit: dict[str, int] = field(init=False)
     pr_bit: dict[str, int] = field(init=False)
     sec_mask: int = field(init=False)
+    or1_bit: int = field(init=False)
     ages: tuple[int, ...] = field(init=False)
     durs: tuple[int, ...] = field(init=False)
     _dx: dict[str, _Code | None] = field(init=False, default_factory=dict)
@@ -117,12 +118,16 @@ class Signer:
         rules = self.logic.rules
         self.idx = code_index(self.logic)
         dg_vals = sorted({p.lstrip("-") for r in rules for p in r.dgprop})
-        pr_vals = sorted({v.lstrip("-") for r in rules for v in (r.procpro, r.secpro) if v.lstrip("-")})
-        sec_vals = sorted({v for r in rules if r.secpro and r.secpro.lstrip("-") and not r.secpro.startswith("-")
-                           for v in (r.secpro, r.procpro) if v and not v.startswith("-")})
+        named = [(r.procpro, "" if r.secpro in ("-", "+") else r.secpro) for r in rules]
+        pr_vals = sorted({v.lstrip("-") for pair in named for v in pair if v.lstrip("-")})
+        sec_vals = sorted({v for pp, sp in named if sp and not sp.startswith("-") for v in (sp, pp)
+                           if v and not v.startswith("-")}
+                          | {r.procpro for r in rules if r.secpro in ("-", "+") and r.procpro and r.procpro[0] != "-"})
         self.dg_bit = {v: 1 << i for i, v in enumerate(dg_vals)}
         self.pr_bit = {v: 1 << i for i, v in enumerate(pr_vals)}
         self.sec_mask = sum(self.pr_bit[v] for v in sec_vals if v in self.pr_bit)
+        # secpro '-'/'+' look at each procedure's OR 1 (one bit beyond the PROCPR bits)
+        self.or1_bit = (1 << len(pr_vals)) if any(r.secpro in ("-", "+") for r in rules) else 0
         self.ages = _limits({r.agelim for r in rules if r.agelim})
         self.durs = _limits({r.dur for r in rules if r.dur})
         self._rules = tuple(self._compile(r) for r in rules)
@@ -140,14 +145,15 @@ class Signer:
         age_ok = tuple(not r.agelim or limit_ok(r.agelim, a) for a in rep_age)
         dur_ok = tuple(not r.dur or limit_ok(r.dur, d) for d in rep_dur)
         sp = r.secpro
-        sec = (sp, self.pr_bit.get(sp.lstrip("-"), 0), self.pr_bit.get(r.procpro, 0) if r.procpro else 0)
+        bit = self.or1_bit if sp in ("-", "+") else self.pr_bit.get(sp.lstrip("-"), 0)
+        sec = (sp, bit, self.pr_bit.get(r.procpro, 0) if r.procpro else 0)
         return _CompiledRule(r, req_dg, neg_dg, req_pr, neg_pr, r.or_proc, int(r.compl or 0), age_ok, dur_ok,
                              {"M": "M", "F": "F", "-": ""}.get(r.sex), r.disch, sec)
 
     # -- per code ---------------------------------------------------------------------------
     def _contribution(self, props: Sequence[tuple[str, str]], *, secondary: bool, procedure: bool = False) -> _Code:
-        dg = pr = or1 = orv = 0
-        or2 = cc = False
+        dg = pr = or1 = 0
+        or2 = cc = has1 = False
         compl: list[str] = []
         for vt, vv in props:
             if vt in ("DGPROP", "SDGPRO"):
@@ -155,17 +161,20 @@ class Signer:
             elif vt == "PROCPR":
                 pr |= self.pr_bit.get(vv, 0)
             elif vt == "OR" and vv.isdigit():
-                # A procedure has one OR value (its highest); each diagnosis OR row counts alone.
-                orv = max(orv, int(vv))
+                # Every OR value counts (NOR2017's LFB30 has OR 1 and OR 2); a procedure
+                # counts once towards the number of OR-1 codes, each diagnosis OR row alone.
+                has1 = has1 or vv == "1"
                 or1 += vv == "1"
                 or2 = or2 or vv == "2"
             elif vt == "COMPL" and secondary:
                 compl.append(vv)
             elif vt == "CC" and vv.isdigit() and int(vv) > 0:
                 cc = True
+        secpr = pr & self.sec_mask
         if procedure:
-            or1, or2 = int(orv == 1), orv == 2
-        return _Code(dg, pr, pr & self.sec_mask, or1, or2, tuple(compl), cc)
+            or1 = int(has1)
+            secpr |= self.or1_bit if has1 else 0
+        return _Code(dg, pr, secpr, or1, or2, tuple(compl), cc)
 
     def _dx_code(self, code: str) -> _Code | None:
         if code in self._dx:
@@ -387,13 +396,6 @@ def _requirement(rules: Sequence[_CompiledRule], req_attr: str, neg_attr: str) -
     return _Requirement(free, single, {k: tuple(v) for k, v in multi.items()}, forbidden)
 
 
-def _or_ok(letter: str, has1: bool, has2: bool) -> bool:
-    return (
-        not letter or (letter == "S" and has1) or (letter == "P" and (has1 or has2))
-        or (letter == "N" and not has1) or (letter == "Z" and not has1 and not has2)
-    )
-
-
 def _rule_set(signer: Signer, principal: tuple[str, ...], sex: str) -> _RuleSet:
     """The rules a principal can reach (shared by all principals with the same DGCAT and
     PDGPRO), memoised."""
@@ -438,7 +440,7 @@ def _build_rule_set(signer: Signer, rules: Sequence[_CompiledRule]) -> _RuleSet:
                     disch_fail[d] |= bit
         if c.or_letter:
             for k in or_keys:
-                if not _or_ok(c.or_letter, *k):
+                if not or_letter_ok(c.or_letter, *k):
                     or_fail[k] |= bit
     return _RuleSet(
         rules=tuple(rules),
@@ -467,7 +469,7 @@ def match_signature(signer: Signer, sig: Signature) -> GroupResult:
     while alive:
         low = alive & -alive
         c = rs.rules[low.bit_length() - 1]
-        if c.secpro[0] and not _secpro_ok(c.secpro, pr, sec_masks, n_or1):  # type: ignore[arg-type]
+        if c.secpro[0] and not _secpro_ok(c.secpro, pr, sec_masks):  # type: ignore[arg-type]
             alive ^= low
             continue
         r = c.rule

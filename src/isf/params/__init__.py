@@ -16,6 +16,7 @@ from isf.params.loader import (
 from isf.params.model import (
     PARAM_SPECS,
     MissingParameterError,
+    MissingParametersError,
     ParameterError,
     ParamValue,
     YearParams,
@@ -23,15 +24,16 @@ from isf.params.model import (
 )
 
 __all__ = [
+    "PARAM_SPECS",
+    "MissingParameterError",
+    "MissingParametersError",
+    "ParamValue",
+    "ParameterError",
+    "YearParams",
     "load_params",
     "params_dir",
     "parse_override",
     "parse_params",
-    "shipped_years",
-    "PARAM_SPECS",
-    "MissingParameterError",
-    "ParameterError",
-    "ParamValue",
-    "YearParams",
     "sector_key",
+    "shipped_years",
 ]

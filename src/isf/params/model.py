@@ -11,21 +11,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal, Union
+from typing import Literal
 
 from isf.errors import IsfError
 
 __all__ = [
-    "ParamValue",
-    "YearParams",
-    "ParameterError",
-    "MissingParameterError",
     "PARAM_SPECS",
     "SECTORS",
+    "MissingParameterError",
+    "MissingParametersError",
+    "ParamValue",
+    "ParameterError",
+    "YearParams",
     "sector_key",
 ]
 
-Value = Union[Decimal, bool, tuple[int, ...], tuple[str, ...]]
+Value = Decimal | bool | tuple[int, ...] | tuple[str, ...]
 Kind = Literal["decimal", "bool", "ints", "strs"]
 
 SECTORS = ("alle", "somatikk", "phv_tsb")
@@ -39,12 +40,9 @@ PARAM_SPECS: dict[str, tuple[Kind, tuple[str, ...], str]] = {
     "egenandel_poeng": ("decimal", ("phv_tsb",), "points replacing the copay (PHV/TSB, young)"),
     "isf_omsorgsniva": ("ints", ("somatikk", "phv_tsb"), "omsorgsniva codes that enter ISF"),
     "isf_debitorer": ("ints", ("alle",), "debitor codes financed through ISF"),
-    "regel_ambulant": ("bool", ("alle",), "ambulant supplement in force"),
-    "regel_egenandel_u26": ("bool", ("alle",), "PHV/TSB copay exemption up to age 26 gives points"),
     "egenandel_maks_alder": ("decimal", ("alle",), "last age (calendar-year rule) of the exemption"),
     "egenandel_kontakttyper": ("ints", ("alle",), "kontakt_type codes that would carry a copay"),
     "egenandel_unntak_drg": ("strs", ("alle",), "DRGs excluded from copay points (LAR etc.)"),
-    "regel_trekk_980": ("bool", ("alle",), "point deduction in the 980-DRGs in force"),
     "trekk_drg_prefiks": ("strs", ("alle",), "DRG code prefixes the deduction applies to"),
     "trekk_andel": ("decimal", ("alle",), "deducted share of the base points (0-1)"),
 }
@@ -67,6 +65,25 @@ class MissingParameterError(IsfError, LookupError):
             f"missing ISF parameter {sector}.{name} for {year}: isf ships no value for it; "
             f"supply it in a parameter file or as an override '{sector}.{name}=VALUE'"
         )
+
+
+class MissingParametersError(MissingParameterError):
+    """Several year parameters are needed and unknown: all of them, named at once."""
+
+    def __init__(self, year: int, missing: list[tuple[str, str]]) -> None:
+        self.missing = list(missing)
+        IsfError.__init__(self)
+        self.year, (self.sector, self.name) = year, self.missing[0]
+        names = ", ".join(f"{s}.{n}" for s, n in self.missing)
+        first = f"{self.missing[0][0]}.{self.missing[0][1]}"
+        self.args = (
+            (f"missing ISF parameter(s) for {year}: {names}. isf ships no value for them: supply them in a "
+            f"parameter file (--params FILE) or as overrides (--set {first}=VALUE), or use --demo-params "
+            f"for invented DEMO values"),
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,17 +133,16 @@ class YearParams:
             raise ParameterError(self.param(sector, name).file, f"{sector}.{name}", "not a number")
         return v
 
-    def flag(self, name: str) -> bool:
-        """A rule switch; an unknown switch is missing, never assumed off."""
-        v = self.get("alle", name)
-        return bool(v)
-
     def source(self, sector: str, name: str) -> str:
         return self.param(sector, name).source
 
     def with_values(self, extra: dict[tuple[str, str], ParamValue]) -> YearParams:
         """A copy where `extra` replaces or adds values."""
         return YearParams(self.year, {**self.values, **extra})
+
+    def demo_names(self) -> list[str]:
+        """``sector.name`` of every DEMO value (invented, not official)."""
+        return [f"{sec}.{name}" for (sec, name), pv in sorted(self.values.items()) if pv.demo]
 
     def rows(self) -> list[tuple[str, str, str, str]]:
         """(sector, name, value, source) for documentation and `isf params` listings."""

@@ -1,31 +1,39 @@
-"""``isf report``: a run's points table turned into one static HTML file.
+"""``isf report``: a settlement's financed units turned into one static HTML file.
 
 `summarise` is pure (DataFrames in, small DataFrames out); `render_report` turns the summary
 into HTML text; `build_report` writes it. The file has inline CSS and inline SVG only, so it
 opens offline and can be mailed or archived as it is.
 
-Expected columns of ``points`` (docs/data-model.md): ``beh_rhf``, ``beh_hf``, ``tertial``,
-``mdc``, ``drg``, ``isf_poeng``, ``isf_kroner``, ``poeng_langligger``, ``isf_tellende``
-(optional ``bo_rhf``/``bo_hf`` for the sorge-for view). A missing column leaves its section
-out with a note instead of failing.
+Order: the context (year, logic and checksum, weight lists, parameters with the DEMO ones
+named, input rows), the headline (Σ kroner of the units: the CLI total to the øre), sørge-for
+per RHF and HF of residence, then sector and unit type, treating RHF/HF, tertial, MDC, the
+largest groups, STG/TFG, effects. Every table is split by sector.
+
+Input is the units table of a run (``enheter.parquet``, docs/data-model.md). A points-like
+frame (one row per stay, no ``type``/``sektor``) is accepted too: its rows are DRG units of
+an unknown sector. A missing column leaves its section out with a note instead of failing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from html import escape
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from isf.reports.svg import column_chart, diverging_chart, hbar_chart
 
-__all__ = ["ReportData", "summarise", "render_report", "build_report", "fmt_number"]
+__all__ = ["RHF_ORDER", "ReportData", "build_report", "fmt_number", "render_report", "summarise"]
 
-_STG_KEYS = ("stg_tfg", "gruppe", "kode", "hdg", "type")
 _EFFECT_VALUES = ("endring_kroner", "endring_poeng", "diff_kroner", "diff_poeng", "endring", "diff")
+#: the regions in the order of the directorate's tables ([002] «Effekter RHF»)
+RHF_ORDER = ("Helse Midt-Norge", "Helse Nord", "Helse Vest", "Helse Sør-Øst")
+_UNKNOWN = "(ukjent)"
 
 
 def fmt_number(v: object, decimals: int = 1) -> str:
@@ -35,39 +43,59 @@ def fmt_number(v: object, decimals: int = 1) -> str:
     if isinstance(v, bool):
         return "ja" if v else "nei"
     if isinstance(v, int | float | Decimal):
-        s = f"{float(v) if isinstance(v, Decimal) else v:,.{decimals}f}"
+        s = f"{v:,.{decimals}f}"
         return s.replace(",", "\u202f").replace(".", ",")
     return str(v)
 
 
-def _kr(v: object) -> str:
-    return fmt_number(v, 0) + " kr" if v is not None else "–"
+def _kr(v: object, decimals: int = 0) -> str:
+    return fmt_number(v, decimals) + " kr" if v is not None else "–"
 
 
 @dataclass(slots=True)
 class ReportData:
-    """What the report shows: named tables plus facts and notes (all small)."""
+    """What the report shows: named tables, totals, the run context and notes (all small)."""
 
     title: str
-    totals: dict[str, object] = field(default_factory=dict)
+    totals: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    context: dict[str, Any] | None = None
 
 
-def _sum_cols(df: pl.DataFrame) -> list[pl.Expr]:
+def _normalise(units: pl.DataFrame) -> pl.DataFrame:
+    df = units
+    add: dict[str, pl.Expr] = {}
+    if "type" not in df.columns:
+        add["type"] = pl.lit("DRG")
+    if "gruppe" not in df.columns:
+        add["gruppe"] = pl.col("drg").cast(pl.String) if "drg" in df.columns else pl.lit(None, pl.String)
+    if "sektor" not in df.columns:
+        add["sektor"] = pl.lit(_UNKNOWN)
+    if "isf_tellende" not in df.columns:
+        add["isf_tellende"] = pl.lit(True)
+    return df.with_columns(**add) if add else df
+
+
+def _sums(df: pl.DataFrame) -> list[pl.Expr]:
     out = [pl.len().alias("antall")]
-    if "isf_poeng" in df.columns:
-        out.append(pl.col("isf_poeng").sum().alias("isf_poeng"))
-    if "isf_kroner" in df.columns:
-        out.append(pl.col("isf_kroner").sum().alias("isf_kroner"))
+    for c in ("isf_poeng", "isf_kroner"):
+        if c in df.columns:
+            out.append(pl.col(c).sum().alias(c))
     return out
 
 
 def _by(df: pl.DataFrame, keys: list[str], *, sort_by_points: bool = True) -> pl.DataFrame:
-    g = df.group_by(keys).agg(_sum_cols(df))
+    g = df.group_by(keys).agg(_sums(df))
     if sort_by_points and "isf_poeng" in g.columns:
-        return g.sort(["isf_poeng", *keys], descending=[True, *([False] * len(keys))])
-    return g.sort(keys)
+        return g.sort(["isf_poeng", *keys], descending=[True, *([False] * len(keys))], nulls_last=True)
+    return g.sort(keys, nulls_last=True)
+
+
+def _rhf_sorted(df: pl.DataFrame, col: str, then: list[str]) -> pl.DataFrame:
+    order = {name: i for i, name in enumerate(RHF_ORDER)}
+    return (df.with_columns(_o=pl.col(col).replace_strict(order, default=len(order), return_dtype=pl.Int64))
+            .sort(["_o", col, *then], nulls_last=True).drop("_o"))
 
 
 def _numeric(df: pl.DataFrame) -> list[str]:
@@ -75,40 +103,57 @@ def _numeric(df: pl.DataFrame) -> list[str]:
 
 
 def summarise(
-    points: pl.DataFrame,
+    units: pl.DataFrame,
     *,
-    stg_tfg: pl.DataFrame | None = None,
+    context: Mapping[str, Any] | None = None,
     effects: pl.DataFrame | None = None,
     title: str = "ISF-rapport",
     top_n: int = 15,
 ) -> ReportData:
-    """Aggregate a points table into the report's tables (pure)."""
-    rep = ReportData(title=title)
-    df = points
-    n_all = df.height
-    if "isf_tellende" in df.columns:
-        df = df.filter(pl.col("isf_tellende").fill_null(False))
-        rep.notes.append(f"{n_all - df.height} av {n_all} rader teller ikke for ISF og er holdt utenfor summene.")
-    rep.totals["rader"] = df.height
+    """Aggregate a units table into the report's tables (pure)."""
+    rep = ReportData(title=title, context=dict(context) if context is not None else None)
+    all_units = _normalise(units)
+    df = all_units.filter(pl.col("isf_tellende").fill_null(False))
+    if df.height < all_units.height:
+        rep.notes.append(f"{all_units.height - df.height} av {all_units.height} enheter teller ikke for ISF "
+                         "(0 poeng); årsakene står i tabellen «Enheter som ikke teller».")
+        if "isf_arsak" in all_units.columns:
+            why = all_units.filter(~pl.col("isf_tellende").fill_null(False))
+            key = "isf_regel" if "isf_regel" in why.columns else "isf_arsak"
+            rep.tables["ikke_tellende"] = why.group_by(key).agg(
+                pl.len().alias("antall"), pl.col("isf_arsak").first().alias("eksempel")).sort("antall", descending=True)
+    rep.totals["enheter"] = df.height
     if "isf_poeng" in df.columns:
         rep.totals["isf_poeng"] = df["isf_poeng"].sum()
     else:
         rep.notes.append("Kolonnen isf_poeng mangler: ingen poengsummer.")
     if "isf_kroner" in df.columns:
         rep.totals["isf_kroner"] = df["isf_kroner"].sum()
-    for keys, name in ((["beh_rhf"], "per_rhf"), (["beh_rhf", "beh_hf"], "per_hf"),
-                       (["bo_rhf"], "sorge_for_rhf")):
+    if "sektor" not in units.columns:
+        rep.notes.append("Kolonnen sektor mangler: sektor vises som (ukjent).")
+    if "bo_rhf" in df.columns:
+        rep.tables["sorge_for_rhf"] = _rhf_sorted(_by(df, ["bo_rhf", "sektor"]), "bo_rhf", ["sektor"])
+    else:
+        rep.notes.append("Kolonnen bo_rhf mangler: sørge-for-tabellen er utelatt.")
+    if "bo_hf" in df.columns:
+        keys = ["bo_rhf", "bo_hf", "sektor"] if "bo_rhf" in df.columns else ["bo_hf", "sektor"]
+        rep.tables["sorge_for_hf"] = _rhf_sorted(_by(df, keys), keys[0], keys[1:]) if "bo_rhf" in df.columns \
+            else _by(df, keys, sort_by_points=False)
+    rep.tables["per_sektor"] = _by(df, ["sektor", "type"], sort_by_points=False)
+    for keys, name in ((["beh_rhf", "sektor"], "per_rhf"), (["beh_rhf", "beh_hf", "sektor"], "per_hf")):
         if all(k in df.columns for k in keys):
             rep.tables[name] = _by(df, keys)
-        elif name != "sorge_for_rhf":
-            rep.notes.append(f"Kolonne(r) {', '.join(keys)} mangler: tabellen {name} er utelatt.")
+        else:
+            rep.notes.append(f"Kolonne(r) {', '.join(k for k in keys if k not in df.columns)} mangler: "
+                             f"tabellen {name} er utelatt.")
     if "tertial" in df.columns:
-        keys = ["aar", "tertial"] if "aar" in df.columns else ["tertial"]
+        keys = ["aar", "tertial", "sektor"] if "aar" in df.columns else ["tertial", "sektor"]
         rep.tables["per_tertial"] = _by(df, keys, sort_by_points=False)
     if "mdc" in df.columns:
-        rep.tables["per_mdc"] = _by(df.with_columns(pl.col("mdc").fill_null("–")), ["mdc"])
-    if "drg" in df.columns:
-        rep.tables["top_drg"] = _by(df, ["drg"]).head(top_n)
+        drg = df.filter(pl.col("type") == "DRG").with_columns(pl.col("mdc").fill_null("–"))
+        rep.tables["per_mdc"] = _by(drg, ["mdc", "sektor"])
+    if "gruppe" in df.columns:
+        rep.tables["top_grupper"] = _by(df, ["type", "gruppe", "sektor"]).head(top_n)
     if "poeng_langligger" in df.columns and "isf_poeng" in df.columns:
         lang = df.filter(pl.col("poeng_langligger") > 0)
         total = float(df["isf_poeng"].sum() or 0)
@@ -116,20 +161,30 @@ def summarise(
         rep.totals["andel_langliggere"] = lang.height / df.height if df.height else 0.0
         rep.totals["poeng_langligger"] = df["poeng_langligger"].sum()
         rep.totals["andel_poeng_langligger"] = (float(df["poeng_langligger"].sum() or 0) / total) if total else 0.0
-    if stg_tfg is not None and stg_tfg.height:
-        key = next((k for k in _STG_KEYS if k in stg_tfg.columns), None)
-        if key is None:
-            key = next((c for c, t in stg_tfg.schema.items() if t == pl.Utf8), None)
-        if key is None:
-            rep.notes.append("STG/TFG-tabellen har ingen tekstkolonne å gruppere på.")
-        else:
-            nums = [c for c in _numeric(stg_tfg) if c not in ("aar", "tertial", "maaned")]
-            rep.tables["stg_tfg"] = (
-                stg_tfg.group_by(key).agg([pl.len().alias("antall"), *(pl.col(c).sum() for c in nums)]).sort(key)
-            )
+    groups = all_units.filter(pl.col("type") != "DRG")
+    if groups.height:
+        aggs = [pl.len().alias("enheter"), pl.col("isf_tellende").sum().alias("tellende")]
+        if "antall_kontakter" in groups.columns:
+            aggs.append(pl.col("antall_kontakter").sum().alias("kontakter"))
+        aggs += [pl.col(c).sum() for c in ("isf_poeng", "isf_kroner") if c in groups.columns]
+        rep.tables["stg_tfg"] = groups.group_by("type", "gruppe", "sektor").agg(aggs).sort("type", "gruppe", "sektor")
     if effects is not None and effects.height:
         rep.tables["effects"] = effects
     return rep
+
+
+def _cell(c: str, v: object, numeric: bool) -> str:
+    if not numeric:
+        return f"<td>{escape('' if v is None else str(v))}</td>"
+    if "kroner" in c:
+        dec = 2
+    elif c in ("antall", "aar", "tertial", "enheter", "tellende", "kontakter") or isinstance(v, int):
+        dec = 0
+    elif c.startswith(("poeng", "endring", "isf_poeng")):
+        dec = 3 if isinstance(v, Decimal) else 1
+    else:
+        dec = 1
+    return f'<td class="num">{escape(fmt_number(v, dec))}</td>'
 
 
 def _table(df: pl.DataFrame, caption: str, *, headers: dict[str, str] | None = None) -> str:
@@ -138,21 +193,16 @@ def _table(df: pl.DataFrame, caption: str, *, headers: dict[str, str] | None = N
     th = "".join(
         f'<th scope="col"{" class=num" if c in numeric else ""}>{escape(heads.get(c, c))}</th>' for c in df.columns
     )
-    rows = []
-    for r in df.iter_rows():
-        cells = []
-        for c, v in zip(df.columns, r, strict=True):
-            if c in numeric:
-                dec = 0 if c in ("antall", "aar", "tertial") or "kroner" in c else 1
-                cells.append(f'<td class="num">{escape(fmt_number(v, dec))}</td>')
-            else:
-                cells.append(f"<td>{escape('' if v is None else str(v))}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+    rows = ["<tr>" + "".join(_cell(c, v, c in numeric) for c, v in zip(df.columns, r, strict=True)) + "</tr>"
+            for r in df.iter_rows()]
     return f"<table><caption>{escape(caption)}</caption><thead><tr>{th}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-_HEAD = {"antall": "Antall", "isf_poeng": "ISF-poeng", "isf_kroner": "Kroner", "beh_rhf": "RHF",
-         "beh_hf": "HF", "bo_rhf": "Bo-RHF", "tertial": "Tertial", "aar": "År", "mdc": "MDC", "drg": "DRG"}
+_HEAD = {"antall": "Antall", "isf_poeng": "ISF-poeng", "isf_kroner": "Kroner", "beh_rhf": "Behandlende RHF",
+         "beh_hf": "Behandlende HF", "bo_rhf": "Bo-RHF (sørge for)", "bo_hf": "Bo-HF", "tertial": "Tertial",
+         "aar": "År", "mdc": "MDC", "drg": "DRG", "sektor": "Sektor", "type": "Type", "gruppe": "Gruppe",
+         "enheter": "Enheter", "tellende": "Teller", "kontakter": "Kontakter", "isf_regel": "Regel",
+         "eksempel": "Årsak (eksempel)"}
 
 _CSS = """
 body{font:15px/1.45 system-ui,sans-serif;color:#1d2329;margin:0 auto;max-width:1100px;padding:1em 1.5em 3em}
@@ -161,6 +211,9 @@ table{border-collapse:collapse;width:100%;margin:.5em 0 1em;font-size:.92em}capt
 th,td{border-bottom:1px solid #d0d7de;padding:.25em .5em;text-align:left}thead th{background:#eef2f5}.num{text-align:right;font-variant-numeric:tabular-nums}
 .kpis{display:flex;flex-wrap:wrap;gap:1em}.kpi{background:#f3f6f9;border-radius:6px;padding:.6em 1em;min-width:11em}
 .kpi b{display:block;font-size:1.4em;color:#0b5394}.note{color:#4d5861;font-size:.9em}.chart{max-width:100%;height:auto;display:block;margin:.5em 0}
+.demo{background:#fff4d6;border:1px solid #e0b84c;border-radius:6px;padding:.4em .8em;font-weight:600}
+.warn{background:#fde8e8;border:1px solid #d98080;border-radius:6px;padding:.4em .8em}
+.context th{width:14em;background:none;font-weight:600}.badge{background:#e0b84c;border-radius:3px;padding:0 .3em;font-size:.8em}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:1.5em}@media(max-width:800px){.grid{grid-template-columns:1fr}}
 @media print{h2{break-after:avoid}table,svg{break-inside:avoid}}
 """
@@ -172,63 +225,124 @@ def _pairs(df: pl.DataFrame, label: str | list[str], value: str) -> list[tuple[s
             for r in df.iter_rows(named=True)]
 
 
+def _collapse(df: pl.DataFrame, label: str) -> pl.DataFrame:
+    """Sum over sectors (for a chart per RHF/HF/MDC)."""
+    return df.group_by(label).agg(pl.col("isf_poeng").sum()).sort("isf_poeng", descending=True, nulls_last=True)
+
+
+def _context_block(ctx: Mapping[str, Any] | None, totals: Mapping[str, Any]) -> str:
+    if ctx is None:
+        return ('<section aria-label="Grunnlag"><h2>Grunnlag</h2><p class="warn">Ingen kontekst (kontekst.json '
+                'mangler): år, logikk, vektlister og parametre er ukjente for denne rapporten.</p></section>')
+    from isf.settlement.context import demo_note
+
+    logic = ctx.get("logikk") or {}
+    rows: list[tuple[str, str]] = [("År", str(ctx.get("aar", "–")))]
+    if logic.get("id"):
+        rows.append(("Logikk", f"{logic['id']} (sjekksum {str(logic.get('checksum') or '')[:16]})"))
+    else:
+        rows.append(("Logikk", logic.get("merknad") or "–"))
+    st = ctx.get("stg_tfg")
+    if st:
+        rows.append(("STG/TFG-definisjoner", f"{st.get('kilde', '')} (sjekksum {str(st.get('checksum', ''))[:16]})"))
+    for w in ctx.get("vektlister", []):
+        rows.append(("Vektliste " + "/".join(w.get("typer", [])), str(w.get("fil")) + ("  [DEMO]" if w.get("demo") else "")))
+    rows.append(("Rader inn", fmt_number(ctx.get("rader_inn"), 0)))
+    rows.append(("Rader med feil i inndata", fmt_number(ctx.get("rader_med_feil"), 0)))
+    rows.append(("Kommando", str(ctx.get("kommando", ""))))
+    body = "".join(f"<tr><th scope='row'>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    parts = ['<section aria-label="Grunnlag"><h2>Grunnlag</h2>']
+    note = demo_note(ctx)
+    if note:
+        parts.append(f'<p class="demo" data-testid="demo">{escape(note)}. Tallene er ikke til oppgjør.</p>')
+    missing = ctx.get("mangler_vekt") or []
+    if missing:
+        names = ", ".join(f"{m['type']} {m['gruppe']}" for m in missing[:30])
+        parts.append(f'<p class="warn" data-testid="missing-weights">{len(missing)} gruppe(r) uten vekt er regnet '
+                     f'som ikke tellende: {escape(names)}.</p>')
+    parts.append(f'<table class="context">{body}</table>')
+    params = ctx.get("parametre") or []
+    if params:
+        prow = "".join(
+            f"<tr><td><code>{escape(p['navn'])}</code>{' <span class=badge>DEMO</span>' if p.get('demo') else ''}</td>"
+            f"<td class='num'>{escape(str(p['verdi']))}</td><td>{escape(str(p['kilde']))}</td></tr>"
+            for p in params)
+        parts.append("<details><summary>Parametre (" + str(len(params)) + ", DEMO: "
+                     + escape(", ".join(ctx.get("demo", {}).get("parametre", [])) or "ingen") + ")</summary>"
+                     "<table><thead><tr><th>Parameter</th><th class=num>Verdi</th><th>Kilde</th></tr></thead>"
+                     f"<tbody>{prow}</tbody></table></details>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
 def render_report(rep: ReportData, *, generated: date | None = None) -> str:
     """The report as one HTML document (inline CSS and SVG, no scripts)."""
     t = rep.tables
-    pts = lambda v: fmt_number(v, 1)  # noqa: E731
+    pts = lambda v: fmt_number(v, 1)
     parts = [f"<h1>{escape(rep.title)}</h1>"]
     if generated:
         parts.append(f'<p class="note">Laget {generated.isoformat()} av isf report.</p>')
-    kpis = [("Rader som teller", fmt_number(rep.totals.get("rader"), 0))]
+    parts.append(_context_block(rep.context, rep.totals))
+    kpis = [("Enheter som teller", fmt_number(rep.totals.get("enheter"), 0), "headline-units", rep.totals.get("enheter"))]
     if "isf_poeng" in rep.totals:
-        kpis.append(("ISF-poeng", pts(rep.totals["isf_poeng"])))
+        kpis.append(("ISF-poeng (DRG + STG + TFG)", fmt_number(rep.totals["isf_poeng"], 3), "headline-points",
+                     rep.totals["isf_poeng"]))
     if "isf_kroner" in rep.totals:
-        kpis.append(("Kroner", _kr(rep.totals["isf_kroner"])))
+        kpis.append(("Kroner (DRG + STG + TFG)", _kr(rep.totals["isf_kroner"], 2), "headline-kroner",
+                     rep.totals["isf_kroner"]))
     if "andel_langliggere" in rep.totals:
-        kpis.append(("Langliggere", f"{fmt_number(100 * float(rep.totals['andel_langliggere']), 1)} %"))  # type: ignore[arg-type]
+        kpis.append(("Langliggere", f"{fmt_number(100 * float(rep.totals['andel_langliggere']), 1)} %", "", None))
         kpis.append(("Poeng fra langliggertillegg",
-                     f"{fmt_number(100 * float(rep.totals['andel_poeng_langligger']), 1)} %"))  # type: ignore[arg-type]
-    parts.append('<section aria-label="Nøkkeltall"><div class="kpis">'
-                 + "".join(f'<div class="kpi"><span>{escape(k)}</span><b>{escape(v)}</b></div>' for k, v in kpis)
-                 + "</div></section>")
-    if "per_rhf" in t:
-        parts.append("<h2>Poeng og kroner per RHF</h2>")
-        parts.append(hbar_chart(_pairs(t["per_rhf"], "beh_rhf", "isf_poeng"), title="ISF-poeng per RHF", fmt=pts))
-        parts.append(_table(t["per_rhf"], "Per behandlende RHF", headers=_HEAD))
-    if "per_hf" in t:
-        parts.append("<h2>Poeng og kroner per HF</h2>")
-        parts.append(hbar_chart(_pairs(t["per_hf"], "beh_hf", "isf_poeng"), title="ISF-poeng per HF", fmt=pts))
-        parts.append(_table(t["per_hf"], "Per behandlende HF", headers=_HEAD))
-    if "sorge_for_rhf" in t:
-        parts.append("<h2>Sørge-for: per bo-RHF</h2>" + _table(t["sorge_for_rhf"], "Per pasientens bo-RHF", headers=_HEAD))
+                     f"{fmt_number(100 * float(rep.totals['andel_poeng_langligger']), 1)} %", "", None))
+    parts.append('<section aria-label="Nøkkeltall"><div class="kpis">' + "".join(
+        f'<div class="kpi"><span>{escape(k)}</span><b'
+        + (f' data-testid="{tid}" data-value="{escape(str(raw))}"' if tid else "") + f">{escape(v)}</b></div>"
+        for k, v, tid, raw in kpis) + "</div></section>")
+    def bars(name: str, heading: str, label: str, chart: str, caption: str) -> None:
+        """A section: heading, a bar chart summed over sectors, the table split by sector."""
+        if name in t:
+            parts.append(f"<h2>{escape(heading)}</h2>")
+            parts.append(hbar_chart(_pairs(_collapse(t[name], label), label, "isf_poeng"), title=chart, fmt=pts))
+            parts.append(_table(t[name], caption, headers=_HEAD))
+
+    bars("sorge_for_rhf", "Sørge for: per pasientens bo-RHF og sektor", "bo_rhf", "ISF-poeng per bo-RHF (sørge for)",
+         "Per bo-RHF og sektor (DRG + STG + TFG)")
+    if "sorge_for_hf" in t:
+        parts.append("<h2>Sørge for: per bo-HF og sektor</h2>"
+                     + _table(t["sorge_for_hf"], "Per bo-HF og sektor", headers=_HEAD))
+    if "per_sektor" in t:
+        parts.append("<h2>Per sektor og enhetstype</h2>" + _table(t["per_sektor"], "DRG, STG og TFG per sektor",
+                                                                    headers=_HEAD))
+    bars("per_rhf", "Behandlende RHF", "beh_rhf", "ISF-poeng per behandlende RHF", "Per behandlende RHF og sektor")
+    bars("per_hf", "Behandlende HF", "beh_hf", "ISF-poeng per behandlende HF", "Per behandlende HF og sektor")
     if "per_tertial" in t:
-        keys = ["aar", "tertial"] if "aar" in t["per_tertial"].columns else ["tertial"]
-        items = [(("T" + lab.split()[-1]) if lab else lab, v) for lab, v in _pairs(t["per_tertial"], keys, "isf_poeng")]
+        by_t = t["per_tertial"].group_by("tertial").agg(pl.col("isf_poeng").sum()).sort("tertial", nulls_last=True)
+        items = [(f"T{lab}" if lab else "–", v) for lab, v in _pairs(by_t, "tertial", "isf_poeng")]
         parts.append("<h2>Per tertial</h2><div class='grid'><div>"
                      + column_chart(items, title="ISF-poeng per tertial", fmt=pts) + "</div><div>"
-                     + _table(t["per_tertial"], "Per tertial", headers=_HEAD) + "</div></div>")
-    if "per_mdc" in t:
-        parts.append("<h2>Case mix etter MDC</h2>")
-        parts.append(hbar_chart(_pairs(t["per_mdc"], "mdc", "isf_poeng"), title="ISF-poeng per MDC", fmt=pts))
-        parts.append(_table(t["per_mdc"], "Per MDC", headers=_HEAD))
-    if "top_drg" in t:
-        parts.append("<h2>Største DRG-er</h2>")
-        parts.append(hbar_chart(_pairs(t["top_drg"], "drg", "isf_poeng"), title="ISF-poeng for de største DRG-ene", fmt=pts))
-        parts.append(_table(t["top_drg"], "Største DRG-er etter ISF-poeng", headers=_HEAD))
+                     + _table(t["per_tertial"], "Per tertial og sektor", headers=_HEAD) + "</div></div>")
+    bars("per_mdc", "Case mix etter MDC (DRG)", "mdc", "ISF-poeng per MDC", "Per MDC og sektor")
+    if "top_grupper" in t:
+        parts.append("<h2>Største grupper</h2>")
+        parts.append(hbar_chart(_pairs(t["top_grupper"], ["type", "gruppe", "sektor"], "isf_poeng"),
+                                title="ISF-poeng for de største gruppene", fmt=pts))
+        parts.append(_table(t["top_grupper"], "Største DRG-, STG- og TFG-grupper etter ISF-poeng", headers=_HEAD))
     if "langliggere" in rep.totals:
         parts.append(
             "<h2>Langliggere</h2>"
             f"<p>{fmt_number(rep.totals['langliggere'], 0)} opphold "
-            f"({fmt_number(100 * float(rep.totals['andel_langliggere']), 1)} %) har langliggertillegg, "  # type: ignore[arg-type]
+            f"({fmt_number(100 * float(rep.totals['andel_langliggere']), 1)} %) har langliggertillegg, "
             f"til sammen {pts(rep.totals['poeng_langligger'])} poeng "
-            f"({fmt_number(100 * float(rep.totals['andel_poeng_langligger']), 1)} % av ISF-poengene).</p>"  # type: ignore[arg-type]
+            f"({fmt_number(100 * float(rep.totals['andel_poeng_langligger']), 1)} % av ISF-poengene).</p>"
         )
     if "stg_tfg" in t:
-        parts.append("<h2>STG og TFG</h2>" + _table(t["stg_tfg"], "Særtjenestegrupper og tjenesteforløpsgrupper",
+        parts.append("<h2>STG og TFG</h2>" + _table(t["stg_tfg"], "Særtjenestegrupper og tjenesteforløpsgrupper per sektor",
                                                     headers=_HEAD))
+    if "ikke_tellende" in t:
+        parts.append("<h2>Enheter som ikke teller</h2>" + _table(t["ikke_tellende"], "Etter regel", headers=_HEAD))
     if "effects" in t:
         eff = t["effects"]
-        label = next((c for c, ty in eff.schema.items() if ty == pl.Utf8), eff.columns[0])
+        label = next((c for c, ty in eff.schema.items() if ty == pl.Utf8 and c != "sektor"), eff.columns[0])
         value = next((c for c in _EFFECT_VALUES if c in eff.columns), None) or (_numeric(eff) or [None])[-1]
         parts.append("<h2>Omfordelingseffekter mellom vektsett</h2>")
         if value:
@@ -248,16 +362,16 @@ def render_report(rep: ReportData, *, generated: date | None = None) -> str:
 
 
 def build_report(
-    points: pl.DataFrame,
+    units: pl.DataFrame,
     *,
     out: Path,
-    stg_tfg: pl.DataFrame | None = None,
+    context: Mapping[str, Any] | None = None,
     effects: pl.DataFrame | None = None,
     title: str = "ISF-rapport",
     generated: date | None = None,
 ) -> Path:
-    """Write the single-file HTML report for ``points`` to ``out`` and return the path."""
-    rep = summarise(points, stg_tfg=stg_tfg, effects=effects, title=title)
+    """Write the single-file HTML report for `units` to `out` and return the path."""
+    rep = summarise(units, context=context, effects=effects, title=title)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_report(rep, generated=generated), encoding="utf-8")

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from isf.stg_tfg.definitions import StgTfgDefinitions
-from isf.stg_tfg.engine import REQUIRED_COLUMNS, assign_lazy
+from isf.stg_tfg.engine import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, assign_lazy
 
 __all__ = ["assign_parquet"]
 
@@ -35,7 +35,7 @@ def assign_parquet(
         d.mkdir(parents=True, exist_ok=True)
     scan = pl.scan_parquet(source)
     names = scan.collect_schema().names()
-    keep = list(REQUIRED_COLUMNS) + (["hdiag2"] if "hdiag2" in names else [])
+    keep = list(REQUIRED_COLUMNS) + [c for c in OPTIONAL_COLUMNS if c in names]
     scan = scan.select([c for c in keep if c in names])
     for i in range(partitions):
         bucket = scan.filter(

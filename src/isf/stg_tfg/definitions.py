@@ -1,5 +1,8 @@
 """STG/TFG definitions: frozen, versioned per year, parsed from a TOML text.
 
+A definition says which activity forms a group (trigger codes, care levels, sectors, members,
+period); what a group weighs and whether it is financed is in the STG/TFG weight lists
+(`isf.weights.weightlist`), as the directorate publishes them ([003] «STG-liste», «TFG-liste»).
 The file format is documented in docs/stg-tfg.md. Parsing is pure (`parse_stg_tfg` takes the
 text); only `load_stg_tfg` reads the bundled file `isf/data/stg_tfg/<year>.toml`.
 """
@@ -9,26 +12,26 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
 
 from isf.definitions.model import DefinitionError
 
 __all__ = [
-    "PERIOD_TYPES",
     "OMSORGSNIVAA",
+    "PERIOD_TYPES",
+    "SEKTORER",
     "StgDef",
-    "TfgDef",
     "StgTfgDefinitions",
-    "parse_stg_tfg",
-    "load_stg_tfg",
+    "TfgDef",
     "available_years",
+    "load_stg_tfg",
+    "parse_stg_tfg",
 ]
 
 PERIOD_TYPES = ("maaned", "tertial", "aar")
 OMSORGSNIVAA = (1, 2, 3, 8)
-WEIGHT_SCALE = 4
+SEKTORER = ("somatikk", "phv", "tsb")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,20 +41,14 @@ class StgDef:
     kode: str
     navn: str
     periode: str
-    finansiert: bool
-    vekt: Decimal
     koder: tuple[str, ...]
     diagnoser: tuple[str, ...] = ()
     omsorgsniva: tuple[int, ...] = OMSORGSNIVAA
+    sektor: tuple[str, ...] = ()  # empty: contacts of every sector form the group
     utskrivningsklar: bool = False
     min_kontakter: int = 1
     kilde: str = ""
     demo: tuple[str, ...] = ()
-
-    @property
-    def isf_poeng(self) -> Decimal:
-        """Points per patient-period: the weight when financed, else 0."""
-        return self.vekt if self.finansiert else Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +58,6 @@ class TfgDef:
     kode: str
     navn: str
     periode: str
-    finansiert: bool
-    vekt: Decimal
     drg: tuple[str, ...] = ()
     stg: tuple[str, ...] = ()
     utloser_drg: tuple[str, ...] = ()
@@ -73,11 +68,6 @@ class TfgDef:
     poeng_paa: str = "forste_kontakt"
     kilde: str = ""
     demo: tuple[str, ...] = ()
-
-    @property
-    def isf_poeng(self) -> Decimal:
-        """Points per patient-period: the weight when financed, else 0."""
-        return self.vekt if self.finansiert else Decimal(0)
 
     @property
     def triggers(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -105,13 +95,15 @@ class StgTfgDefinitions:
 
 
 _STG_KEYS = {
-    "kode", "navn", "periode", "finansiert", "vekt", "koder", "diagnoser", "omsorgsniva",
+    "kode", "navn", "periode", "koder", "diagnoser", "omsorgsniva", "sektor",
     "utskrivningsklar", "min_kontakter", "kilde", "demo",
 }
 _TFG_KEYS = {
-    "kode", "navn", "periode", "finansiert", "vekt", "drg", "stg", "utloser_drg", "utloser_stg",
+    "kode", "navn", "periode", "drg", "stg", "utloser_drg", "utloser_stg",
     "overtar_drg_poeng", "familie", "prioritet", "poeng_paa", "kilde", "demo",
 }
+# Keys of the old format: weights and financing moved to the weight lists.
+_MOVED = {"vekt", "finansiert"}
 
 
 def _fail(file: str, table: str, row: int | None, reason: str) -> DefinitionError:
@@ -128,24 +120,11 @@ def _str_tuple(value: Any, file: str, table: str, row: int, key: str) -> tuple[s
     return tuple(value)
 
 
-def _weight(entry: dict[str, Any], file: str, table: str, row: int) -> Decimal:
-    raw = entry.get("vekt")
-    if raw is None:
-        if entry.get("finansiert", False):
-            raise _fail(file, table, row, "a financed group needs 'vekt'")
-        return Decimal(0)
-    if not isinstance(raw, str):
-        raise _fail(file, table, row, "'vekt' must be a decimal string such as \"0.178\"")
-    try:
-        w = Decimal(raw)
-    except InvalidOperation:
-        raise _fail(file, table, row, f"'vekt' is not a decimal: {raw!r}") from None
-    if not w.is_finite() or w < 0 or w.as_tuple().exponent < -WEIGHT_SCALE:  # type: ignore[operator]
-        raise _fail(file, table, row, f"'vekt' must be >= 0 with at most {WEIGHT_SCALE} decimals")
-    return w
-
-
 def _common(entry: dict[str, Any], keys: set[str], file: str, table: str, row: int) -> None:
+    moved = set(entry) & _MOVED
+    if moved:
+        raise _fail(file, table, row, f"{', '.join(sorted(moved))}: weights and financing belong in the "
+                                      "STG/TFG weight list (docs/weights.md), not in the definitions")
     unknown = set(entry) - keys
     if unknown:
         raise _fail(file, table, row, f"unknown key(s): {', '.join(sorted(unknown))}")
@@ -154,8 +133,6 @@ def _common(entry: dict[str, Any], keys: set[str], file: str, table: str, row: i
             raise _fail(file, table, row, f"'{key}' is required")
     if entry.get("periode") not in PERIOD_TYPES:
         raise _fail(file, table, row, f"'periode' must be one of {', '.join(PERIOD_TYPES)}")
-    if not isinstance(entry.get("finansiert"), bool):
-        raise _fail(file, table, row, "'finansiert' must be true or false")
 
 
 def _parse_stg(entry: dict[str, Any], file: str, row: int) -> StgDef:
@@ -172,15 +149,17 @@ def _parse_stg(entry: dict[str, Any], file: str, row: int) -> StgDef:
     klar = entry.get("utskrivningsklar", False)
     if not isinstance(klar, bool):
         raise _fail(file, "stg", row, "'utskrivningsklar' must be true or false")
+    sektor = _str_tuple(entry.get("sektor"), file, "stg", row, "sektor")
+    if any(x not in SEKTORER for x in sektor):
+        raise _fail(file, "stg", row, f"'sektor' must list values of {SEKTORER}")
     return StgDef(
         kode=entry["kode"],
         navn=entry["navn"],
         periode=entry["periode"],
-        finansiert=entry["finansiert"],
-        vekt=_weight(entry, file, "stg", row),
         koder=koder,
         diagnoser=_str_tuple(entry.get("diagnoser"), file, "stg", row, "diagnoser"),
         omsorgsniva=tuple(sorted(set(levels))),
+        sektor=sektor,
         utskrivningsklar=klar,
         min_kontakter=minimum,
         kilde=str(entry.get("kilde", "")),
@@ -216,8 +195,6 @@ def _parse_tfg(entry: dict[str, Any], file: str, row: int) -> TfgDef:
         kode=entry["kode"],
         navn=entry["navn"],
         periode=entry["periode"],
-        finansiert=entry["finansiert"],
-        vekt=_weight(entry, file, "tfg", row),
         drg=drg,
         stg=stg,
         utloser_drg=utl_drg,

@@ -3,11 +3,12 @@
 Steps (each a join or group_by, no Python loop over rows):
 1. row status (bad rows are kept with `status`/`error`, never assigned);
 2. STG: explode `prosedyrer`, join the trigger-code table, keep contacts at an allowed
-   omsorgsnivå (or døgn meldt utskrivningsklar), check indication diagnoses by prefix join,
-   group by patient, STG and period, keep periods with at least `min_kontakter` contacts;
+   omsorgsnivå (or døgn meldt utskrivningsklar) and sector, check indication diagnoses by
+   prefix join, group by patient, STG and period, keep periods with at least `min_kontakter`;
 3. TFG: members by `drg` join plus the contacts of the patient's member STG assignments;
    group by patient, TFG and period, keep triggered periods, keep the best of a familie;
-4. contacts of financed TFGs that take over DRG points get `tfg_overtatt`.
+4. contacts of TFGs that take over DRG points (`overtar_drg_poeng`) get `tfg_overtatt`.
+The engine forms groups; what they weigh is settlement's business (`isf.settlement`).
 `isf.stg_tfg.reference` is the slow loop version of the same rules.
 """
 
@@ -18,14 +19,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from isf.errors import IsfError
-from isf.stg_tfg.definitions import WEIGHT_SCALE, StgTfgDefinitions
+from isf.stg_tfg.definitions import StgTfgDefinitions
 
 __all__ = [
-    "StgTfgResult",
-    "ActivitySchemaError",
-    "ASSIGNMENT_SCHEMA",
     "ADJUSTMENT_SCHEMA",
+    "ASSIGNMENT_SCHEMA",
     "REQUIRED_COLUMNS",
+    "ActivitySchemaError",
+    "StgTfgResult",
     "assign",
     "assign_lazy",
 ]
@@ -34,7 +35,8 @@ REQUIRED_COLUMNS = (
     "kontakt_id", "pasient_id", "inn_dato", "drg", "prosedyrer", "hdiag", "bdiag",
     "omsorgsniva", "utskrklar_dager",
 )
-POINTS = pl.Decimal(18, WEIGHT_SCALE)
+# `hdiag2` is optional; `sektor` is needed when a definition restricts an STG to sectors.
+OPTIONAL_COLUMNS = ("hdiag2", "sektor")
 ASSIGNMENT_SCHEMA: dict[str, pl.DataType] = {
     "pasient_id": pl.String(),
     "gruppe": pl.String(),
@@ -44,9 +46,6 @@ ASSIGNMENT_SCHEMA: dict[str, pl.DataType] = {
     "periode": pl.String(),
     "antall_kontakter": pl.Int32(),
     "kontakt_ider": pl.List(pl.Int64()),
-    "vekt": POINTS,
-    "isf_poeng": POINTS,
-    "finansiert": pl.Boolean(),
     "poeng_kontakt_id": pl.Int64(),
 }
 ADJUSTMENT_SCHEMA: dict[str, pl.DataType] = {
@@ -90,14 +89,12 @@ def _period_label(kind: pl.Expr, number: pl.Expr, year: int) -> pl.Expr:
 
 
 def _group_table(defs: StgTfgDefinitions) -> pl.LazyFrame:
-    rows = [(s.kode, "STG", s.periode, s.finansiert, s.vekt, s.isf_poeng, s.min_kontakter, None, 0)
-            for s in defs.stg]
-    rows += [(t.kode, "TFG", t.periode, t.finansiert, t.vekt, t.isf_poeng, 1, t.familie, t.prioritet)
-             for t in defs.tfg]
+    rows: list[tuple[str, str, str, int, str | None, int]] = [
+        (s.kode, "STG", s.periode, s.min_kontakter, None, 0) for s in defs.stg]
+    rows += [(t.kode, "TFG", t.periode, 1, t.familie, t.prioritet) for t in defs.tfg]
     return pl.LazyFrame(
         rows,
         schema={"gruppe": pl.String, "type": pl.String, "periode_type": pl.String,
-                "finansiert": pl.Boolean, "vekt": POINTS, "isf_poeng": POINTS,
                 "min_kontakter": pl.Int32, "familie": pl.String, "prioritet": pl.Int64},
         orient="row",
     )
@@ -121,12 +118,16 @@ def _status(lf: pl.LazyFrame, year: int, til_tertial: int | None) -> pl.LazyFram
     )
 
 
-def _prepare(activity: pl.LazyFrame) -> pl.LazyFrame:
+def _prepare(activity: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
     names = activity.collect_schema().names()
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    by_sector = [s.kode for s in defs.stg if s.sektor]
+    if by_sector and "sektor" not in names:
+        missing.append(f"sektor (STG {', '.join(by_sector)} form from some sectors only)")
     if missing:
         raise ActivitySchemaError(f"activity lacks column(s): {', '.join(missing)}")
     hdiag2 = pl.col("hdiag2").cast(pl.String) if "hdiag2" in names else pl.lit(None, pl.String)
+    sektor = pl.col("sektor").cast(pl.String) if "sektor" in names else pl.lit(None, pl.String)
     return activity.select(
         pl.col("kontakt_id").cast(pl.Int64),
         pl.col("pasient_id").cast(pl.String),
@@ -138,6 +139,7 @@ def _prepare(activity: pl.LazyFrame) -> pl.LazyFrame:
         pl.col("bdiag").cast(pl.List(pl.String)),
         pl.col("omsorgsniva").cast(pl.Int8),
         pl.col("utskrklar_dager").cast(pl.Int32).fill_null(0),
+        sektor.alias("sektor"),
     )
 
 
@@ -163,6 +165,16 @@ def _stg_contacts(valid: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
         .join(levels, on=["gruppe", "omsorgsniva"], how="inner")
         .filter(~pl.col("krever_utskrklar") | (pl.col("utskrklar_dager") > 0))
     )
+    sectors = [(s.kode, x) for s in defs.stg for x in s.sektor]
+    if sectors:
+        allowed = pl.LazyFrame(sectors, schema={"gruppe": pl.String, "sektor": pl.String}, orient="row")
+        limited = pl.LazyFrame({"gruppe": sorted({g for g, _ in sectors}), "kun_sektor": True})
+        hits = (
+            hits.join(limited, on="gruppe", how="left")
+            .join(allowed.with_columns(sektor_ok=pl.lit(True)), on=["gruppe", "sektor"], how="left")
+            .filter(pl.col("kun_sektor").is_null() | pl.col("sektor_ok").fill_null(False))
+            .drop("kun_sektor", "sektor_ok")
+        )
     indicated = [(s.kode, p) for s in defs.stg for p in s.diagnoser]
     if indicated:
         prefixes = pl.LazyFrame(indicated, schema={"gruppe": pl.String, "prefix": pl.String},
@@ -271,7 +283,7 @@ def assign_lazy(
     """
     if til_tertial is not None and til_tertial not in (1, 2, 3):
         raise ValueError("til_tertial must be 1, 2 or 3")
-    base = _status(_prepare(activity.lazy()).with_row_index("_rad"), year, til_tertial)
+    base = _status(_prepare(activity.lazy(), defs).with_row_index("_rad"), year, til_tertial)
     valid = base.filter(pl.col("status") == "ok").drop("status", "error", "_rad")
     groups = _group_table(defs)
 
@@ -285,7 +297,7 @@ def assign_lazy(
         .drop("familie", "prioritet")
         .cache()
     )
-    meta = groups.select("gruppe", "type", "vekt", "isf_poeng", "finansiert")
+    meta = groups.select("gruppe", "type")
     assignments = (
         pl.concat([stg, tfg])
         .join(meta, on="gruppe")
@@ -293,7 +305,7 @@ def assign_lazy(
         .sort("pasient_id", "type", "gruppe", "periode")
     )
 
-    takers = [t.kode for t in defs.tfg if t.finansiert and t.overtar_drg_poeng]
+    takers = [t.kode for t in defs.tfg if t.overtar_drg_poeng]
     taken = (
         tfg.filter(pl.col("gruppe").is_in(takers))
         .select("gruppe", "kontakt_ider")
@@ -321,9 +333,10 @@ def assign(
 ) -> StgTfgResult:
     """STG/TFG assignments per patient per period and the per-contact adjustment.
 
-    `isf_poeng` of an assignment is its weight (per patient-period) when financed, else 0;
-    it lands on `poeng_kontakt_id`. Contacts with `tfg_overtatt` lose their own DRG points.
-    Rows outside `year` (or after `til_tertial`) and bad rows get a status, never an error.
+    An assignment is one financed unit of settlement (its points are the group's weight from
+    the weight list, on `poeng_kontakt_id`); contacts with `tfg_overtatt` lose their own DRG
+    points. Rows outside `year` (or after `til_tertial`) and bad rows get a status, never an
+    error.
     """
     a, b = assign_lazy(activity, defs, year=year, til_tertial=til_tertial)
     assignments, adjustments = pl.collect_all([a, b])

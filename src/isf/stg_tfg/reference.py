@@ -54,12 +54,14 @@ def _diagnoses(row: Mapping[str, Any]) -> list[str]:
 
 
 def _stg_triggered(s: StgDef, row: Mapping[str, Any]) -> bool:
-    codes = set(c for c in (row.get("prosedyrer") or []) if c is not None)
+    codes = {c for c in (row.get("prosedyrer") or []) if c is not None}
     if not codes & set(s.koder):
         return False
     niva = row.get("omsorgsniva")
     klar = (row.get("utskrklar_dager") or 0) > 0
     if niva not in s.omsorgsniva and not (s.utskrivningsklar and niva == 1 and klar):
+        return False
+    if s.sektor and row.get("sektor") not in s.sektor:
         return False
     if s.diagnoser:
         return any(d.startswith(p) for d in _diagnoses(row) for p in s.diagnoser)
@@ -79,9 +81,6 @@ def _assignment(
         "periode": periode,
         "antall_kontakter": len(contacts),
         "kontakt_ider": [c["kontakt_id"] for c in contacts],
-        "vekt": g.vekt,
-        "isf_poeng": g.isf_poeng,
-        "finansiert": g.finansiert,
         "poeng_kontakt_id": contacts[0]["kontakt_id"],
     }
 
@@ -128,7 +127,7 @@ def _patient(
         if t.familie is not None and best[(t.familie, periode)] != t.prioritet:
             continue
         out.append(_assignment(pid, t.kode, "TFG", t.periode, periode, year, contacts, t))
-        if t.finansiert and t.overtar_drg_poeng:
+        if t.overtar_drg_poeng:
             for c in contacts:
                 kid = c["kontakt_id"]
                 overtatt[kid] = min(overtatt.get(kid, t.kode), t.kode)

@@ -31,6 +31,7 @@ from isf.synth.catalogue import (
     build_bank,
 )
 from isf.synth.geo import SECTORS, Geography, load_geography
+from isf.synth.rbf_codes import add_rbf_codes
 
 __all__ = ["ACTIVITY_SCHEMA", "synth_activity"]
 
@@ -381,11 +382,15 @@ def synth_activity(
     year: int = 2025,
     chunk_rows: int = 500_000,
     geography: Geography | None = None,
+    rbf: bool = False,
 ) -> Iterator[pa.Table]:
     """Yield `rows` synthetic activity rows for `logic` as Arrow tables of ≤ `chunk_rows` rows.
 
     Same arguments, same rows. Every code is one the logic knows; principal diagnoses and
     procedures were checked to group with return code 0 at the edges of the patient profile.
+    With `rbf`, some outpatient rows also carry the codes the RBF indicators count
+    (`isf.synth.rbf_codes`; codes outside the logic, drawn from a separate random stream, so the
+    other columns are the same as without).
     """
     if rows < 0:
         raise ValueError(f"rows must be >= 0, got {rows}")
@@ -398,6 +403,10 @@ def synth_activity(
         n = min(chunk_rows, rows - done)
         s64 = seed % 2**64
         rng = np.random.default_rng(np.random.SeedSequence([s64 & 0xFFFFFFFF, s64 >> 32, chunk]))
-        yield synth_chunk(plan, rng, n=n, first_id=done + 1)
+        table = synth_chunk(plan, rng, n=n, first_id=done + 1)
+        if rbf:
+            rbf_rng = np.random.default_rng(np.random.SeedSequence([s64 & 0xFFFFFFFF, s64 >> 32, chunk, 0x5BF]))
+            table = add_rbf_codes(table, rbf_rng)
+        yield table
         done += n
         chunk += 1

@@ -76,19 +76,21 @@ def write_synth(
     quiet: bool = False,
     chunk_rows: int = 500_000,
     partition_rows: int = PARTITION_ROWS,
+    rbf: bool = False,
 ) -> Path:
     """Generate `rows` rows and write them to `out_path`; returns the path written.
 
     Parquet: one file, or a folder of part files (one per chunk) when there are more than
     `partition_rows` rows. CSV: one file.
     Files are written under a temporary name and renamed at the end, so a crash never leaves
-    a half-written file under the requested name.
+    a half-written file under the requested name. `rbf` adds RBF procedure codes
+    (`isf.synth.rbf_codes`).
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    chunks = synth_activity(logic, rows=rows, seed=seed, year=year, chunk_rows=chunk_rows)
+    chunks = synth_activity(logic, rows=rows, seed=seed, year=year, chunk_rows=chunk_rows, rbf=rbf)
     partitioned = fmt == "parquet" and rows > partition_rows
     _check_target(out)
     tmp = out.with_name(out.name + ".tmp")

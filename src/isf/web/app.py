@@ -2,22 +2,24 @@
 
 A thin shell over the kernel (`isf.grouping`, `isf.grouping.lookup`): it parses forms,
 calls pure functions and renders templates. Nothing a user sends is stored or logged: the
-app has no logger, uploads are read into memory (never spooled to disk), and forms are
-POSTed so case data never lands in URLs or access logs.
+only log line the app writes is an internal error's exception type; uploads are parsed in
+memory as they stream in (never spooled to disk); forms are POSTed so case data never lands
+in URLs or access logs. `isf.web.limits` bounds every request body, answers 413/400/503
+with the security headers, and runs grouping in a bounded pool of worker threads.
 """
 
 from __future__ import annotations
 
 import bisect
-import email.parser
-import email.policy
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -27,21 +29,39 @@ from isf.grouping.lookup import code_properties, drg_contents, drgs_for_code
 from isf.web.batch import MAX_BYTES, MAX_ROWS, BatchError, group_csv
 from isf.web.forms import DEFAULT_DX_ROWS, DEFAULT_PROC_ROWS, CaseForm, parse_case_form
 from isf.web.i18n import pick_lang, translator
+from isf.web.limits import (
+    BadForm,
+    BodyTooLarge,
+    Busy,
+    FormTooLarge,
+    Guard,
+    UploadLimits,
+    WorkQueue,
+    read_multipart,
+    read_urlencoded,
+)
 from isf.web.points_view import PointsView, available_years, case_points
 
 __all__ = ["create_app"]
 
 _HERE = Path(__file__).parent
-_MAX_FORM_BYTES = 64 * 1024
+_MAX_FORM_BYTES = 64 * 1024  # every request body but an upload
+_MAX_UPLOAD_BYTES = MAX_BYTES + 64 * 1024  # the file plus the multipart envelope and small fields
+_UPLOAD = UploadLimits(max_parts=8, max_field_bytes=1024, max_file_bytes=MAX_BYTES, max_files=1)
 _LABEL_KEYS = ("sex", "discharge", "care_level", "los", "birth_date", "contact_date", "age_years",
                "age_days", "age", "principal", "secondary", "procedure")
-_SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+
+
+def _body_limit(method: str, path: str) -> int:
+    """Bytes a request body may have: an upload to /batch, or a form."""
+    return _MAX_UPLOAD_BYTES if path == "/batch" and method == "POST" else _MAX_FORM_BYTES
+
+
+class _App(FastAPI):
+    """FastAPI with `isf.web.limits.Guard` outside everything (even its error middleware)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await Guard(super().__call__, limit_for=_body_limit)(scope, receive, send)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +110,8 @@ def _labels(t: Any) -> dict[str, str]:
 def create_app(*, logic: str = "demo") -> FastAPI:
     """Build the app; ``logic`` is the default logic id or path (``demo``, ``NOR2015`` ...)."""
     default_logic = load_logic(logic)
-    app = FastAPI(title="isf", docs_url=None, redoc_url=None, openapi_url=None)
+    app = _App(title="isf", docs_url=None, redoc_url=None, openapi_url=None)
+    work = WorkQueue(workers=2, waiting=6)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
 
@@ -100,19 +121,6 @@ def create_app(*, logic: str = "demo") -> FastAPI:
         if ident.upper() not in {i.upper() for i in _logic_ids()}:
             raise DefinitionError(ident, None, None, "unknown logic id")
         return load_logic(ident)
-
-    @app.middleware("http")
-    async def guard(request: Request, call_next: Any) -> Response:
-        length = request.headers.get("content-length")
-        limit = MAX_BYTES + 64 * 1024 if request.url.path == "/batch" else _MAX_FORM_BYTES
-        if length and length.isdigit() and int(length) > limit:
-            t = translator(pick_lang(request.query_params.get("lang")))
-            return Response(t("e_too_big", mb=str(limit // (1024 * 1024) or 1)) if request.url.path == "/batch"
-                            else "Request too large", status_code=413, media_type="text/plain; charset=utf-8")
-        response: Response = await call_next(request)
-        for k, v in _SECURITY_HEADERS.items():
-            response.headers.setdefault(k, v)
-        return response
 
     def render(request: Request, name: str, lang: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         t = translator(lang)
@@ -124,12 +132,10 @@ def create_app(*, logic: str = "demo") -> FastAPI:
         return templates.TemplateResponse(request, name, base | ctx, status_code=status)
 
     async def read_form(request: Request) -> dict[str, str]:
-        body = await request.body()
-        if len(body) > _MAX_FORM_BYTES:
-            return {}
-        from urllib.parse import parse_qsl
+        return await read_urlencoded(request, max_bytes=_MAX_FORM_BYTES, max_fields=400)
 
-        return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=400))
+    def lang_of(request: Request) -> str:
+        return pick_lang(request.query_params.get("lang"))
 
     def empty_form() -> CaseForm:
         return CaseForm(values={"discharge": "H", "care_level": "1"},
@@ -143,7 +149,7 @@ def create_app(*, logic: str = "demo") -> FastAPI:
         return str(years[-1]) if years else ""
 
     def year_of(raw: str) -> int | None:
-        return int(raw) if raw.isdigit() and len(raw) == 4 else None
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 4 else None
 
     @app.get("/", response_class=HTMLResponse)
     async def grouper_page(request: Request, lang: str | None = None) -> HTMLResponse:
@@ -153,6 +159,9 @@ def create_app(*, logic: str = "demo") -> FastAPI:
     @app.post("/", response_class=HTMLResponse)
     async def grouper_post(request: Request) -> HTMLResponse:
         data = await read_form(request)
+        return await work.run(lambda: grouper_result(request, data))
+
+    def grouper_result(request: Request, data: dict[str, str]) -> HTMLResponse:
         lang = pick_lang(data.get("lang") or request.query_params.get("lang"))
         t = translator(lang)
         form = parse_case_form(data, labels=_labels(t))
@@ -162,7 +171,7 @@ def create_app(*, logic: str = "demo") -> FastAPI:
             lg = get_logic(data.get("logic"))
         except DefinitionError:
             return render(request, "grouper.html", lang, 400, form=form, ex=None,
-                          errors=[{"field": "logic", "text": t("e_logic", value=data.get("logic", "")[:40])}])
+                          errors=[{"field": "logic", "text": t("e_logic")}])
         if form.case is not None and not form.errors:
             ex = explain(lg, form.case)
             pts = case_points(ex.result, form.case, year=year_of(data.get("year", "")),
@@ -180,6 +189,9 @@ def create_app(*, logic: str = "demo") -> FastAPI:
     @app.post("/compare", response_class=HTMLResponse)
     async def compare_post(request: Request) -> HTMLResponse:
         data = await read_form(request)
+        return await work.run(lambda: compare_result(request, data))
+
+    def compare_result(request: Request, data: dict[str, str]) -> HTMLResponse:
         lang = pick_lang(data.get("lang") or request.query_params.get("lang"))
         t = translator(lang)
         form = parse_case_form(data, labels=_labels(t))
@@ -189,7 +201,7 @@ def create_app(*, logic: str = "demo") -> FastAPI:
             try:
                 logics.append(get_logic(data.get(key)))
             except DefinitionError:
-                errors.append({"field": key, "text": t("e_logic", value=data.get(key, "")[:40])})
+                errors.append({"field": key, "text": t("e_logic")})
         sides = None
         if form.case is not None and not errors:
             sides = []
@@ -215,49 +227,51 @@ def create_app(*, logic: str = "demo") -> FastAPI:
         try:
             lg = get_logic(logic or None)
         except DefinitionError:
-            return render(request, "lookup.html", lg_lang, 400, errors=[{"field": "logic", "text": t("e_logic", value=logic)}],
+            return render(request, "lookup.html", lg_lang, 400, errors=[{"field": "logic", "text": t("e_logic")}],
                           code=code, drg=drg, props=None, routes=None, contents=None, logic_id="")
         code_c = code.strip().replace(".", "")
-        props = code_properties(lg, code_c) if code_c else None
-        routes = drgs_for_code(lg, code_c) if code_c else None
-        contents = drg_contents(lg, drg.strip()) if drg.strip() else None
-        return render(request, "lookup.html", lg_lang, errors=[], code=code_c, drg=drg.strip(), props=props,
-                      routes=routes, contents=contents, logic_id=lg.id)
+
+        def page() -> HTMLResponse:
+            props = code_properties(lg, code_c) if code_c else None
+            routes = drgs_for_code(lg, code_c) if code_c else None
+            contents = drg_contents(lg, drg.strip()) if drg.strip() else None
+            return render(request, "lookup.html", lg_lang, errors=[], code=code_c, drg=drg.strip(), props=props,
+                          routes=routes, contents=contents, logic_id=lg.id)
+
+        return await work.run(page)
 
     @app.get("/batch", response_class=HTMLResponse)
     async def batch_page(request: Request, lang: str | None = None) -> HTMLResponse:
         return render(request, "batch.html", pick_lang(lang), errors=[], max_mb=MAX_BYTES // 2**20, max_rows=MAX_ROWS)
 
+    def batch_fail(request: Request, lang: str, key: str, status: int, **params: str) -> HTMLResponse:
+        t = translator(lang)
+        return render(request, "batch.html", lang, status, errors=[{"field": "file", "text": t(key, **params)}],
+                      max_mb=MAX_BYTES // 2**20, max_rows=MAX_ROWS)
+
     @app.post("/batch", response_model=None)
     async def batch_post(request: Request) -> Response:
-        lang = pick_lang(request.query_params.get("lang"))
-        body = bytearray()
-        async for chunk in request.stream():  # read into memory with a cap: nothing hits disk
-            body += chunk
-            if len(body) > MAX_BYTES + 64 * 1024:
-                break
-        fields = _multipart(request.headers.get("content-type", ""), bytes(body))
+        lang = lang_of(request)
+        try:
+            fields = await read_multipart(request, _UPLOAD)
+        except FormTooLarge as e:
+            key = "e_too_big" if e.what == "file too large" else "e_form_limits"
+            return batch_fail(request, lang, key, 413, mb=str(MAX_BYTES // 2**20))
+        except BadForm:
+            return batch_fail(request, lang, "e_multipart", 400)
         lang = pick_lang(fields.get("lang", b"").decode("ascii", "ignore") or lang)
-        t = translator(lang)
         file = fields.get("file", b"")
         logic_id = fields.get("logic", b"").decode("ascii", "ignore")
-
-        def fail(key: str, status: int, **params: str) -> HTMLResponse:
-            return render(request, "batch.html", lang, status, errors=[{"field": "file", "text": t(key, **params)}],
-                          max_mb=MAX_BYTES // 2**20, max_rows=MAX_ROWS)
-
-        if len(body) > MAX_BYTES + 64 * 1024 or len(file) > MAX_BYTES:
-            return fail("e_too_big", 413, mb=str(MAX_BYTES // 2**20))
         if not file:
-            return fail("e_no_file", 400)
+            return batch_fail(request, lang, "e_no_file", 400)
         try:
             lg = get_logic(logic_id or None)
         except DefinitionError:
-            return fail("e_logic", 400, value=logic_id[:40])
+            return batch_fail(request, lang, "e_logic", 400)
         try:
-            text = group_csv(file, lg)
+            text = await work.run(lambda: group_csv(file, lg))
         except BatchError as e:
-            return fail(e.key, 413 if e.key in ("e_too_big", "e_too_many") else 400, **dict(e.params))
+            return batch_fail(request, lang, e.key, 413 if e.key in ("e_too_big", "e_too_many") else 400, **dict(e.params))
         return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="grouped_{lg.id}.csv"'})
 
@@ -276,24 +290,27 @@ def create_app(*, logic: str = "demo") -> FastAPI:
 
     @app.exception_handler(404)
     async def not_found(request: Request, exc: Exception) -> HTMLResponse:
-        return render(request, "error.html", pick_lang(request.query_params.get("lang")), 404, message="not_found")
+        return render(request, "error.html", lang_of(request), 404, message="not_found")
+
+    def plain(request: Request, status: int, key: str, headers: dict[str, str] | None = None) -> PlainTextResponse:
+        return PlainTextResponse(translator(lang_of(request))(key, mb=str(_body_limit(request.method, request.url.path)
+                                                                          // 2**20 or 1)) + "\n",
+                                 status_code=status, headers=headers)
+
+    handlers: dict[type[Exception], Callable[[Request, Any], Any]] = {
+        BodyTooLarge: lambda r, e: (batch_fail(r, lang_of(r), "e_too_big", 413, mb=str(MAX_BYTES // 2**20))
+                                    if r.url.path == "/batch" else plain(r, 413, "e_form_limits")),
+        FormTooLarge: lambda r, e: plain(r, 413, "e_form_limits"),
+        BadForm: lambda r, e: plain(r, 400, "e_multipart"),
+        Busy: lambda r, e: plain(r, 503, "e_busy", {"Retry-After": "2"}),
+    }
+    for exc, handler in handlers.items():
+        app.add_exception_handler(exc, handler)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_query(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default answer quotes the input back; say where and what, not the value
+        detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     return app
-
-
-def _multipart(content_type: str, body: bytes) -> dict[str, bytes]:
-    """Fields of a multipart/form-data body, parsed in memory (name -> raw bytes)."""
-    if not content_type.lower().startswith("multipart/form-data"):
-        return {}
-    msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-    )
-    out: dict[str, bytes] = {}
-    if not msg.is_multipart():
-        return out
-    for part in msg.iter_parts():  # type: ignore[attr-defined]
-        name = part.get_param("name", header="content-disposition")
-        if name and name not in out:
-            payload = part.get_payload(decode=True)
-            out[str(name)] = payload if isinstance(payload, bytes) else b""
-    return out

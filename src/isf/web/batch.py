@@ -1,26 +1,24 @@
-"""Group a small uploaded CSV in memory and give back CSV text (the web's batch path).
+"""Group an uploaded CSV in memory and give back CSV text (the web's batch path).
 
-Every input row comes back with the grouping columns of docs/data-model.md (``drg``,
-``rtc``, ``rule``, ``mdc``, ``status``, ``error``); a row that cannot be read gets
-``status=bad_case`` and the reason, and is never dropped.
+The same reader and kernel as ``isf group`` (`isf.batch.engine.group_stream`): every input
+row comes back, in order, with ``drg, rtc, rule, mdc, status, error``; a row that cannot be
+read or grouped keeps its place with its status and an error naming row and column. A file
+that cannot be grouped at all raises `BatchError` (an i18n key the page translates); its
+messages never quote the file's content.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
+from isf.activity import SchemaError
 from isf.definitions import Logic
-from isf.errors import IsfError
-from isf.grouping import CaseError, group, make_case, parse_case_string
+from isf.errors import InputError, IsfError
 
-__all__ = ["BatchError", "MAX_BYTES", "MAX_ROWS", "group_csv"]
+__all__ = ["MAX_BYTES", "MAX_ROWS", "BatchError", "group_csv"]
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 10_000
-RESULT_COLUMNS = ("drg", "rtc", "rule", "mdc", "status", "error")
-_ACTIVITY_MIN = ("kjonn", "alder_dager", "hdiag")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,88 +29,38 @@ class BatchError(IsfError, ValueError):
     params: tuple[tuple[str, str], ...] = ()
 
 
-def _split_list(raw: str) -> list[str]:
-    return [p.strip() for p in raw.replace("|", ";").split(";") if p.strip()]
-
-
-def _activity_case(row: dict[str, str], wide_dx: list[str], wide_proc: list[str]):  # type: ignore[no-untyped-def]
-    slots: list[tuple[str, ...]] = []
-    principal = (row.get("hdiag") or "").strip()
-    asterisk = (row.get("hdiag2") or "").strip()
-    slots.append((principal, asterisk) if asterisk else (principal,))
-    secondary = _split_list(row.get("bdiag") or "") + [(row.get(c) or "").strip() for c in wide_dx]
-    for s in secondary:
-        if s:
-            slots.append(tuple(x.strip() for x in s.split("&", 1)))
-    procs = _split_list(row.get("prosedyrer") or "") + [(row.get(c) or "").strip() for c in wide_proc]
-    if not principal:
-        raise CaseError("hdiag", "missing principal diagnosis")
-    return make_case(
-        sex=(row.get("kjonn") or "").strip(),
-        age_days=(row.get("alder_dager") or "").strip(),  # type: ignore[arg-type]
-        discharge=(row.get("utskr_maate") or "H").strip(),
-        los=(row.get("liggetid") or "0").strip(),  # type: ignore[arg-type]
-        diagnoses=slots,
-        procedures=[p for p in procs if p],
-    )
-
-
-def _rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
-    lines = text.splitlines()
-    if not lines or not lines[0].strip():
-        raise BatchError("e_empty")
-    header = lines[0].strip().strip('"').lower()
-    if header == "case_string":  # one unquoted column: each line is a whole case string
-        body = [ln.strip().strip('"') for ln in lines[1:] if ln.strip()]
-        return ["case_string"], [{"case_string": b} for b in body]
-    try:
-        dialect = csv.Sniffer().sniff(lines[0], delimiters=",;\t")
-        delim = dialect.delimiter
-    except csv.Error:
-        delim = ","
-    reader = csv.DictReader(io.StringIO(text), delimiter=delim)
-    fields = [f.strip() for f in (reader.fieldnames or [])]
-    reader.fieldnames = fields
-    rows = [{k: (v if isinstance(v, str) else "") for k, v in r.items() if k is not None} for r in reader]
-    return fields, rows
+def _batch_error(e: InputError, max_rows: int) -> BatchError:
+    """The page's message for a file-level problem (by kind; the columns it names, if any)."""
+    reason = e.reason
+    if isinstance(e, SchemaError):
+        if e.missing:
+            return BatchError("e_columns", (("columns", ", ".join(e.missing)),))
+        return BatchError("e_types", (("columns", ", ".join(e.wrong_type)),))
+    if reason.startswith("more than"):
+        return BatchError("e_too_many", (("rows", str(max_rows)),))
+    if "empty" in reason:
+        return BatchError("e_empty")
+    if reason.startswith("required column"):
+        return BatchError("e_columns", (("columns", e.field or ""),))
+    if "appears" in reason:
+        return BatchError("e_duplicate", (("columns", e.field or ""),))
+    if reason.startswith("is "):
+        return BatchError("e_not_csv")
+    if "encoding" in reason:
+        return BatchError("e_encoding")
+    return BatchError("e_unreadable")
 
 
 def group_csv(data: bytes, logic: Logic, *, max_rows: int = MAX_ROWS) -> str:
     """Group every row of the CSV ``data``; raises `BatchError` for a file-level problem."""
+    from isf.batch.engine import group_stream
+
     if len(data) > MAX_BYTES:
         raise BatchError("e_too_big", (("mb", str(MAX_BYTES // (1024 * 1024))),))
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise BatchError("e_encoding") from e
-    fields, rows = _rows(text)
-    lower = {f.lower(): f for f in fields}
-    if "case_string" not in lower and not all(c in lower for c in _ACTIVITY_MIN):
-        raise BatchError("e_columns")
-    if not rows:
+        out, stats = group_stream(logic, data, fmt="csv", name="upload", max_rows=max_rows)
+    except InputError as e:
+        raise _batch_error(e, max_rows) from None
+    if stats.rows == 0:
         raise BatchError("e_empty")
-    if len(rows) > max_rows:
-        raise BatchError("e_too_many", (("rows", str(max_rows)),))
-    wide_dx = sorted((f for f in fields if f.lower().startswith("bdiag") and f.lower()[5:].isdigit()),
-                     key=lambda f: int(f[5:]))
-    wide_proc = sorted((f for f in fields if f.lower().startswith("prosedyre") and f.lower()[9:].isdigit()),
-                       key=lambda f: int(f[9:]))
-    keep = [f for f in fields if f.lower() not in RESULT_COLUMNS]  # old results are replaced
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*keep, *RESULT_COLUMNS])
-    dx_cols = [w.lower() for w in wide_dx]
-    proc_cols = [w.lower() for w in wide_proc]
-    for row in rows:
-        norm = {k.lower(): v for k, v in row.items()}
-        try:
-            if "case_string" in lower:
-                case = parse_case_string(norm.get("case_string", ""))
-            else:
-                case = _activity_case(norm, dx_cols, proc_cols)
-            r = group(logic, case)
-            res = [r.drg, r.rtc, r.rule, r.mdc, "ok", ""]
-        except CaseError as e:
-            res = ["", "", "", "", "bad_case", str(e)]
-        writer.writerow([*(row.get(f, "") for f in keep), *res])
-    return out.getvalue()
+    return out.decode("utf-8")

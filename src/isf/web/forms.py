@@ -11,15 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from isf.errors import safe_reason
 from isf.grouping import Case, CaseError, make_case, parse_case_string
 
-__all__ = ["CaseForm", "FormError", "parse_case_form", "age_in_days", "MAX_DX_SLOTS", "MAX_PROCS"]
+__all__ = ["MAX_DX_SLOTS", "MAX_PROCS", "CaseForm", "FormError", "age_in_days", "parse_case_form"]
 
 MAX_DX_SLOTS = 30
 MAX_PROCS = 99
 DEFAULT_DX_ROWS = 5
 DEFAULT_PROC_ROWS = 6
-_CODE = re.compile(r"^[A-Za-z0-9]{1,12}$")
+_CODE = re.compile(r"[A-Za-z0-9]{1,12}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MAX_FIELD = 200
 _MAX_CASE_STRING = 4000
 
@@ -58,8 +60,8 @@ def _int(form: CaseForm, name: str, label: str, *, lo: int, hi: int, required: b
         if required:
             form.errors.append(FormError(name, "e_required", (("field", label),)))
         return None
-    if not raw.isdigit():
-        form.errors.append(FormError(name, "e_int", (("field", label), ("value", raw[:20]))))
+    if not (raw.isascii() and raw.isdigit()):  # "²" and Arabic-Indic digits are not ages
+        form.errors.append(FormError(name, "e_int", (("field", label),)))
         return None
     v = int(raw)
     if not lo <= v <= hi:
@@ -73,16 +75,18 @@ def _date(form: CaseForm, name: str, label: str) -> date | None:
     if not raw:
         return None
     try:
+        if not (raw.isascii() and _ISO_DATE.fullmatch(raw)):
+            raise ValueError
         return date.fromisoformat(raw)
-    except ValueError:
+    except (ValueError, OverflowError):
         form.errors.append(FormError(name, "e_date", (("field", label),)))
         return None
 
 
 def _code(form: CaseForm, name: str, label: str) -> str:
     raw = form.get(name).strip().replace(".", "").replace("*", "")
-    if raw and not _CODE.match(raw):
-        form.errors.append(FormError(name, "e_code", (("field", label), ("value", raw[:20]))))
+    if raw and not _CODE.fullmatch(raw):
+        form.errors.append(FormError(name, "e_code", (("field", label),)))
         return ""
     return raw
 
@@ -107,10 +111,13 @@ def parse_case_form(data: Mapping[str, str], *, labels: Mapping[str, str]) -> Ca
         if len(cs) > _MAX_CASE_STRING:
             form.errors.append(FormError("case_string", "e_case", (("reason", "too long"),)))
             return form
+        if not cs.isascii():
+            form.errors.append(FormError("case_string", "e_case", (("reason", "not ASCII"),)))
+            return form
         try:
             form.case = parse_case_string(cs)
-        except CaseError as e:
-            form.errors.append(FormError("case_string", "e_case", (("reason", str(e)),)))
+        except CaseError as e:  # the reason names the field, never the value
+            form.errors.append(FormError("case_string", "e_case", (("reason", f"{e.field}: {safe_reason(e.reason)}"),)))
         return form
 
     sex = form.get("sex")
@@ -164,5 +171,5 @@ def parse_case_form(data: Mapping[str, str], *, labels: Mapping[str, str]) -> Ca
         form.case = make_case(sex=sex, age_days=age or 0, discharge=disch, los=los,
                               diagnoses=diagnoses, procedures=[p for p in procs if p])
     except CaseError as e:
-        form.errors.append(FormError(e.field, "e_case", (("reason", str(e)),)))
+        form.errors.append(FormError(e.field, "e_case", (("reason", f"{e.field}: {safe_reason(e.reason)}"),)))
     return form

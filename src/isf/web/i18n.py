@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-__all__ = ["LANGS", "TEXT", "translator", "pick_lang"]
+__all__ = ["LANGS", "TEXT", "pick_lang", "translator"]
 
 LANGS = ("nb", "en")
 
@@ -133,34 +133,53 @@ TEXT: dict[str, tuple[str, str]] = {
     "must_not": ("må ikke finnes", "must be absent"),
     "batch_title": ("Grupper en CSV-fil", "Group a CSV file"),
     "batch_help": (
-        "Én kolonne case_string (NPK-grupperingsstreng), eller aktivitetskolonnene kjonn, alder_dager, "
-        "utskr_maate, liggetid, hdiag, hdiag2, bdiag, prosedyrer (lister skilt med ;). "
-        "Høyst {mb} MB og {rows} rader. Filen lagres ikke.",
-        "One column case_string (NPK case string), or the activity columns kjonn, alder_dager, "
-        "utskr_maate, liggetid, hdiag, hdiag2, bdiag, prosedyrer (lists separated by ;). "
-        "At most {mb} MB and {rows} rows. The file is not stored.",
+        (
+            "Én kolonne case_string (NPK-grupperingsstreng), eller aktivitetskolonnene kjonn, alder_dager, "
+            "utskr_maate, liggetid, hdiag, hdiag2, bdiag, prosedyrer (lister skilt med | eller ;). "
+            "Høyst {mb} MB og {rows} rader. Hver rad kommer tilbake med status; rader som ikke kan leses, "
+            "får status og en feilmelding med radnummer og kolonne. Filen lagres ikke."
+        ),
+        (
+            "One column case_string (NPK case string), or the activity columns kjonn, alder_dager, "
+            "utskr_maate, liggetid, hdiag, hdiag2, bdiag, prosedyrer (lists separated by | or ;). "
+            "At most {mb} MB and {rows} rows. Every row comes back with a status; rows that cannot be read "
+            "get a status and an error naming row and column. The file is not stored."
+        ),
     ),
     "file": ("CSV-fil", "CSV file"),
     "upload": ("Grupper og last ned", "Group and download"),
     "errors": ("Rett opp dette:", "Please fix:"),
     "e_required": ("{field} må fylles ut.", "{field} is required."),
-    "e_int": ("{field} må være et helt tall (fikk «{value}»).", "{field} must be a whole number (got “{value}”)."),
+    "e_int": ("{field} må være et helt tall (sifrene 0–9).", "{field} must be a whole number (digits 0–9)."),
     "e_range": ("{field} må være mellom {lo} og {hi}.", "{field} must be between {lo} and {hi}."),
     "e_date": ("{field} må være en dato (ÅÅÅÅ-MM-DD).", "{field} must be a date (YYYY-MM-DD)."),
     "e_dates_order": ("Kontaktdato kan ikke være før fødselsdato.", "The contact date cannot be before the birth date."),
     "e_choice": ("{field} har en ugyldig verdi.", "{field} has an invalid value."),
-    "e_code": ("{field}: «{value}» er ikke en gyldig kode.", "{field}: “{value}” is not a valid code."),
+    "e_code": ("{field}: ikke en gyldig kode (bare bokstaver og sifre).", "{field}: not a valid code (letters and digits only)."),
     "e_asterisk_only": ("{field}: stjernekode uten korskode.", "{field}: asterisk code without a dagger code."),
     "e_case": ("Grupperingsstrengen er ugyldig: {reason}", "The case string is invalid: {reason}"),
-    "e_logic": ("Ukjent logikkversjon: {value}", "Unknown logic version: {value}"),
+    "e_logic": ("Ukjent logikkversjon.", "Unknown logic version."),
     "e_too_big": ("Filen er for stor: høyst {mb} MB.", "The file is too large: at most {mb} MB."),
     "e_too_many": ("Filen har for mange rader: høyst {rows}.", "The file has too many rows: at most {rows}."),
     "e_no_file": ("Velg en CSV-fil.", "Choose a CSV file."),
-    "e_encoding": ("Filen må være UTF-8-tekst.", "The file must be UTF-8 text."),
+    "e_encoding": ("Filen må være tekst (UTF-8, UTF-16 eller Windows-1252).",
+                   "The file must be text (UTF-8, UTF-16 or Windows-1252)."),
     "e_columns": (
-        "Fant ikke kolonnen case_string eller aktivitetskolonnene (minst kjonn, alder_dager, hdiag).",
-        "Found neither a case_string column nor the activity columns (at least kjonn, alder_dager, hdiag).",
+        ("Fant ikke kolonnen case_string eller aktivitetskolonnene (minst kjonn, alder_dager, liggetid, hdiag); "
+         "mangler: {columns}."),
+        ("Found neither a case_string column nor the activity columns (at least kjonn, alder_dager, liggetid, "
+         "hdiag); missing: {columns}."),
     ),
+    "e_types": ("Kolonnen {columns} har en type som ikke kan holde feltet (se datamodellen).",
+                "Column {columns} has a type that cannot hold its field (see the data model)."),
+    "e_duplicate": ("To kolonner har samme navn {columns}.", "Two columns have the same name {columns}."),
+    "e_not_csv": ("Filen er ikke CSV-tekst (et regneark, en zip- eller Parquet-fil?). Lagre den som CSV.",
+                  "The file is not CSV text (a workbook, a zip or Parquet file?). Save it as CSV."),
+    "e_unreadable": ("Filen kan ikke leses som CSV.", "The file cannot be read as CSV."),
+    "e_multipart": ("Opplastingen er ødelagt; prøv igjen.", "The upload is malformed; please try again."),
+    "e_form_limits": ("Skjemaet har for mange felt eller et felt som er for stort.",
+                      "The form has too many fields or a field that is too large."),
+    "e_busy": ("Serveren er opptatt; prøv igjen om litt.", "The server is busy; please try again shortly."),
     "e_empty": ("Filen har ingen rader.", "The file has no rows."),
     "not_found": ("Siden finnes ikke.", "Page not found."),
     "footer": (

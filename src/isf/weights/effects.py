@@ -1,10 +1,13 @@
 """Redistribution effects of a new weight set ("Effekter RHF/HF", [002]).
 
-The directorate shows, per region (by residence, «sørge for») and per hospital (by provider,
-«Foretak»), the DRG points of one activity priced with the old and the new weights, the change
-and the % change, with a total row «TOTALT» whose change is 0 after calibration ([002] tables;
-seed 002). Here: `effects` builds that table exactly (Decimal) and `effects_svg` draws the
-changes as a bar chart in plain SVG.
+The directorate shows, per sector (Somatikk; PHV/TSB), per region (by residence, «sørge
+for») and per hospital (by provider, «Foretak»), the DRG points of one activity priced with
+the old and the new weights, the change and the % change, with a total row whose change is 0
+after calibration ([002] «Effekter RHF – Nye vekter 2026 Somatikk – sørge for» and «… PHV/TSB
+– sørge for»). Here: `effects` builds one such table exactly (Decimal), `sector_effects` all of
+them per sector in the seed's layout (RHF rows Helse Midt-Norge, Helse Nord, Helse Vest,
+Helse Sør-Øst, then a total; then per HF, largest first), `format_effects` prints them with
+whole points, and `effects_svg` draws the changes as a bar chart in plain SVG.
 """
 
 from __future__ import annotations
@@ -12,13 +15,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
+from typing import Any
 
 import polars as pl
 
-from isf.weights.calibrate import points_by
+from isf.weights.calibrate import SECTOR_LABELS, in_sector, points_by, sectors_in
 
 TOTAL_LABEL = "TOTALT"
 EFFECT_COLUMNS = ("poeng_gammel", "poeng_ny", "endring", "endring_pst")
+#: the regions in the order of the directorate's tables ([002] «Effekter RHF»)
+RHF_ORDER = ("Helse Midt-Norge", "Helse Nord", "Helse Vest", "Helse Sør-Øst")
+SECTOR_EFFECT_SCHEMA: dict[str, Any] = {
+    "sektor": pl.String, "nivaa": pl.String, "navn": pl.String, "poeng_gammel": pl.Decimal(38, 12),
+    "poeng_ny": pl.Decimal(38, 12), "endring": pl.Decimal(38, 12), "endring_pst": pl.Decimal(38, 6),
+    "opphold": pl.Int64,
+}
 
 
 def _q(value: Decimal, places: int) -> Decimal:
@@ -86,7 +97,8 @@ def _row(key: dict[str, object], po: Decimal, pn: Decimal, n: int, uo: int, un: 
 
 def format_no(value: Decimal, places: int) -> str:
     """Norwegian number style of the source tables: space thousands, decimal comma."""
-    s = f"{_q(value, places):,.{places}f}"
+    q = _q(value, places)
+    s = f"{abs(q) if q == 0 else q:,.{places}f}"
     return s.replace(",", " ").replace(".", ",")
 
 
@@ -102,8 +114,8 @@ def effects_svg(table: pl.DataFrame, *, title: str = "Omfordelingseffekter", pla
     zero_x = left + width / 2
     scale = (width / 2) / float(max_abs)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + right}" height="{height}" '
-        f'font-family="sans-serif" font-size="12">',
+        (f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + right}" height="{height}" '
+        f'font-family="sans-serif" font-size="12">'),
         f'<title>{escape(title)}</title>',
         f'<text x="10" y="22" font-size="15" font-weight="bold">{escape(title)}</text>',
         f'<line x1="{zero_x}" y1="{top - 4}" x2="{zero_x}" y2="{height - 24}" stroke="#333"/>',
@@ -122,3 +134,83 @@ def effects_svg(table: pl.DataFrame, *, title: str = "Omfordelingseffekter", pla
                  f'endring i poeng (nye − gamle vekter)</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def _exact_rows(activity: pl.DataFrame, activity_new: pl.DataFrame, old: pl.DataFrame, new: pl.DataFrame,
+                by: str) -> dict[str | None, tuple[Decimal, Decimal, int]]:
+    po = {r[by]: (r["poeng"], r["opphold"]) for r in points_by(activity, old, [by]).iter_rows(named=True)}
+    pn = {r[by]: r["poeng"] for r in points_by(activity_new, new, [by]).iter_rows(named=True)}
+    return {k: (po.get(k, (Decimal(0), 0))[0], pn.get(k, Decimal(0)), po.get(k, (Decimal(0), 0))[1])
+            for k in set(po) | set(pn)}
+
+
+def _effect_row(sector: str, level: str, name: str | None, old: Decimal, new: Decimal, n: int) -> dict[str, object]:
+    change = new - old
+    pst = (change / old * 100).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP) if old else Decimal(0)
+    return {"sektor": sector, "nivaa": level, "navn": name, "poeng_gammel": old, "poeng_ny": new,
+            "endring": change, "endring_pst": pst, "opphold": n}
+
+
+def sector_effects(
+    activity: pl.DataFrame,
+    old_weights: pl.DataFrame,
+    new_weights: pl.DataFrame,
+    *,
+    activity_new: pl.DataFrame | None = None,
+    rhf: str = "bo_rhf",
+    hf: str = "beh_hf",
+) -> pl.DataFrame:
+    """The seed's effects tables for every sector, exact: one long table.
+
+    Per sector (`sektor` = Somatikk, PHV/TSB; «Alle sektorer» without a `sektor` column):
+    RHF rows (`nivaa` RHF, by `rhf`, the sørge-for side) in the order Helse Midt-Norge, Helse
+    Nord, Helse Vest, Helse Sør-Øst (others after, by name), a total row (`navn` TOTALT), then
+    HF rows (`nivaa` HF, by `hf`) largest old points first and their total. Values are exact
+    Decimals (no rounding but the % change, to 6 places); `format_effects` prints them.
+    """
+    activity_new = activity if activity_new is None else activity_new
+    for col in (rhf, hf):
+        if col not in activity.columns or col not in activity_new.columns:
+            raise ValueError(f"activity has no column {col!r}")
+    rows: list[dict[str, object]] = []
+    order = {name: i for i, name in enumerate(RHF_ORDER)}
+    for sec in sorted(sectors_in(activity, activity_new), key=lambda x: list(SECTOR_LABELS).index(x)):
+        a_old = in_sector(activity, sec)
+        a_new = in_sector(activity_new, sec)
+        label = SECTOR_LABELS.get(sec, sec)
+        for level, col in (("RHF", rhf), ("HF", hf)):
+            cells = _exact_rows(a_old, a_new, old_weights, new_weights, col)
+            if level == "RHF":
+                keys = sorted(cells, key=lambda k: (order.get(str(k), len(order)), "" if k is None else str(k)))
+            else:
+                keys = sorted(cells, key=lambda k: (-cells[k][0], "" if k is None else str(k)))
+            for k in keys:
+                o, n, c = cells[k]
+                rows.append(_effect_row(label, level, None if k is None else str(k), o, n, c))
+            t_old = sum((cells[k][0] for k in keys), Decimal(0))
+            t_new = sum((cells[k][1] for k in keys), Decimal(0))
+            rows.append(_effect_row(label, level, TOTAL_LABEL, t_old, t_new, sum(cells[k][2] for k in keys)))
+    return pl.DataFrame(rows, schema=SECTOR_EFFECT_SCHEMA)
+
+
+def _whole(value: Decimal) -> str:
+    return format_no(value, 0)
+
+
+def format_effects(table: pl.DataFrame, *, old_label: str = "gamle vekter", new_label: str = "nye vekter") -> str:
+    """The tables as the seed prints them: whole points, % change with 2 decimals."""
+    out: list[str] = []
+    for (sec, level), part in table.group_by(["sektor", "nivaa"], maintain_order=True):
+        title = f"Effekter RHF – {sec} – sørge for" if level == "RHF" else f"Effekter HF – {sec}"
+        head = ("Sørge for" if level == "RHF" else "Foretak", old_label, new_label, "Endring", "%-endring")
+        cells = [head] + [
+            (str(r["navn"] or "(ukjent)"), _whole(r["poeng_gammel"]), _whole(r["poeng_ny"]), _whole(r["endring"]),
+             format_no(r["endring_pst"], 2) + " %")
+            for r in part.iter_rows(named=True)
+        ]
+        widths = [max(len(c[i]) for c in cells) for i in range(5)]
+        out.append(title)
+        for c in cells:
+            out.append("  " + c[0].ljust(widths[0]) + "  " + "  ".join(c[i].rjust(widths[i]) for i in range(1, 5)))
+        out.append("")
+    return "\n".join(out)

@@ -1,5 +1,11 @@
 """Weight lists (vektlister): per year and DRG/STG/TFG the weight, trimpunkt and day weight.
 
+The directorate publishes a DRG list, an STG list and a TFG list with each year's regelverk
+([003] «DRG-liste (XLS)», «STG-liste (XLS)», «TFG-liste (XLS)»). isf loads them the same way:
+one file per list, or one file with a ``type`` column; `combine_weight_lists` merges them and
+entries are keyed by (type, code). A file without a ``type`` column takes the type given
+with it (``stg:list.xlsx``), else DRG. A header-only file is an error naming the file.
+
 The directorate publishes weights as spreadsheets whose headers change between years, so
 import goes through a column mapping (canonical name -> header in the file). Parsing is pure
 (`build_weight_list` takes rows); `read_weights_csv` / `read_weights_xlsx` are thin adapters.
@@ -26,21 +32,26 @@ from typing import Any
 from isf.errors import IsfError
 
 __all__ = [
+    "COLUMNS",
+    "DEFAULT_ALIASES",
+    "KINDS",
+    "WeightCoverageError",
     "WeightEntry",
     "WeightList",
     "WeightListError",
-    "WeightCoverageError",
-    "COLUMNS",
-    "DEFAULT_ALIASES",
     "build_weight_list",
+    "check_coverage",
+    "combine_weight_lists",
+    "demo_weights_dir",
+    "demo_years",
+    "load_weight_lists",
+    "load_weights",
     "read_weights_csv",
     "read_weights_xlsx",
-    "load_weights",
-    "demo_weights_dir",
-    "check_coverage",
     "validate_against_logic",
 ]
 
+KINDS = ("DRG", "STG", "TFG")
 COLUMNS = ("drg", "navn", "vekt", "trimpunkt", "vekt_per_dag", "gjsn_liggetid", "dagkirurgi", "isf", "type")
 REQUIRED = ("drg", "vekt")
 
@@ -81,7 +92,10 @@ class WeightCoverageError(IsfError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class WeightEntry:
-    """One group's weight. `vekt` is None only when `isf` is False (explicitly not financed)."""
+    """One group's weight. `vekt` is None only when `isf` is False (explicitly not financed).
+
+    `drg` holds the group code of any `type` (DRG, STG or TFG); `source` is the list's file.
+    """
 
     drg: str
     vekt: Decimal | None
@@ -93,29 +107,47 @@ class WeightEntry:
     isf: bool = True
     type: str = "DRG"
     row: int = 0
+    source: str = ""
+
+    @property
+    def where(self) -> str:
+        """File and row of the entry, for explanations ("demo_2026.csv row 12")."""
+        return f"{self.source} row {self.row}" if self.source else f"row {self.row}"
 
 
 @dataclass(frozen=True)
 class WeightList:
-    """The weights of one year; `demo` is True for invented demo lists."""
+    """The weights of one year; `demo` is True when any part is an invented demo list.
+
+    Entries are keyed by (type, code); `get(code)` looks up a DRG, `get(code, "STG")` an STG.
+    `sources` names every file the list was combined from, with the types it held.
+    """
 
     year: int
     source: str
     entries: tuple[WeightEntry, ...]
     demo: bool = False
-    _by_drg: dict[str, WeightEntry] = field(default_factory=dict, repr=False, compare=False)
+    sources: tuple[tuple[str, tuple[str, ...], bool], ...] = ()  # (file, types, demo)
+    _by_key: dict[tuple[str, str], WeightEntry] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._by_drg.update({e.drg: e for e in self.entries})
+        self._by_key.update({(e.type, e.drg): e for e in self.entries})
+        if not self.sources:
+            kinds = tuple(k for k in KINDS if any(e.type == k for e in self.entries))
+            object.__setattr__(self, "sources", ((self.source, kinds, self.demo),))
 
-    def get(self, drg: str) -> WeightEntry | None:
-        return self._by_drg.get(drg)
+    def get(self, code: str, kind: str = "DRG") -> WeightEntry | None:
+        return self._by_key.get((kind, code))
 
     def __contains__(self, drg: object) -> bool:
-        return drg in self._by_drg
+        return ("DRG", drg) in self._by_key
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def kinds(self) -> tuple[str, ...]:
+        """The group types the list holds, in DRG, STG, TFG order."""
+        return tuple(k for k in KINDS if any(e.type == k for e in self.entries))
 
     def to_rows(self) -> list[dict[str, Any]]:
         """Plain dicts (one per group) for building a dataframe or writing a file."""
@@ -193,8 +225,14 @@ def build_weight_list(
     year: int,
     mapping: Mapping[str, str] | None = None,
     demo: bool = False,
+    kind: str = "DRG",
 ) -> WeightList:
-    """Validate rows ``(row_number, cells)`` under `headers` into a `WeightList` (pure)."""
+    """Validate rows ``(row_number, cells)`` under `headers` into a `WeightList` (pure).
+
+    `kind` is the type of rows without a ``type`` cell (the list a file is: DRG, STG, TFG).
+    """
+    if kind not in KINDS:
+        raise WeightListError(file, None, None, f"type must be one of {', '.join(KINDS)}, got {kind!r}")
     cols = resolve_columns(headers, file=file, mapping=mapping)
     index = {canon: headers.index(h) for canon, h in cols.items()}
     entries: list[WeightEntry] = []
@@ -211,9 +249,13 @@ def build_weight_list(
         drg = cell("drg").strip()
         if not drg:
             raise WeightListError(file, rownum, cols["drg"], "empty DRG code")
-        if drg in seen:
-            raise WeightListError(file, rownum, cols["drg"], f"duplicate {drg!r}, first at row {seen[drg]}")
-        seen[drg] = rownum
+        kind_cell = cell("type").strip().upper() or kind
+        if kind_cell not in KINDS:
+            raise WeightListError(file, rownum, cols.get("type"), f"type must be DRG, STG or TFG, got {kind_cell!r}")
+        key = f"{kind_cell} {drg}"
+        if key in seen:
+            raise WeightListError(file, rownum, cols["drg"], f"duplicate {key!r}, first at row {seen[key]}")
+        seen[key] = rownum
         isf = _bool(cell("isf"), file=file, row=rownum, col=cols.get("isf", "isf"), default=True)
         vekt = _dec(cell("vekt"), file=file, row=rownum, col=cols["vekt"])
         if vekt is None and isf:
@@ -222,9 +264,6 @@ def build_weight_list(
         if trim_d is not None and trim_d != trim_d.to_integral_value():
             raise WeightListError(file, rownum, cols.get("trimpunkt"), f"trimpunkt must be whole days, got {trim_d}")
         per_dag = _dec(cell("vekt_per_dag"), file=file, row=rownum, col=cols.get("vekt_per_dag", "vekt_per_dag"))
-        kind = (cell("type").strip().upper() or "DRG")
-        if kind not in ("DRG", "STG", "TFG"):
-            raise WeightListError(file, rownum, cols.get("type"), f"type must be DRG, STG or TFG, got {kind!r}")
         entries.append(
             WeightEntry(
                 drg=drg,
@@ -235,10 +274,13 @@ def build_weight_list(
                 gjsn_liggetid=_dec(cell("gjsn_liggetid"), file=file, row=rownum, col=cols.get("gjsn_liggetid", "")),
                 dagkirurgi=_bool(cell("dagkirurgi"), file=file, row=rownum, col=cols.get("dagkirurgi", ""), default=False),
                 isf=isf,
-                type=kind,
+                type=kind_cell,
                 row=rownum,
+                source=file,
             )
         )
+    if not entries:
+        raise WeightListError(file, None, None, "no weights: the file has a header but no rows")
     return WeightList(year=year, source=file, entries=tuple(entries), demo=demo)
 
 
@@ -248,7 +290,8 @@ def _sniff_sep(text: str) -> str:
 
 
 def parse_weights_csv(
-    text: str, *, file: str, year: int, mapping: Mapping[str, str] | None = None, sep: str | None = None
+    text: str, *, file: str, year: int, mapping: Mapping[str, str] | None = None, sep: str | None = None,
+    kind: str = "DRG",
 ) -> WeightList:
     """Parse CSV text (``#`` comment lines allowed; a ``# DEMO`` line marks a demo list)."""
     lines = text.splitlines()
@@ -260,14 +303,16 @@ def parse_weights_csv(
         raise WeightListError(file, None, None, "empty file")
     headers = [h.strip() for h in parsed[0]]
     body = [(numbered[i][0], r) for i, r in enumerate(parsed) if i > 0]
-    return build_weight_list(headers, body, file=file, year=year, mapping=mapping, demo=demo)
+    return build_weight_list(headers, body, file=file, year=year, mapping=mapping, demo=demo, kind=kind)
 
 
 def read_weights_csv(
-    path: str | Path, *, year: int, mapping: Mapping[str, str] | None = None, sep: str | None = None
+    path: str | Path, *, year: int, mapping: Mapping[str, str] | None = None, sep: str | None = None,
+    kind: str = "DRG",
 ) -> WeightList:
     p = Path(path)
-    return parse_weights_csv(p.read_text(encoding="utf-8-sig"), file=str(p), year=year, mapping=mapping, sep=sep)
+    return parse_weights_csv(p.read_text(encoding="utf-8-sig"), file=str(p), year=year, mapping=mapping, sep=sep,
+                             kind=kind)
 
 
 def read_weights_xlsx(
@@ -277,6 +322,7 @@ def read_weights_xlsx(
     mapping: Mapping[str, str] | None = None,
     sheet: str | None = None,
     header_row: int = 1,
+    kind: str = "DRG",
 ) -> WeightList:
     """Read a directorate spreadsheet; `header_row` is the 1-based row holding the headers."""
     from openpyxl import load_workbook
@@ -294,28 +340,83 @@ def read_weights_xlsx(
         raise WeightListError(str(p), header_row, None, "header row beyond the end of the sheet")
     headers = ["" if h is None else str(h).strip() for h in all_rows[header_row - 1]]
     body = [(header_row + 1 + i, ["" if c is None else c for c in r]) for i, r in enumerate(all_rows[header_row:])]
-    return build_weight_list(headers, body, file=f"{p}[{ws.title}]", year=year, mapping=mapping)
+    return build_weight_list(headers, body, file=f"{p}[{ws.title}]", year=year, mapping=mapping, kind=kind)
 
 
 def demo_weights_dir() -> Path:
-    """Folder of the bundled demo weight lists (``demo_<year>.csv``, invented values)."""
+    """Folder of the bundled demo weight lists (``demo_<year>.csv`` DRG, ``demo_<year>_stg.csv``,
+    ``demo_<year>_tfg.csv``; invented values, marked DEMO)."""
     return Path(str(resources.files("isf") / "data" / "weights"))
 
 
-def load_weights(path_or_id: str | Path, *, year: int, mapping: Mapping[str, str] | None = None) -> WeightList:
-    """Load ``demo`` (bundled demo list of `year`) or a CSV/XLSX file."""
-    if str(path_or_id).lower() == "demo":
-        p = demo_weights_dir() / f"demo_{year}.csv"
-        if not p.exists():
-            years = sorted(int(f.stem.split("_")[1]) for f in demo_weights_dir().glob("demo_*.csv"))
-            raise WeightListError(str(p), None, None, f"no demo weights for {year} (demo years: {years})")
-        return parse_weights_csv(p.read_text(encoding="utf-8"), file=f"isf/data/weights/{p.name}", year=year)
-    p = Path(path_or_id)
+def demo_years() -> list[int]:
+    """Years with a bundled demo DRG list."""
+    return sorted({int(f.stem.split("_")[1]) for f in demo_weights_dir().glob("demo_*.csv")})
+
+
+def combine_weight_lists(lists: Iterable[WeightList]) -> WeightList:
+    """One list from several (a DRG, an STG and a TFG list); a (type, code) twice is an error."""
+    parts = list(lists)
+    if not parts:
+        raise WeightListError("(none)", None, None, "no weight list given")
+    year = parts[0].year
+    seen: dict[tuple[str, str], WeightEntry] = {}
+    for wl in parts:
+        if wl.year != year:
+            raise WeightListError(wl.source, None, None, f"weights for {wl.year}, the other lists are for {year}")
+        for e in wl.entries:
+            first = seen.get((e.type, e.drg))
+            if first is not None:
+                raise WeightListError(e.source or wl.source, e.row, "drg",
+                                      f"{e.type} {e.drg} is also in {first.where}")
+            seen[(e.type, e.drg)] = e
+    if len(parts) == 1:
+        return parts[0]
+    return WeightList(
+        year=year,
+        source=" + ".join(wl.source for wl in parts),
+        entries=tuple(e for wl in parts for e in wl.entries),
+        demo=any(wl.demo for wl in parts),
+        sources=tuple(s for wl in parts for s in wl.sources),
+    )
+
+
+def _load_one(ref: str | Path, *, year: int, mapping: Mapping[str, str] | None) -> WeightList:
+    text = str(ref)
+    kind = "DRG"
+    head, sep, rest = text.partition(":")
+    if sep and head.upper() in KINDS and rest:
+        kind, text = head.upper(), rest
+    if text.lower() == "demo":
+        files = [f"demo_{year}.csv", f"demo_{year}_stg.csv", f"demo_{year}_tfg.csv"]
+        if not (demo_weights_dir() / files[0]).exists():
+            raise WeightListError(f"isf/data/weights/{files[0]}", None, None,
+                                  f"no demo weights for {year} (demo years: {demo_years()})")
+        lists = [
+            parse_weights_csv((demo_weights_dir() / f).read_text(encoding="utf-8"), file=f"isf/data/weights/{f}",
+                              year=year, kind=k)
+            for f, k in zip(files, KINDS) if (demo_weights_dir() / f).exists()
+        ]
+        return combine_weight_lists(lists)
+    p = Path(text)
     if not p.exists():
         raise WeightListError(str(p), None, None, "no such file")
     if p.suffix.lower() in (".xlsx", ".xlsm"):
-        return read_weights_xlsx(p, year=year, mapping=mapping)
-    return read_weights_csv(p, year=year, mapping=mapping)
+        return read_weights_xlsx(p, year=year, mapping=mapping, kind=kind)
+    return read_weights_csv(p, year=year, mapping=mapping, kind=kind)
+
+
+def load_weights(path_or_id: str | Path, *, year: int, mapping: Mapping[str, str] | None = None) -> WeightList:
+    """Load ``demo`` (the bundled DRG, STG and TFG demo lists of `year`) or a CSV/XLSX file.
+
+    ``stg:FILE`` / ``tfg:FILE`` / ``drg:FILE`` name the type of a file without a ``type`` column.
+    """
+    return _load_one(path_or_id, year=year, mapping=mapping)
+
+
+def load_weight_lists(refs: Iterable[str | Path], *, year: int) -> WeightList:
+    """Load and combine several lists (`load_weights` for each): e.g. DRG, STG and TFG files."""
+    return combine_weight_lists([_load_one(r, year=year, mapping=None) for r in refs])
 
 
 def check_coverage(weights: WeightList, drgs: Iterable[str]) -> list[str]:

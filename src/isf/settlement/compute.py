@@ -1,0 +1,224 @@
+"""The steps of settlement as pure functions over frames (no I/O, no global state).
+
+* `join_weights`: the weight list joined by (type, code) in ten-thousandths;
+* `eligibility`: the one eligibility function, the `vilkaar` rules in registry order, for
+  every kind of unit (and, limited to the activity rules, for the contacts that may form
+  STG/TFG);
+* `add_points`: the `poeng` rules, one value and one text column per rule, summed into the
+  components and `_total`;
+* `merge_stays`: department stays of one hospital stay become one DRG unit (`sykehusopphold`);
+* `stg_tfg_frame`: STG/TFG assignments as units, placed on their first contact;
+* `add_kroner`: kroner per unit, rounded once to øre with `isf.settlement.fixed.kroner`.
+
+Each works on any subset of the activity that keeps a patient's rows together, so a year can
+be settled per patient partition and the results concatenated (issue 15).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from isf.settlement.fixed import E4, KRONER, kroner, to_e4
+from isf.settlement.rules import RULES, Params, Rule, rules_for
+from isf.weights.weightlist import WeightList
+
+__all__ = [
+    "COMPONENTS",
+    "MERGE_OMSORGSNIVA",
+    "add_kroner",
+    "add_points",
+    "eligibility",
+    "join_weights",
+    "merge_stays",
+    "stg_tfg_frame",
+    "weights_frame",
+]
+
+#: point components of every unit, in registry order (a rule adds to its component)
+COMPONENTS: tuple[str, ...] = tuple(dict.fromkeys(r.component for r in RULES if r.kind == "poeng" and r.component))
+#: department stays (døgn, dag) sharing `opphold_id` are one hospital stay
+MERGE_OMSORGSNIVA = (1, 2)
+
+
+def weights_frame(weights: WeightList) -> pl.DataFrame:
+    """The weight list as a join table: (type, code) -> weights in ten-thousandths."""
+    rows = [
+        (e.type, e.drg, None if e.vekt is None else to_e4(e.vekt), e.trimpunkt,
+         None if e.vekt_per_dag is None else to_e4(e.vekt_per_dag), e.isf)
+        for e in weights.entries
+    ]
+    return pl.DataFrame(rows, schema={"_type": pl.String, "_gruppe": pl.String, "_w_vekt": E4, "_w_trim": pl.Int64,
+                                      "_w_dag": E4, "_w_isf": pl.Boolean}, orient="row")
+
+
+def join_weights(frame: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFrame:
+    """`frame` (same rows, same order) with the weight columns of its (type, code)."""
+    out = frame.drop([c for c in (*weights.columns, "_w_found") if c.startswith("_w_") and c in frame.columns])
+    # join the two key columns only and put the result beside the frame (no copy of wide rows)
+    found = out.select("_type", "_gruppe").join(weights, on=["_type", "_gruppe"], how="left", maintain_order="left")
+    return out.hstack(found.select(
+        pl.col("_w_isf").is_not_null().alias("_w_found"), pl.col("_w_isf").fill_null(False),
+        "_w_vekt", "_w_trim", "_w_dag"))
+
+
+def _applies(r: Rule) -> pl.Expr:
+    return pl.col("_type").is_in(list(r.kinds))
+
+
+def eligibility(frame: pl.DataFrame, params: Params, *, aktivitet_only: bool = False) -> pl.DataFrame:
+    """Add `_arsak` (why the unit does not count; null = counts), `_regel` and `_count`.
+
+    The same function for DRG, STG and TFG units: each `vilkaar` rule in force applies to the
+    kinds it names, in registry order, and the first failing one gives the reason.
+    With `aktivitet_only`, only the rules about the contact itself are tested.
+    The reason texts are built only for the units that fail (a few per cent).
+    """
+    rules = [r for r in rules_for("vilkaar", params.year) if r.aktivitet or not aktivitet_only]
+    tested = []
+    first: pl.Expr = pl.lit(None, dtype=pl.Int32)
+    for k in reversed(range(len(rules))):  # build the when-chain so the first rule is tested first
+        compute = rules[k].compute
+        assert compute is not None
+        fails, why = compute(frame, params)
+        tested.insert(0, why)
+        first = pl.when(_applies(rules[k]) & fails.fill_null(True)).then(pl.lit(k, dtype=pl.Int32)).otherwise(first)
+    out = frame.with_columns(_regel_nr=first)
+    failing = out.select(pl.arg_where(pl.col("_regel_nr").is_not_null())).to_series()
+    sub = out.select(pl.col("^_.*$")).gather(failing)
+    reason: pl.Expr = pl.lit(None, dtype=pl.String)
+    for k in reversed(range(len(rules))):
+        reason = pl.when(pl.col("_regel_nr") == k).then(tested[k].fill_null(pl.lit(rules[k].name))).otherwise(reason)
+    texts = sub.select(reason.cast(pl.String)).to_series()
+    arsak = pl.select(pl.repeat(None, out.height, dtype=pl.String)).to_series().scatter(failing, texts)
+    names = {k: r.name for k, r in enumerate(rules)}
+    return out.with_columns(
+        _arsak=arsak,
+        _regel=pl.col("_regel_nr").replace_strict(names, default=None, return_dtype=pl.String),
+        _count=pl.col("_regel_nr").is_null(),
+    ).drop("_regel_nr")
+
+
+def add_points(frame: pl.DataFrame, params: Params) -> pl.DataFrame:
+    """Each `poeng` rule in force: `_v_<rule>` (ten-thousandths) and `_t_<rule>` (text);
+    then the components (sum of their rules) and `_total`. Units that do not count get 0."""
+    count = pl.col("_count")
+    for r in rules_for("poeng", params.year):
+        assert r.compute is not None
+        value, text = r.compute(frame, params)
+        on = count & _applies(r)
+        frame = frame.with_columns(**{
+            f"_v_{r.name}": pl.when(on).then(value.fill_null(0)).otherwise(0).cast(E4),
+            f"_t_{r.name}": pl.when(on).then(text),
+        })
+    in_force = rules_for("poeng", params.year)
+    sums = {}
+    for comp in COMPONENTS:
+        parts = [pl.col(f"_v_{r.name}") for r in in_force if r.component == comp]
+        sums[f"_c_{comp}"] = pl.sum_horizontal(parts).cast(E4) if parts else pl.lit(0, dtype=E4)
+    frame = frame.with_columns(**sums)
+    return frame.with_columns(_total=pl.sum_horizontal([pl.col(f"_c_{c}") for c in COMPONENTS]).cast(E4))
+
+
+def rule_text(frame: pl.DataFrame, year: int) -> pl.Expr:
+    """`poeng_regel`: the texts of the rules applied, the merge note and the reason, joined."""
+    parts = [pl.col(f"_t_{r.name}") for r in rules_for("poeng", year) if f"_t_{r.name}" in frame.columns]
+    if "_baerer" in frame.columns:
+        parts.append(pl.when(pl.col("_baerer")).then(pl.format("bærende opphold i sykehusopphold {}", pl.col("_opph"))))
+    parts.append(pl.when(~pl.col("_count")).then(pl.format("ikke ISF: {}", pl.col("_arsak"))))
+    return pl.concat_str(parts, separator="; ", ignore_nulls=True)
+
+
+def merge_stays(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rule `sykehusopphold`: one DRG unit per hospital stay.
+
+    Adds `_unit` (the row is a unit: not merged, or the stay's carrying row), `_baerende`
+    (carrying kontakt_id of a merged row), `_baerer` (carrier of a stay of several rows).
+    The other department stays of a stay get 0 points and a reason naming the carrier.
+    """
+    merged = (pl.col("_opph").is_not_null() & pl.col("_oms").is_in(MERGE_OMSORGSNIVA)).fill_null(False)
+    frame = frame.with_columns(_m=merged)
+    stays = (
+        frame.filter(pl.col("_m"))
+        .group_by("_opph")
+        .agg(
+            _car_i=pl.col("_i").sort_by(["_total", "_count", "_i"], descending=[True, True, False]).first(),
+            _car_k=pl.coalesce(pl.col("_kid"), pl.col("_i").cast(pl.Int64))
+            .sort_by(["_total", "_count", "_i"], descending=[True, True, False]).first(),
+            _n=pl.len(),
+        )
+    )
+    carriers = frame.select("_opph", "_m").join(stays, on="_opph", how="left", maintain_order="left")
+    frame = frame.hstack(carriers.select(
+        _car_i=pl.when(pl.col("_m")).then(pl.col("_car_i")),
+        _car_k=pl.when(pl.col("_m")).then(pl.col("_car_k")),
+        _n=pl.col("_n"),
+    ))
+    carrier = pl.col("_m") & (pl.col("_i") == pl.col("_car_i"))
+    drop = pl.col("_m") & ~carrier
+    moved = drop & pl.col("_count")
+    zero = [c for c in frame.columns if c.startswith(("_v_", "_c_"))] + ["_total"]
+    return frame.with_columns(
+        *(pl.when(drop).then(0).otherwise(pl.col(c)).cast(E4).alias(c) for c in zero),
+        *(pl.when(drop).then(None).otherwise(pl.col(c)).alias(c) for c in frame.columns if c.startswith("_t_")),
+        _arsak=pl.when(moved).then(pl.format(
+            "avdelingsopphold i sykehusopphold {}: poengene ligger på bærende opphold kontakt_id {}",
+            pl.col("_opph"), pl.col("_car_k"))).otherwise(pl.col("_arsak")),
+        _regel=pl.when(moved).then(pl.lit("sykehusopphold")).otherwise(pl.col("_regel")),
+        _count=pl.col("_count") & ~drop,
+        _unit=~drop,
+        _baerende=pl.col("_car_k"),
+        _baerer=(carrier & (pl.col("_n") > 1) & pl.col("_count")).fill_null(False),
+        _n=pl.when(pl.col("_m")).then(pl.col("_n")).otherwise(1).cast(pl.Int32),
+    )
+
+
+def stg_tfg_frame(assignments: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataFrame:
+    """Rule `stg_tfg_enhet`: each assignment (patient, group, period) as one unit, with the
+    sector, care level, debitor and place of its first contact (`poeng_kontakt_id`), where
+    its points land. `contacts` are the contacts the assignments were formed from."""
+    first = contacts.filter(pl.len().over("_kid") == 1).select(
+        "_kid", "_i", "_sektor", "_psek", "_oms", "_deb", "_ktype", "_enhet", "_inn", "_cyear", "_byear",
+        *[c for c in contacts.columns if c.startswith("_") and c[1:] in ("bo_rhf", "bo_hf", "beh_rhf", "beh_hf")],
+    )
+    a = assignments.select(
+        pl.col("type").alias("_type"), pl.col("gruppe").alias("_gruppe"), pl.col("pasient_id").alias("_pid"),
+        pl.col("aar").cast(pl.Int64).alias("_aar"), pl.col("periode").alias("_periode"),
+        pl.col("antall_kontakter").cast(pl.Int32).alias("_n"), pl.col("kontakt_ider").alias("_kontakt_ider"),
+        pl.col("poeng_kontakt_id").alias("_kid"),
+    )
+    return a.join(first, on="_kid", how="left", maintain_order="left").with_columns(
+        _ok=pl.lit(True), _status=pl.lit("ok"), _dato=pl.col("_inn"),
+        _ligg=pl.lit(0, dtype=pl.Int64), _uk=pl.lit(0, dtype=pl.Int64), _amb=pl.lit(False),
+        _opph=pl.lit(None, dtype=pl.Int64), _overtatt=pl.lit(None, dtype=pl.String), _mdc=pl.lit(None, dtype=pl.String),
+        _unit=pl.lit(True), _baerende=pl.lit(None, dtype=pl.Int64), _baerer=pl.lit(False),
+    )
+
+
+def add_kroner(units: pl.DataFrame, params: Params) -> pl.DataFrame:
+    """Rule `kroner`: `enhetspris`, `isf_andel` and `isf_kroner` per unit.
+
+    Each distinct (sector, points) value is priced once with `kroner` (Decimal, ROUND_HALF_UP
+    to øre), so every unit's kroner are exact and every aggregate is the sum of its units'.
+    Prices are read only for sectors with counting units.
+    """
+    counting = units.filter(pl.col("_count") & pl.col("_psek").is_not_null())
+    sectors = counting["_psek"].unique().sort().to_list()
+    prices = {s: (params.decimal(s, "enhetspris"), params.decimal(s, "isf_andel")) for s in sectors}
+    price: pl.Expr = pl.lit(None, dtype=pl.Decimal(38, 2))
+    share: pl.Expr = pl.lit(None, dtype=pl.Decimal(38, 4))
+    for s, (pr, sh) in prices.items():
+        on = pl.col("_count") & (pl.col("_psek") == s)
+        price = pl.when(on).then(pl.lit(pr, dtype=pl.Decimal(38, 2))).otherwise(price)
+        share = pl.when(on).then(pl.lit(sh, dtype=pl.Decimal(38, 4))).otherwise(share)
+    distinct = counting.filter(pl.col("_total") != 0).select("_psek", "_total").unique()
+    values = [kroner(Decimal(t) / 10_000, *prices[s]) for s, t in distinct.iter_rows()]
+    table = distinct.with_columns(_kr=pl.Series(values, dtype=KRONER))
+    priced = units.select("_psek", "_total", "_count").join(table, on=["_psek", "_total"], how="left",
+                                                            maintain_order="left")
+    return units.hstack(priced.select(
+        _kr=pl.when(pl.col("_count")).then(pl.col("_kr")).otherwise(None).fill_null(pl.lit(Decimal("0.00"), dtype=KRONER)),
+        _pris=price,
+        _andel=share,
+    ))
