@@ -16,40 +16,49 @@ from isf.grouping import make_case
 from isf.grouping.codes import Frozen
 from isf.grouping.compiled import CompileError, FactMemo, _literal, compile_logic, compiled_logic
 from isf.grouping.criteria import PROCPRO, Criterion, PropertyValue
-from isf.grouping.facts import ITEM_STATES, OR_STATES, CaseFeatures, item_probe, item_state, or_probe, or_state, probe
+from isf.grouping.features import OR1, ITEM_STATES, OR_STATES, CaseFeatures, item_probe, item_state, or_probe, or_state, probe
 
 
-def test_every_item_state_round_trips():
+@pytest.mark.parametrize("secondary", ["08S02", OR1])
+def test_every_item_state_round_trips(secondary):
     for s in range(ITEM_STATES):
-        f = probe(**item_probe(s, "08S02", "08S01"))
+        f = probe(**item_probe(s, secondary, "08S01"))
         union, counts = divmod(s, 81)
-        if union or not (counts // 27 or (counts // 9) % 3):  # the secondary is in the union when a procedure has it
-            assert item_state(f, "08S02", "08S01") == s
+        has_mark = counts // 27 or (counts // 9) % 3  # a procedure carries the secondary mark
+        if union or not has_mark:  # the mark is in the union when a procedure has it
+            if secondary == OR1 and union and not has_mark:
+                continue  # an OR-1 mark comes from procedures only: no union without one
+            assert item_state(f, secondary, "08S01") == s
 
 
 def test_every_or_state_round_trips():
     assert [or_state(probe(**or_probe(i)).or_values) for i in range(len(OR_STATES))] == list(range(len(OR_STATES)))
 
 
-@given(st.lists(st.sets(st.sampled_from(["A", "B", "C"])), max_size=6), st.sampled_from(["A", "B"]), st.sampled_from(["", "A", "C"]))
-def test_secpro_check_depends_only_on_the_item_state(each, secondary, carrier):
-    """The procedure-class view is exact for the secpro unit: same state, same verdict."""
+@given(st.lists(st.tuples(st.sets(st.sampled_from(["A", "B", "C"])), st.sets(st.sampled_from([1, 2]))), max_size=6),
+       st.sampled_from(["A", "B", "+", "-"]), st.sampled_from(["", "A", "C"]))
+def test_secpro_check_depends_only_on_the_item_state(procs, secpro, carrier):
+    """The procedure-class view is exact for the secpro unit: same state, same verdict
+    (a PROCPR value, or the lone signs over OR-1 procedures)."""
     from isf.grouping.criteria import SECPRO
 
-    f = probe(proc_props_each=tuple(frozenset(s) for s in each), procprops=frozenset().union(*each))
-    rep = probe(**item_probe(item_state(f, secondary, carrier), secondary, carrier))
-    assert SECPRO.check((secondary, carrier), f) == SECPRO.check((secondary, carrier), rep)
+    each = tuple(frozenset(p) for p, _ in procs)
+    ors = tuple(frozenset(o) for _, o in procs)
+    f = probe(proc_props_each=each, proc_or=ors, procprops=frozenset().union(*each), or_values=frozenset().union(*ors))
+    mark = OR1 if secpro in "+-" else secpro
+    rep = probe(**item_probe(item_state(f, mark, carrier), mark, carrier))
+    assert SECPRO.check((secpro, carrier), f) == SECPRO.check((secpro, carrier), rep)
+    assert SECPRO.domain((secpro, carrier)).secondary == mark
 
 
-@given(st.lists(st.integers(0, 3), max_size=8))
-def test_or_checks_depend_only_on_the_or_state(values):
-    from isf.grouping.criteria import OR_PROC, SECPRO
+@given(st.sets(st.integers(0, 3)))
+def test_or_check_depends_only_on_the_or_state(values):
+    from isf.grouping.criteria import OR_PROC
 
-    rep = probe(**or_probe(or_state(values)))
-    f = probe(or_values=tuple(v for v in values if v in (0, 1, 2)))
+    rep = probe(**or_probe(or_state(frozenset(values))))
+    f = probe(or_values=frozenset(values))
     for letter in "SPNZ":
         assert OR_PROC.check(letter, f) == OR_PROC.check(letter, rep)
-    assert SECPRO.check(("-", ""), f) == SECPRO.check(("-", ""), rep)
 
 
 class _TwoValues(Criterion):
@@ -92,9 +101,33 @@ def test_compiled_logic_cannot_change_and_pickles():
     assert np.array_equal(back.match.cand_rules, cl.match.cand_rules)
 
 
-def test_compiled_logic_is_shared_per_logic_value():
+def test_compiled_logic_is_kept_on_its_logic():
     lg = _tiny()
-    assert compiled_logic(lg) is compiled_logic(_tiny())  # equal logics (same checksum), one object
+    assert compiled_logic(lg) is compiled_logic(lg)  # compiled once per Logic object
+    other = _tiny()
+    assert compiled_logic(other) is not compiled_logic(lg) and compiled_logic(other).checksum == lg.checksum
+
+
+def test_no_module_level_caches_in_grouping_or_batch():
+    """Caches live on objects (the Logic, a run), never in module globals: no lru_cache'd
+    function and no empty module-level dict, list or set waiting to be filled -- except the
+    process pool's per-worker run, which is the worker process's own state."""
+    import importlib
+    import pkgutil
+
+    import isf.batch
+    import isf.grouping
+
+    found = []
+    for pkg in (isf.grouping, isf.batch):
+        for info in pkgutil.iter_modules(pkg.__path__):
+            mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
+            for name, value in vars(mod).items():
+                if getattr(value, "__module__", None) != mod.__name__ and not isinstance(value, dict | list | set):
+                    continue
+                if hasattr(value, "cache_info") or (isinstance(value, dict | list | set) and not value):
+                    found.append(f"{mod.__name__}.{name}")
+    assert found == ["isf.batch.engine._WORKER"], found
 
 
 def test_run_memo_is_bounded():

@@ -29,6 +29,7 @@ def test_docstring_examples(name: str) -> None:
 
 
 def test_the_new_grouping_modules_have_examples() -> None:
-    for name in ("isf.grouping.codes", "isf.grouping.facts", "isf.grouping.criteria", "isf.grouping.compiled",
-                 "isf.grouping.explain", "isf.batch.case_strings"):
+    for name in ("isf.grouping.case", "isf.grouping.codes", "isf.grouping.features", "isf.grouping.criteria",
+                 "isf.grouping.compiled", "isf.grouping.explain", "isf.grouping.grouper", "isf.grouping.render",
+                 "isf.batch.case_strings", "isf.batch.fast", "isf.batch.kernel"):
         assert doctest.testmod(importlib.import_module(name), report=False).attempted > 0, name

@@ -171,14 +171,20 @@ def test_negated_columns(group):
     assert group(lg, case("J189")).drg == "470"  # its own category is excluded everywhere
 
 
-def test_activator_shared_with_the_principal_does_not_activate(group):
-    # features: activators are the other codes' DGPROP values *less the principal's own*
+def test_an_inactive_category_is_activated_by_another_code_than_its_own_slot(group):
+    # [guide ch. 5.3] "another diagnosis or procedure code": the principal counts (NCC 2012 test
+    # 16729), the slot carrying the category does not
     rules = [Rule(ord="001D", drg="CC1", rtc="0", compl="1"), Rule(ord="002D", drg="NOCC", rtc="0", icd="+")]
     lg = logic(rules, dg=dx("E10", dgcat="10M02", dgprop="10X01") + dx("E119", dgcat="10M01", compl="10I01")
-               + dx("K359", dgcat="06M01") + dx("N18", dgcat="11M01", dgprop="10X01"),
-               complcat=[ComplCat("10I01", "10X01")])
+               + dx("K359", dgcat="06M01") + dx("N18", dgcat="11M01", dgprop="10X01")
+               + dx("E118", dgcat="10M01", compl="10I01", dgprop="10X01"),
+               complcat=[ComplCat("10I01", "10X01")], proc=px("P9", dgprop="10X01"))
+    assert group(lg, case("K359", "E119")).drg == "NOCC"
     assert group(lg, case("K359", "E119", "N18")).drg == "CC1"
-    assert group(lg, case("E10", "E119", "N18")).drg == "NOCC"  # the principal has 10X01 too
+    assert group(lg, case("E10", "E119")).drg == "CC1"  # the principal activates
+    assert group(lg, case("K359", "E119", procs=["P9"])).drg == "CC1"  # so does a procedure
+    assert group(lg, case("K359", "E118")).drg == "NOCC"  # its own DGPROP does not
+    assert group(lg, case("K359", "E118", "E119")).drg == "CC1"  # E118 activates E119's category
 
 
 def test_exclusion_of_an_inactive_category_by_its_active_form(group):
@@ -211,12 +217,17 @@ def test_unknown_pair_principal_takes_the_asterisk_category(group):
 
 
 def test_or_values_from_diagnoses_and_lone_minus_secpro(group):
-    rules = [Rule(ord="001D", drg="ONE", rtc="0", or_proc="S", secpro="-"), Rule(ord="002D", drg="MANY", rtc="0", or_proc="S")]
+    # OR values of diagnoses count for the 'or' column; secpro '-' looks at procedures only:
+    # no OR-1 procedure other than the one carrying the rule's procpro (NCC 2012, 403D124)
+    rules = [Rule(ord="001D", drg="ONE", rtc="0", or_proc="S", procpro="06O01", secpro="-"),
+             Rule(ord="002D", drg="MANY", rtc="0", or_proc="S")]
     lg = logic(rules, dg=dx("K359", dgcat="06M01") + dx("Z412", dgcat="23M01", **{"or": "1"}),
-               proc=px("P1", **{"or": "1"}))
+               proc=px("P1", procpr="06O01", **{"or": "1"}) + px("P2", **{"or": "1"}) + px("P3", **{"or": "2"}))
     assert group(lg, case("K359", procs=["P1"])).drg == "ONE"
-    assert group(lg, case("K359", "Z412", procs=["P1"])).drg == "MANY"  # a diagnosis' OR 1 counts
-    assert group(lg, case("K359", "Z412")).drg == "ONE"
+    assert group(lg, case("K359", procs=["P1", "P2"])).drg == "MANY"  # a second OR-1 procedure
+    assert group(lg, case("K359", procs=["P1", "P3"])).drg == "ONE"  # OR 2 is no OR-1 procedure
+    assert group(lg, case("K359", "Z412", procs=["P1"])).drg == "ONE"  # a diagnosis' OR 1 is no procedure
+    assert group(lg, case("K359", "Z412")).drg == "MANY"  # ... but satisfies 'or S'
 
 
 def test_age_and_stay_limits_at_their_edges(group):

@@ -4,9 +4,10 @@ A numba scanner splits each ``DRGGrupperingsstreng`` into fields (layout: `isf.g
 and copies the codes into new string arrays: the principal slot as ``hdiag``/``hdiag2``, the
 other diagnosis slots as ``bdiag`` (a pair as ``dagger&asterisk``), the procedures as
 ``prosedyrer``; sex, age, discharge and stay stay text, so the batch path validates them as it
-validates any text column. A row is left to the row API (``dirty``) when it is null, has a
-character other than ASCII letters, digits and commas (spaces, ``*``, ``.``, a BOM ... which
-the row API cleans or rejects), or has fewer than 4 or more than 165 fields.
+validates any text column. The ``*`` and ``.`` marks the row API drops from codes are dropped
+here too. A row is left to the row API (``dirty``) when it is null, has another character than
+ASCII letters, digits and commas (spaces, a BOM ... which the row API cleans or rejects; a mark
+outside the code fields), or has fewer than 4 or more than 165 fields.
 
 >>> import pyarrow as pa
 >>> first = "1,20000,H,3,,A390,G01,I109" + "," * 58 + "NAT23"  # field 65: the first procedure
@@ -50,17 +51,21 @@ def _scan(data, offsets, valid, spans, counts, sec, proc, fill):  # type: ignore
         dirty = valid[i] == 0
         nf = 0
         start = lo
+        real = 0  # characters of the field that are not marks
         if not dirty:
             for p in range(lo, hi + 1):
                 if p == hi or data[p] == 44:  # ','
                     if nf < _MAX_FIELDS:
                         starts[nf] = start
-                        ends[nf] = p
+                        ends[nf] = p if real else start  # a field of marks alone is empty
                     nf += 1
                     start = p + 1
+                    real = 0
                 else:
                     ch = data[p]
-                    if not (48 <= ch <= 57 or 65 <= ch <= 90 or 97 <= ch <= 122):
+                    if 48 <= ch <= 57 or 65 <= ch <= 90 or 97 <= ch <= 122:
+                        real += 1
+                    elif not (nf >= _DX_START and (ch == 42 or ch == 46)):  # '*', '.' in a code
                         dirty = True
                         break
         if dirty or nf < 4 or nf > _MAX_FIELDS:
@@ -112,19 +117,22 @@ def _scan(data, offsets, valid, spans, counts, sec, proc, fill):  # type: ignore
 
 @_jit
 def _join(data, spans, out_offsets, out):  # type: ignore[no-untyped-def]
-    """Copy span pairs (a0, a1, b0, b1) as ``a`` or ``a&b`` into `out`; offsets first."""
+    """Copy span pairs (a0, a1, b0, b1) as ``a`` or ``a&b`` into `out`, leaving out the '*' and
+    '.' marks the row API drops from codes (`isf.grouping.case`); offsets first."""
     pos = 0
     for j in range(spans.shape[0]):
         out_offsets[j] = pos
         for p in range(spans[j, 0], spans[j, 1]):
-            out[pos] = data[p]
-            pos += 1
+            if data[p] != 42 and data[p] != 46:
+                out[pos] = data[p]
+                pos += 1
         if spans[j, 3] > spans[j, 2]:
             out[pos] = 38  # '&'
             pos += 1
             for p in range(spans[j, 2], spans[j, 3]):
-                out[pos] = data[p]
-                pos += 1
+                if data[p] != 42 and data[p] != 46:
+                    out[pos] = data[p]
+                    pos += 1
     out_offsets[spans.shape[0]] = pos
 
 
@@ -136,7 +144,7 @@ def _strings(data: npt.NDArray[np.uint8], spans: npt.NDArray[np.int64]) -> pa.Ar
     offsets = np.empty(len(spans) + 1, dtype=np.int64)
     out = np.empty(size, dtype=np.uint8)
     _join(data, np.ascontiguousarray(spans), offsets, out)
-    return pa.LargeStringArray.from_buffers(len(spans), pa.py_buffer(offsets), pa.py_buffer(out)).cast(pa.string())
+    return pa.LargeStringArray.from_buffers(len(spans), pa.py_buffer(offsets), pa.py_buffer(out[:offsets[-1]])).cast(pa.string())
 
 
 def _lists(values: pa.Array, counts: npt.NDArray[np.int64]) -> pa.Array:

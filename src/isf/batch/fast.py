@@ -6,18 +6,33 @@ become buckets between the logic's own limits, and `isf.batch.native.match_cases
 rule per case. Nothing is grouped one case at a time and nothing depends on cases repeating.
 
 Rows this path cannot take exactly as the row API would (text needing cleaning, values of
-the wrong type or out of range, wide or case-string layouts) go to a fallback (by default the
-row kernel, `isf.batch.kernel.group_record_batch`), which also reports their errors. Same
-rows, same order, same results as grouping each row with `isf.grouping.group`.
+the wrong type or out of range, wide layouts) go to a fallback (by default the row kernel,
+`isf.batch.kernel.group_rows`), which also reports their errors. Same rows, same order, same
+results as grouping each row with `isf.grouping.group`.
+
+The output contract is defined here: `RESULT_SCHEMA`, and a row's status is ``ok`` unless it
+could not be read or grouped (``invalid_*``, from the fallback) or landed in the logic's error
+group (``grouping_error``, `rtc_error`); its ``error`` then says ``row N: field: reason``.
 
 One `GroupingRun` per run holds the compiled logic, the run's `FactMemo` (facts of dagger/
-asterisk pairs the tables do not list) and counters.
+asterisk pairs the tables do not list) and counters; it pickles (for worker processes).
+
+>>> from isf.definitions import DgRow, Rule, build_logic
+>>> rules = [Rule("001D", "122", "0", icd="+"), Rule("002D", "470", "1", icd="-"), Rule("999D999", "470", "8")]
+>>> lg = build_logic(id="T", source="doc", rules=rules, dg=[DgRow("I219", "", "DGCAT", "05M01")], proc=[],
+...                  complcat=[], complexcl=[])
+>>> data = pa.table({"case_string": ["1,20000,H,3,,I219", "1,-5,H,3,,I219", "1,20000,H,3,,XYZ"]})
+>>> out = group_table(GroupingRun.for_logic(lg), data, rows=[2, 3, 4])
+>>> out.column("drg").to_pylist(), out.column("status").to_pylist()
+(['122', None, '470'], ['ok', 'invalid_age_days', 'grouping_error'])
+>>> out.column("error").to_pylist()[1:]
+['row 3: case_string: age_days: outside 0..73200', 'row 4: rtc: NordDRG return code 9']
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,31 +44,58 @@ import pyarrow.compute as pc
 
 from isf.batch.native import match_cases
 from isf.definitions.model import Logic
-from isf.grouping.case import MAX_AGE_DAYS
+from isf.errors import Status
+from isf.grouping.case import MAX_AGE_DAYS, MAX_STAY_DAYS, Case, GroupResult
 from isf.grouping.compiled import PAIR_SEP, CompiledLogic, FactArrays, FactMemo, compiled_logic
-from isf.grouping.facts import DISCHARGE_VALUES, SEX_VALUES
+from isf.grouping.features import DISCHARGE_VALUES, SEX_VALUES
 
-__all__ = ["COLUMNS", "GroupingRun", "group_table"]
+__all__ = ["COLUMNS", "OK_RTC", "RESULT_SCHEMA", "GroupingRun", "group_table", "rtc_error"]
+
+RESULT_SCHEMA = pa.schema(
+    [
+        ("drg", pa.string()),
+        ("rtc", pa.string()),
+        ("rule", pa.string()),
+        ("mdc", pa.string()),
+        ("status", pa.string()),
+        ("error", pa.string()),
+    ]
+)
+#: NordDRG's return code for a case grouped without error or warning.
+OK_RTC = "0"
+
+
+def rtc_error(rtc: str | None, drg: str | None, error_drgs: frozenset[str]) -> str | None:
+    """The reason a grouped row is not ok: it landed in the logic's error group
+    (`Logic.error_drgs`) with a return code other than 0, or in no group at all. A real DRG
+    reached with a warning code (7 on 468/477) is grouped and counts."""
+    if rtc in (None, "", OK_RTC):
+        return None
+    if drg and drg not in error_drgs:
+        return None
+    return f"NordDRG return code {rtc}"
+
 
 COLUMNS = ("kjonn", "alder_dager", "utskr_maate", "liggetid", "hdiag", "hdiag2", "bdiag", "prosedyrer")
 _CODE = r"^[A-Za-z0-9]+$"
 _SLOT = r"^[A-Za-z0-9]+(&[A-Za-z0-9]+)?$"
-_MAX_STAY = 100_000
 
 # How the row API reads sex and discharge (isf.grouping.case.make_case), as text.
 _SEX_TEXT = {"": "", "0": "", "9": "", "1": "M", "M": "M", "2": "F", "F": "F", "K": "F"}
 _DISCHARGE_TEXT = {"": "H", "H": "H", "1": "H", "R": "R", "E": "E", "2": "E", "3": "E"}
 
-Fallback = Callable[["GroupingRun", pa.RecordBatch, int], pa.RecordBatch]
+Fallback = Callable[["GroupingRun", pa.RecordBatch, Sequence[int], "str | None"], pa.RecordBatch]
+"""``fallback(run, batch, rows, file)``: results for every row of `batch`, errors naming
+``rows[i]`` (the rows' numbers in the user's file) and `file`."""
 I32 = npt.NDArray[np.int32]
 
 
 @dataclass
 class GroupingRun:
-    """State of one grouping run: compiled logic, fact memo, counters (rows by path)."""
+    """State of one grouping run: the compiled logic, the run's fact memo, counters (rows by
+    path). Build with `GroupingRun.for_logic(logic)` or ``GroupingRun(compiled)``."""
 
-    compiled: CompiledLogic  # (a Logic is compiled)
-    logic: Logic | None = None
+    compiled: CompiledLogic
     threads: int = 1  # slices of a batch grouped at once
     memo: FactMemo = field(init=False)
     rows: int = 0
@@ -63,14 +105,27 @@ class GroupingRun:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.compiled, Logic):  # GroupingRun(logic) works too
-            self.logic = self.compiled
-            self.compiled = compiled_logic(self.compiled)
         self.memo = FactMemo(self.compiled)
 
     @classmethod
-    def for_logic(cls, logic: Logic, *, threads: int = 1) -> GroupingRun:
-        return cls(compiled_logic(logic), logic, threads)
+    def for_logic(cls, logic: Logic | CompiledLogic, *, threads: int = 1) -> GroupingRun:
+        cl = logic if isinstance(logic, CompiledLogic) else compiled_logic(logic)
+        return cls(cl, threads)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles as the compiled logic and settings (a worker starts its own memo)."""
+        return {"compiled": self.compiled, "threads": self.threads}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state)  # type: ignore[misc]
+
+    @property
+    def error_drgs(self) -> frozenset[str]:
+        return self.compiled.error_drgs
+
+    def group(self, case: Case) -> GroupResult:
+        """One case, with the compiled logic's single-case matcher."""
+        return self.compiled.group(case)
 
     def count(self, fast: int, fallback: int) -> None:
         with self._lock:
@@ -79,33 +134,31 @@ class GroupingRun:
             self.fallback_rows += fallback
 
     def keys(self, name: str) -> pa.Array:
-        """The compiled keys (or result strings) as an Arrow array, built once per run."""
+        """The compiled keys (or result strings per rule, -1 first) as an Arrow array, once per run."""
         with self._lock:
-            return self._keys(name)
+            a = self._arrays.get(name)
+            if a is None:
+                a = self._arrays[name] = pa.array(self._values(name), pa.string())
+            return a
 
-    def _keys(self, name: str) -> pa.Array:
-        a = self._arrays.get(name)
-        if a is None:
-            cl = self.compiled
-            values: Any
-            if name in ("principal_keys", "secondary_keys", "procedure_keys"):
-                values = getattr(cl, name)
-            elif name == "drg":
-                values = [None, *(d or None for d in cl.drg)]
-            elif name == "rtc":
-                values = ["9", *(r or None for r in cl.rtc)]
-            elif name == "rtc_principal":
-                values = ["9", *(r or None for r in cl.rtc_principal)]
-            elif name == "rule":
-                values = [None, *(r.ord or None for r in cl.rules)]
-            elif name == "drg_mdc":
-                values = [None, *(m or None for m in cl.drg_mdc)]
-            elif name == "dgcat_mdc":
-                values = [d[:2] or None for d in cl.dgcats]
-            else:
-                raise KeyError(name)
-            a = self._arrays[name] = pa.array(values, pa.string())
-        return a
+    def _values(self, name: str) -> Sequence[str | None]:
+        cl = self.compiled
+        if name in ("principal_keys", "secondary_keys", "procedure_keys"):
+            return list(getattr(cl, name))
+        if name == "drg":
+            return [None, *(d or None for d in cl.drg)]
+        if name in ("rtc", "rtc_principal"):
+            return ["9", *(r or None for r in getattr(cl, name))]
+        if name in ("rtc_error", "rtc_error_principal"):  # why a rule's rows are not ok (None: they are)
+            codes = ["9", *getattr(cl, name.replace("_error", ""))]
+            return [rtc_error(c, d, cl.error_drgs) for c, d in zip(codes, ["", *cl.drg], strict=True)]
+        if name == "rule":
+            return [None, *(r.ord or None for r in cl.rules)]
+        if name == "drg_mdc":
+            return [None, *(m or None for m in cl.drg_mdc)]
+        if name == "dgcat_mdc":
+            return [d[:2] or None for d in cl.dgcats]
+        raise KeyError(name)
 
     @property
     def hits(self) -> int:
@@ -258,38 +311,44 @@ def group_table(
     data: pa.Table | pa.RecordBatch,
     *,
     row_offset: int = 0,
+    rows: Sequence[int] | None = None,
+    file: str | None = None,
     fallback: Fallback | None = None,
 ) -> pa.RecordBatch:
     """Result columns (drg, rtc, rule, mdc, status, error) for every row of `data`, in order.
 
     `data` has the activity columns `COLUMNS` (``bdiag``/``prosedyrer`` as lists, or as text
     joined with '|') or NPK case strings (``case_string``). Other layouts, and rows the row
-    API must judge, go to `fallback` (``fallback(run, batch, row_offset)``; default: the row
-    kernel). With ``run.threads > 1`` a large batch is grouped in that many slices at once
-    (Arrow's kernels and the native loop release the GIL).
+    API must judge, go to `fallback` (default: the row kernel, `isf.batch.kernel.group_rows`).
+    Errors name row ``rows[i]`` (default: `row_offset` + i + 1) and `file`. With
+    ``run.threads > 1`` a large batch is grouped in that many slices at once (Arrow's kernels
+    and the native loop release the GIL).
     """
-    from isf.batch.kernel import RESULT_SCHEMA
-
     table = pa.Table.from_batches([data]) if isinstance(data, pa.RecordBatch) else data
     n = table.num_rows
+    if rows is not None and len(rows) != n:
+        raise ValueError(f"{len(rows)} row numbers for {n} rows")
+    labels = (np.arange(row_offset + 1, row_offset + n + 1, dtype=np.int64) if rows is None
+              else np.asarray(rows, dtype=np.int64))
     fallback = fallback or _row_kernel
     if n == 0:
         return pa.RecordBatch.from_pylist([], schema=RESULT_SCHEMA)
     run.memo.start_batch()
     k = min(run.threads, n // _MIN_SLICE)
     if k <= 1:
-        return _group_slice(run, table, row_offset, fallback)
+        return _group_slice(run, table, labels, file, fallback)
     bounds = [n * i // k for i in range(k + 1)]
     with ThreadPoolExecutor(k) as pool:
         parts = list(pool.map(lambda i: _group_slice(run, table.slice(bounds[i], bounds[i + 1] - bounds[i]),
-                                                     row_offset + bounds[i], fallback), range(k)))
+                                                     labels[bounds[i]:bounds[i + 1]], file, fallback), range(k)))
     return _batch(pa.Table.from_batches(parts))
 
 
 _MIN_SLICE = 20_000  # rows per thread below which one thread is faster
 
 
-def _group_slice(run: GroupingRun, table: pa.Table, row_offset: int, fallback: Fallback) -> pa.RecordBatch:
+def _group_slice(run: GroupingRun, table: pa.Table, labels: npt.NDArray[np.int64], file: str | None,
+                 fallback: Fallback) -> pa.RecordBatch:
     n = table.num_rows
     dirty = np.zeros(n, dtype=bool)
     if "case_string" in table.column_names:
@@ -299,14 +358,14 @@ def _group_slice(run: GroupingRun, table: pa.Table, row_offset: int, fallback: F
     elif all(c in table.column_names for c in COLUMNS):
         col = {c: _one_chunk(table.column(c)) for c in COLUMNS}
     else:  # another layout (wide code columns ...): the fallback reads it
-        run.count(n, 0)
-        return fallback(run, _batch(table), row_offset)
+        run.count(0, n)
+        return fallback(run, _batch(table), labels.tolist(), file)
     cl = run.compiled
     m = cl.match
     sex, sex_ok = _mapped(col["kjonn"], _SEX_TEXT, SEX_VALUES)
     disch, disch_ok = _mapped(col["utskr_maate"], _DISCHARGE_TEXT, DISCHARGE_VALUES)
     age, age_ok = _whole(col["alder_dager"], nullable=False, maximum=MAX_AGE_DAYS)
-    stay, stay_ok = _whole(col["liggetid"], nullable=True, maximum=_MAX_STAY)
+    stay, stay_ok = _whole(col["liggetid"], nullable=False, maximum=MAX_STAY_DAYS)
     principal, p_dirty = _principals(run, col["hdiag"], col["hdiag2"], sex, n)
     sec = _code_lists(run, col["bdiag"], n, secondary=True)
     proc = _code_lists(run, col["prosedyrer"], n, secondary=False)
@@ -321,13 +380,13 @@ def _group_slice(run: GroupingRun, table: pa.Table, row_offset: int, fallback: F
         secondary_offsets=sec.offsets, secondary=sec.rows,
         procedure_offsets=proc.offsets, procedures=proc.rows,
     )
-    out = _results(run, facts, rule, principal)
+    out = _results(run, facts, rule, principal, labels, file, fast)
     n_fast = int(fast.sum())
     run.count(n_fast, n - n_fast)
     if n_fast == n:
         return out
     slow_idx = np.flatnonzero(~fast)
-    slow = _fallback_rows(run, fallback, table, slow_idx, row_offset)
+    slow = fallback(run, _batch(table.take(pa.array(slow_idx))), labels[slow_idx].tolist(), file)
     return _merge(out, slow, slow_idx)
 
 
@@ -348,19 +407,37 @@ def _is_text(t: pa.DataType) -> bool:
     return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t))
 
 
-def _results(run: GroupingRun, facts: FactArrays, rule: I32, principal: I32) -> pa.RecordBatch:
-    from isf.batch.kernel import RESULT_SCHEMA
-
+def _results(run: GroupingRun, facts: FactArrays, rule: I32, principal: I32, labels: npt.NDArray[np.int64],
+             file: str | None, fast: npt.NDArray[np.bool_]) -> pa.RecordBatch:
+    """The result columns of rule index per row (-1: no rule); status ``grouping_error`` with
+    its error for the rows the fallback will not replace and that landed in the error group."""
     at = pa.array(rule.astype(np.int64) + 1)
     has = pa.array(facts.p_has[principal].astype(bool))
     rtc = pc.if_else(has, pc.take(run.keys("rtc_principal"), at), pc.take(run.keys("rtc"), at))
     mdc = pc.coalesce(pc.take(run.keys("drg_mdc"), at), pc.take(run.keys("dgcat_mdc"), pa.array(facts.p_dgcat[principal])))
     n = len(rule)
+    why = pc.if_else(has, pc.take(run.keys("rtc_error_principal"), at), pc.take(run.keys("rtc_error"), at))
+    failed = np.asarray(pc.is_valid(why)) & fast
+    status = pa.array(np.where(failed, Status.GROUPING_ERROR.value, Status.OK.value).astype(object), pa.string())
+    if failed.any():
+        idx = np.flatnonzero(failed)
+        prefix = f"{file} row " if file else "row "
+        text = pc.binary_join_element_wise(prefix, pa.array(labels[idx].astype(str).astype(object), pa.string()),
+                                           ": rtc: ", why.take(pa.array(idx)), "")
+        error = pc.take(text, _positions(failed))
+    else:
+        error = pa.nulls(n, pa.string())
     return pa.RecordBatch.from_arrays(
-        [pc.take(run.keys("drg"), at), rtc, pc.take(run.keys("rule"), at), mdc,
-         pa.array(np.full(n, "ok", dtype=object), pa.string()), pa.nulls(n, pa.string())],
+        [pc.take(run.keys("drg"), at), rtc, pc.take(run.keys("rule"), at), mdc, status, error],
         schema=RESULT_SCHEMA,
     )
+
+
+def _positions(mask: npt.NDArray[np.bool_]) -> pa.Array:
+    """Per row, its position among the rows set in `mask` (null where not set): spreads a
+    column computed for those rows back over all rows with `take`."""
+    pos = np.cumsum(mask) - 1
+    return pa.array(pos, pa.int64(), mask=~mask)
 
 
 def _batch(table: pa.Table) -> pa.RecordBatch:
@@ -368,27 +445,10 @@ def _batch(table: pa.Table) -> pa.RecordBatch:
     return t.to_batches()[0] if t.num_rows else pa.RecordBatch.from_pylist([], schema=t.schema)
 
 
-def _row_kernel(run: GroupingRun, batch: pa.RecordBatch, row_offset: int) -> pa.RecordBatch:
-    from isf.batch.kernel import group_record_batch
+def _row_kernel(run: GroupingRun, batch: pa.RecordBatch, rows: Sequence[int], file: str | None) -> pa.RecordBatch:
+    from isf.batch.kernel import group_rows
 
-    if run.logic is None:
-        raise ValueError("the row-kernel fallback needs the Logic (GroupingRun(logic))")
-    return group_record_batch(run.logic, batch, row_offset=row_offset)
-
-
-def _fallback_rows(run: GroupingRun, fallback: Fallback, table: pa.Table, idx: npt.NDArray[np.int64],
-                   row_offset: int) -> pa.RecordBatch:
-    """Group rows `idx` with the fallback; their error messages name their row in `table`."""
-    sub = _batch(table.take(pa.array(idx)))
-    res = fallback(run, sub, 0)
-    err = res.column("error")
-    if err.null_count == len(err):
-        return res
-    rownum = pa.array((idx + 1 + row_offset).astype(str).tolist(), pa.string())
-    fixed = pc.replace_substring_regex(err, r"^row \d+", "row ")
-    fixed = pc.if_else(pc.is_valid(err), pc.binary_join_element_wise(
-        pc.utf8_slice_codeunits(fixed, 0, 4), rownum, pc.utf8_slice_codeunits(fixed, 4), ""), err)
-    return res.set_column(res.schema.get_field_index("error"), "error", fixed)
+    return group_rows(run, batch, rows, file)
 
 
 def _merge(out: pa.RecordBatch, slow: pa.RecordBatch, idx: npt.NDArray[np.int64]) -> pa.RecordBatch:

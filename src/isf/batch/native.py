@@ -1,12 +1,13 @@
 """The native grouping loop: fold each case's code facts, walk its candidate rules.
 
 One numba-compiled function over integer arrays. It knows no NordDRG column: it ORs the
-property masks of a case's codes, counts OR values, takes the highest CC level of the
-secondary diagnoses' COMPL categories the principal does not block, and then, for each
+property masks of a case's codes, notes whether an OR value of 1 or 2 is among them, takes the
+highest CC level of the secondary diagnoses' COMPL categories the principal does not block (an
+inactive one only when a code other than its own slot brings an activating bit), and then, for each
 candidate rule of the principal's class, tests the rule's literals (bits that must be set or
 clear) and view tests (a verdict table looked up with the case's age bucket, CC level, OR
 summary ...). What the bits and verdicts mean was decided by `isf.grouping.compiled`, which
-evaluated the column units' checks; `isf.grouping.facts` defines the same fold in Python and
+evaluated the column units' checks; `isf.grouping.features` defines the same fold in Python and
 the tests compare both row by row.
 
 Compiled once per machine (``cache=True``); `warm_up` reports the compile or cache-load time.
@@ -54,10 +55,24 @@ def _bit_index(low: Any) -> int:
 
 @_jit
 def _add(other: Any, c_mask: Any, c_or1: Any, c_or2: Any, c: int, or1: int, or2: int) -> tuple[int, int]:
-    """Fold contribution row `c` into the case: its property bits, its OR counts."""
+    """Fold contribution row `c` into `other`: its property bits, its OR 1 / OR 2 flags."""
     for w in range(other.shape[1]):
         other[0, w] |= c_mask[c, w]
-    return or1 + c_or1[c], or2 | c_or2[c]
+    return or1 | c_or1[c], or2 | c_or2[c]
+
+
+@_jit
+def _activated(kc: int, k: int, lo: int, hi: int, sec_ids: Any, c_mask: Any, shared: Any, k_act: Any) -> bool:
+    """Does a code other than secondary slot `k` bring an activating bit of category `kc`?
+    `shared` holds the principal's and the procedures' bits; slots lo..hi are the secondaries."""
+    for w in range(shared.shape[1]):
+        acc = shared[0, w]
+        for k2 in range(lo, hi):
+            if k2 != k:
+                acc |= c_mask[sec_ids[k2], w]
+        if acc & k_act[kc, w] != np.uint64(0):
+            return True
+    return False
 
 
 @_jit
@@ -65,7 +80,7 @@ def _match(  # type: ignore[no-untyped-def]
     lo, hi,  # the cases this call groups
     p_row, age_b, stay_b, sex_i, disch_i, sec_off, sec_ids, proc_off, proc_ids,  # per case
     p_mask, p_blocked, p_or1, p_or2, p_class,  # principal facts
-    c_mask, c_or1, c_or2, c_cc, c_compl_off, c_compl, k_level, k_act,  # contributions, COMPL
+    c_mask, c_or1, c_or2, c_cc, c_compl_off, c_compl, k_level, k_needs, k_act,  # contributions, COMPL
     n_keys, cand_off, cand_rules, lit_off, lit_bit, lit_want, test_off, test_slot, test_base, verdicts,
     item_x, item_p, out, views_out,
 ):
@@ -74,6 +89,7 @@ def _match(  # type: ignore[no-untyped-def]
     n_items = item_x.shape[0]
     mask = np.zeros((1, words), dtype=np.uint64)
     other = np.zeros((1, words), dtype=np.uint64)
+    shared = np.zeros((1, words), dtype=np.uint64)  # bits of the principal and the procedures
     views = np.zeros(6 + n_items, dtype=np.int32)
     counts = np.zeros(4, dtype=np.int32)
     found = np.zeros(lit_off.shape[0], dtype=np.int32)
@@ -82,18 +98,19 @@ def _match(  # type: ignore[no-untyped-def]
         pf = p_row[i]
         for w in range(words):
             mask[0, w] = p_mask[pf, w]
+            shared[0, w] = p_mask[pf, w]
             other[0, w] = 0
         or1 = p_or1[pf]
         or2 = p_or2[pf]
         level = 0
-        for k in range(sec_off[i], sec_off[i + 1]):
-            or1, or2 = _add(other, c_mask, c_or1, c_or2, sec_ids[k], or1, or2)
         for k in range(proc_off[i], proc_off[i + 1]):
-            or1, or2 = _add(other, c_mask, c_or1, c_or2, proc_ids[k], or1, or2)
+            or1, or2 = _add(shared, c_mask, c_or1, c_or2, proc_ids[k], or1, or2)
             if c_cc[proc_ids[k]]:
                 level = 1
+        for k in range(sec_off[i], sec_off[i + 1]):
+            or1, or2 = _add(other, c_mask, c_or1, c_or2, sec_ids[k], or1, or2)
         for w in range(words):
-            mask[0, w] |= other[0, w]
+            mask[0, w] |= shared[0, w] | other[0, w]
         # CC level from the secondaries' COMPL categories (procedures gave 1 above)
         for k in range(sec_off[i], sec_off[i + 1]):
             if level == 2:
@@ -104,8 +121,7 @@ def _match(  # type: ignore[no-untyped-def]
                 lv = k_level[kc]
                 if lv <= level or _has(p_blocked, pf, kc):
                     continue
-                a = k_act[kc]
-                if a >= 0 and (not _has(other, 0, a) or _has(p_mask, pf, a)):
+                if k_needs[kc] and not _activated(kc, k, sec_off[i], sec_off[i + 1], sec_ids, c_mask, shared, k_act):
                     continue
                 level = lv
         views[0] = age_b[i]
@@ -113,7 +129,7 @@ def _match(  # type: ignore[no-untyped-def]
         views[2] = sex_i[i]
         views[3] = disch_i[i]
         views[4] = level
-        views[5] = 2 * min(or1, 2) + (1 if or2 else 0)
+        views[5] = 2 * or1 + or2
         for j in range(n_items):
             views[6 + j] = -1  # procedure classes: computed when a rule asks
         result = -1
@@ -204,7 +220,7 @@ def match_cases(
         principal, age_bucket, stay_bucket, sex, discharge, secondary_offsets, secondary, procedure_offsets, procedures,
         facts.p_mask, facts.p_blocked, facts.p_or1, facts.p_or2, facts.p_class,
         facts.c_mask, facts.c_or1, facts.c_or2, facts.c_cc, facts.c_compl_off, facts.c_compl,
-        facts.compl_level, facts.compl_activator,
+        facts.compl_level, facts.compl_needs, facts.compl_act,
         m.n_keys, m.cand_off, m.cand_rules, m.lit_off, m.lit_bit, m.lit_want, m.test_off, m.test_slot, m.test_base, m.verdicts,
         m.item_secondary, m.item_carrier, out, views_out,
     )

@@ -8,12 +8,15 @@ literal reading, the 2015 reference cases decide and the rule cites them.
 Every fact here is a function of one code, one diagnosis slot or one principal slot and sex,
 so the single-case path calls these functions directly and the batch compiler calls them once
 per distinct value (`isf.grouping.compiled`). The case-level fold lives in
-`isf.grouping.facts`.
+`isf.grouping.features`.
 
->>> from isf.definitions import load_logic
->>> t = code_tables(load_logic("demo"))
+>>> from isf.definitions import DgRow, Rule, build_logic
+>>> dg = [DgRow("A630", "", "DGCAT", "98M03"), DgRow("J960", "", "COMPL", "04G05")]
+>>> lg = build_logic(id="T", source="doc", rules=[Rule("999D999", "470", "8")], dg=dg, proc=[],
+...                  complcat=[], complexcl=[])
+>>> t = code_tables(lg)
 >>> principal_facts(t, ("A630",), "F").dgcat   # MDC 98 read as 13 for a woman [guide ch. 6]
-'13M01'
+'13M03'
 >>> secondary_contribution(t, ("J960",)).compl
 ('04G05',)
 """
@@ -28,12 +31,14 @@ from typing import Any, NoReturn, TypeVar
 from isf.definitions.model import Logic
 
 __all__ = [
+    "NOTHING",
     "CodeTables",
     "Contribution",
     "Frozen",
     "PrincipalFacts",
     "Props",
     "code_tables",
+    "codes_by_property",
     "compl_level",
     "principal_facts",
     "principal_view",
@@ -41,6 +46,8 @@ __all__ = [
     "recode98",
     "secondary_contribution",
     "slot_properties",
+    "valid_diagnosis_codes",
+    "valid_procedure_codes",
     "wildcard",
 ]
 
@@ -89,12 +96,13 @@ class CodeTables:
     proc: Mapping[str, Props]
     dx_spelling: Mapping[str, str]
     proc_spelling: Mapping[str, str]
-    inclprop: Mapping[str, str]  # inactive COMPL category -> the DGPROP that activates it
-    excl_code: Mapping[str, frozenset[str]]  # principal code -> COMPL categories it is excluded for
-    excl_pair: Mapping[tuple[str, str], frozenset[str]]  # (dagger, asterisk) -> COMPL categories
+    valid_dx: frozenset[str] | None  # the release's valid diagnosis codes (None: it has no list)
+    valid_px: frozenset[str] | None  # ... and procedure codes
+    inclprop: Mapping[str, frozenset[str]]  # inactive COMPL category -> every DGPROP that activates it
+    excl_code: Mapping[str, frozenset[str]]  # principal code -> exclusion lists it is on (letter masked)
+    excl_pair: Mapping[tuple[str, str], frozenset[str]]  # (dagger, asterisk) -> exclusion lists
     compl_categories: tuple[str, ...]  # every COMPL category a diagnosis carries, sorted
     _by_wildcard: Mapping[str, tuple[str, ...]] = field(repr=False)
-    _inactive_for: Mapping[str, tuple[str, ...]] = field(repr=False)  # active form -> inactive ones
 
     def dx_code(self, code: str) -> str:
         """The table's spelling of a diagnosis code (the code itself when unknown)."""
@@ -103,6 +111,22 @@ class CodeTables:
     def proc_code(self, code: str) -> str:
         """The table's spelling of a procedure code (the code itself when unknown)."""
         return _spell(code, self.proc_spelling)
+
+    def dx_valid(self, code: str) -> bool:
+        """Whether the release's code list has the diagnosis code (true without a list)."""
+        return _listed(code, self.valid_dx)
+
+    def proc_valid(self, code: str) -> bool:
+        """Whether the release's code list has the procedure code (true without a list)."""
+        return _listed(code, self.valid_px)
+
+    def slot_valid(self, slot: Slot) -> bool:
+        """Every code of a diagnosis slot is valid: a dagger/asterisk pair only when both are."""
+        return all(self.dx_valid(c) for c in slot)
+
+
+def _listed(code: str, valid: frozenset[str] | None) -> bool:
+    return valid is None or code in valid or code.upper() in valid
 
 
 def _spell(code: str, spelling: Mapping[str, str]) -> str:
@@ -127,31 +151,64 @@ def wildcard(compl: str) -> str:
     return compl[:2] + "*" + compl[3:]
 
 
-def _active_form(compl: str) -> str:
-    """The category an inactive one becomes once activated: I -> C, J -> G [guide §1 'compl']."""
-    return compl[:2] + ("C" if compl[2:3] == "I" else "G") + compl[3:]
+def valid_diagnosis_codes(logic: Logic) -> frozenset[str] | None:
+    """The diagnosis codes a release accepts, or None when it publishes no code list
+    (the 2015-2017 JSON: every code the tables know is used, unknown codes carry nothing).
+
+    With a list (NCC dBase ``ICD.DBF``), a code is valid when the list has it and it is not
+    longer than the list's WHO codes (``CODE_W``, at most four characters in 2012): a
+    five-character national subdivision (``S92.00``, ``F00.00``, ``Z51.13``) is listed, with
+    properties in ``dg_1``, yet NCC's 2012 test database treats it as no valid code -- all
+    709 test cases with one as principal expect an ``icd '-'`` rule, none expects it valid,
+    and as secondary it brings nothing (tests 20779/20780/20792: S9200 gives neither its
+    CC 21C16 nor DGPROP 08X15, S921 in test 4014 gives both). Invalid codes are treated as
+    unknown ones; a dagger/asterisk slot is valid only when both codes are.
+    """
+    if not logic.dx_codes:
+        return None
+    longest = max((len(c.who) for c in logic.dx_codes if c.who), default=0)
+    return frozenset(c.code for c in logic.dx_codes if not longest or len(c.code) <= longest)
+
+
+def valid_procedure_codes(logic: Logic) -> frozenset[str] | None:
+    """Procedure codes of the release's list (NCC dBase ``csp.DBF``), or None without a list."""
+    return frozenset(c.code for c in logic.proc_codes) if logic.proc_codes else None
 
 
 def code_tables(logic: Logic) -> CodeTables:
-    """Index `logic`'s code tables (pure; the compiled logic keeps one per logic)."""
+    """Index `logic`'s code tables (pure; the compiled logic keeps one per logic).
+
+    Rows of codes the release's code list does not have are left out (`valid_diagnosis_codes`):
+    such a code is unknown to every phase after this one. Exclusion lists are keyed by the
+    category with its kind letter masked (see `principal_facts`).
+    """
+    valid_dx = valid_diagnosis_codes(logic)
+    valid_px = valid_procedure_codes(logic)
     dx: dict[str, list[tuple[str, str]]] = defaultdict(list)
     pair: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for r in logic.dg:
+        if valid_dx is not None and (r.code not in valid_dx or (r.d_code and r.d_code not in valid_dx)):
+            continue
         if r.d_code:
             pair[(r.d_code, r.code)].append((r.vartype, r.varval))
         else:
             dx[r.code].append((r.vartype, r.varval))
     proc: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for p in logic.proc:
-        proc[p.code].append((p.vartype, p.varval))
+        if valid_px is None or p.code in valid_px:
+            proc[p.code].append((p.vartype, p.varval))
     excl_code: dict[str, set[str]] = defaultdict(set)
     excl_pair: dict[tuple[str, str], set[str]] = defaultdict(set)
     for e in logic.complexcl:
         if e.d_code:
-            excl_pair[(e.d_code, e.code)].add(e.compl)
+            excl_pair[(e.d_code, e.code)].add(wildcard(e.compl))
         else:
-            excl_code[e.code].add(e.compl)
-    categories = sorted({r.varval for r in logic.dg if r.vartype == "COMPL"})
+            excl_code[e.code].add(wildcard(e.compl))
+    inclprop: dict[str, set[str]] = defaultdict(set)
+    for c in logic.complcat:
+        if c.inclprop:
+            inclprop[c.compl].add(c.inclprop)  # a category may have several (06I10: 06X02, 06X03)
+    categories = sorted({vv for props in (*dx.values(), *pair.values()) for vt, vv in props if vt == "COMPL"})
     by_wild: dict[str, list[str]] = defaultdict(list)
     for c in categories:
         by_wild[wildcard(c)].append(c)
@@ -162,22 +219,14 @@ def code_tables(logic: Logic) -> CodeTables:
         proc=_frozen({k: tuple(v) for k, v in proc.items()}),
         dx_spelling=_frozen(_spelling(dx_names)),
         proc_spelling=_frozen(_spelling(proc)),
-        # NB: a category listed twice in compl_name keeps its last activating property.
-        inclprop=_frozen({c.compl: c.inclprop for c in logic.complcat if c.inclprop}),
+        valid_dx=valid_dx,
+        valid_px=valid_px,
+        inclprop=_frozen({k: frozenset(v) for k, v in inclprop.items()}),
         excl_code=_frozen({k: frozenset(v) for k, v in excl_code.items()}),
         excl_pair=_frozen({k: frozenset(v) for k, v in excl_pair.items()}),
         compl_categories=tuple(categories),
         _by_wildcard=_frozen({k: tuple(v) for k, v in by_wild.items()}),
-        _inactive_for=_frozen(_inactive_for(categories)),
     )
-
-
-def _inactive_for(categories: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    out: dict[str, list[str]] = defaultdict(list)
-    for c in categories:
-        if c[2:3] in ("I", "J"):
-            out[_active_form(c)].append(c)
-    return {k: tuple(v) for k, v in out.items()}
 
 
 def recode98(varval: str, sex: str) -> str:
@@ -201,19 +250,20 @@ def _canonical(t: CodeTables, slot: Slot) -> Slot:
 
 def slot_properties(t: CodeTables, slot: Slot) -> tuple[Props, bool]:
     """Rows of a diagnosis slot and whether the tables know it: a pair brings its own rows
-    plus each code's single-code rows [guide §2 'code_nat', 'd_code_nat']."""
+    plus each code's single-code rows [guide §2 'code_nat', 'd_code_nat']. A slot with a code
+    the release's list does not have brings nothing (`valid_diagnosis_codes`)."""
     return _slot_properties(t, _canonical(t, slot))
 
 
 def _slot_properties(t: CodeTables, slot: Slot) -> tuple[Props, bool]:
+    if not slot or not t.slot_valid(slot):
+        return (), False
     if len(slot) == 2:
         dagger, asterisk = slot
         own = t.dx_pair.get((dagger, asterisk))
         props = (own or ()) + t.dx.get(dagger, ()) + t.dx.get(asterisk, ())
         return props, own is not None or dagger in t.dx or asterisk in t.dx
-    if len(slot) == 1:
-        return t.dx.get(slot[0], ()), slot[0] in t.dx
-    return (), False
+    return t.dx.get(slot[0], ()), slot[0] in t.dx
 
 
 def _first(props: Props, vartype: str) -> str:
@@ -224,13 +274,15 @@ def _principal_dgcat(t: CodeTables, slot: Slot) -> str:
     """One DGCAT for the principal slot: the pair's own row, else the asterisk's, else the
     dagger's (2015 reference cases 775, 1097, 1098) [guide §1 'dgcat': one category per code].
     `slot` is spelled as the tables spell it."""
+    if not slot or not t.slot_valid(slot):
+        return ""
     if len(slot) == 2:
         for props in (t.dx_pair.get((slot[0], slot[1]), ()), t.dx.get(slot[1], ()), t.dx.get(slot[0], ())):
             v = _first(props, "DGCAT")
             if v:
                 return v
         return ""
-    return _first(t.dx.get(slot[0], ()), "DGCAT") if slot else ""
+    return _first(t.dx.get(slot[0], ()), "DGCAT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,36 +290,49 @@ class Contribution:
     """What one code or diagnosis slot adds to the case-wide features.
 
     ``dgprops`` are DGPROP and SDGPRO values (any code, any position) [guide §1 'dgprop1..4'];
-    ``procprops`` PROCPR values [guide §1 'procpro']; ``or_values`` OR values [guide §1 'or'];
-    ``compl`` COMPL categories (secondary diagnoses only) and ``cc`` the CC property of a
-    procedure [guide §1 'compl', ch. 5].
+    ``procprops`` PROCPR values [guide §1 'procpro']; ``or_values`` every OR value the code
+    carries [guide §1 'or'] (NOR2017's LFB30 has both 1 and 2); ``compl`` COMPL categories
+    (secondary diagnoses only) and ``cc`` the CC property of a procedure [guide §1 'compl',
+    ch. 5]. ``procedure`` marks a procedure's contribution: secpro '-'/'+' look at procedures'
+    OR values only.
     """
 
     dgprops: frozenset[str] = frozenset()
     procprops: frozenset[str] = frozenset()
-    or_values: tuple[int, ...] = ()
+    or_values: frozenset[int] = frozenset()
     compl: tuple[str, ...] = ()
     cc: bool = False
+    procedure: bool = False
+
+    @property
+    def or1_procedure(self) -> bool:
+        """A procedure with OR 1 (what secpro '-' and '+' count)."""
+        return self.procedure and 1 in self.or_values
 
 
 NOTHING = Contribution()
 
 
+def _or_value(vv: str) -> int:
+    """An OR value as a number (0 for none or anything that is not a positive whole number)."""
+    return int(vv) if vv.isascii() and vv.isdigit() else 0
+
+
 def _diagnosis_contribution(props: Props, *, secondary: bool) -> Contribution:
     dg: set[str] = set()
     pr: set[str] = set()
-    ors: list[int] = []
+    ors: set[int] = set()
     compl: list[str] = []
     for vt, vv in props:
         if vt in _DGPROP_TYPES:
             dg.add(vv)
         elif vt == "PROCPR":
             pr.add(vv)
-        elif vt == "OR" and vv.isdigit():
-            ors.append(int(vv))  # each diagnosis OR row counts on its own
+        elif vt == "OR" and _or_value(vv):
+            ors.add(_or_value(vv))
         elif vt == "COMPL" and secondary:
             compl.append(vv)
-    return Contribution(frozenset(dg), frozenset(pr), tuple(ors), tuple(compl), False)
+    return Contribution(frozenset(dg), frozenset(pr), frozenset(ors), tuple(compl), False)
 
 
 def secondary_contribution(t: CodeTables, slot: Slot) -> Contribution:
@@ -278,22 +343,22 @@ def secondary_contribution(t: CodeTables, slot: Slot) -> Contribution:
 
 
 def procedure_contribution(t: CodeTables, code: str) -> Contribution:
-    """A procedure: PROCPR, DGPROP, its OR value (the highest it carries; 0 when none) and
-    CC [guide §3 'proc_feat']."""
+    """A procedure: PROCPR, DGPROP, every OR value it carries and CC [guide §3 'proc_feat']
+    (a code the release's list does not have brings nothing)."""
     dg: set[str] = set()
     pr: set[str] = set()
-    orv = 0
+    ors: set[int] = set()
     cc = False
     for vt, vv in t.proc.get(t.proc_code(code), ()):
         if vt == "PROCPR":
             pr.add(vv)
         elif vt == "DGPROP":
             dg.add(vv)
-        elif vt == "OR":
-            orv = max(orv, int(vv) if vv.isdigit() else 0)
-        elif vt == "CC" and vv.isdigit() and int(vv) > 0:
+        elif vt == "OR" and _or_value(vv):
+            ors.add(_or_value(vv))
+        elif vt == "CC" and _or_value(vv):
             cc = True
-    return Contribution(frozenset(dg), frozenset(pr), (orv,), (), cc)
+    return Contribution(frozenset(dg), frozenset(pr), frozenset(ors), (), cc, True)
 
 
 def principal_view(dgcat: str) -> tuple[bool, str]:
@@ -311,23 +376,24 @@ def principal_view(dgcat: str) -> tuple[bool, str]:
 class PrincipalFacts:
     """What the principal slot decides, for one sex (MDC 98 recode applied [guide ch. 6]).
 
-    ``blocked`` are the COMPL categories that cannot complicate this principal: those with
-    the principal's own category (kind letter masked), those whose ``compl_excl`` list holds
-    the principal (its pair row or either code of a pair), and inactive ones whose active
-    form is excluded [guide §4, ch. 5 points 3-4].
+    ``blocked`` are the COMPL categories that cannot complicate this principal [guide §4,
+    ch. 5 points 3-4]: those of the principal's own category and those whose exclusion list
+    (``compl_excl``) holds the principal (its pair row or either code of a pair), both read
+    with the kind letter masked, so ``06C03``, ``06G03`` and ``06I03`` fall together. The 2012
+    release publishes exclusion lists only under the C form (13,761 rows, none for its 178 G
+    categories) and its test database needs S141 (01G02) excluded for principal S128 by the
+    01C02 list (tests 4598, 6626, 6632); 2015-2017 publish identical C and G lists for every
+    number, so the masked reading changes nothing there.
     """
 
     has_principal: bool  # the slot holds a code at all
     known: bool  # ... that the tables know
+    valid: bool  # ... every code of it on the release's list (true without a list)
     dgcat: str
     pdgprops: frozenset[str]
     contribution: Contribution  # its DGPROP, PROCPR and OR (COMPL only blocks, see above)
     blocked: frozenset[str]
     properties: Props  # recoded rows, for explain
-
-    @property
-    def valid(self) -> bool:
-        return principal_view(self.dgcat)[0]
 
     @property
     def recodable(self) -> bool:
@@ -341,6 +407,7 @@ class PrincipalFacts:
 
 
 def _excluded_for(t: CodeTables, slot: Slot) -> frozenset[str]:
+    """The (letter-masked) exclusion lists that hold the principal slot."""
     if len(slot) == 2:
         dagger, asterisk = slot
         return (t.excl_pair.get((dagger, asterisk), frozenset()) | t.excl_code.get(dagger, frozenset())
@@ -356,41 +423,64 @@ def principal_facts(t: CodeTables, slot: Slot, sex: str) -> PrincipalFacts:
         props = tuple((vt, recode98(vv, sex)) for vt, vv in props)
     own = _diagnosis_contribution(props, secondary=False)
     pdg = frozenset(vv for vt, vv in props if vt == "PDGPRO")
-    wild = {wildcard(vv) for vt, vv in props if vt == "COMPL"}
-    excluded = _excluded_for(t, slot)
-    blocked = set(excluded)
-    for w in wild:
-        blocked.update(t._by_wildcard.get(w, ()))
-    for e in excluded:
-        blocked.update(t._inactive_for.get(e, ()))
+    lists = {wildcard(vv) for vt, vv in props if vt == "COMPL"} | _excluded_for(t, slot)
+    blocked = frozenset(c for w in lists for c in t._by_wildcard.get(w, ()))
     return PrincipalFacts(
         has_principal=bool(slot),
         known=known,
+        valid=t.slot_valid(slot),
         dgcat=recode98(_principal_dgcat(t, slot), sex),
         pdgprops=pdg,
         contribution=own,
-        blocked=frozenset(blocked),
+        blocked=blocked,
         properties=props,
     )
 
 
-def compl_level(t: CodeTables, compl: str) -> tuple[int, str]:
-    """(CC level, activating DGPROP) of a secondary's COMPL category [guide §1 'compl', ch. 5].
+def compl_level(t: CodeTables, compl: str) -> tuple[int, frozenset[str]]:
+    """(CC level, activating DGPROPs) of a secondary's COMPL category [guide §1 'compl', ch. 5].
 
-    G gives level 2 and C level 1; an inactive I (J) category gives 1 (2) once a code other
-    than the principal brings its ``inclprop`` DGPROP; other kinds give nothing.
+    G gives level 2 and C level 1; an inactive I (J) category gives 1 (2) once another code of
+    the case brings one of its ``inclprop`` DGPROPs (`isf.grouping.features.cc_level`); other
+    kinds give nothing.
 
-    >>> from isf.definitions import load_logic
-    >>> t = code_tables(load_logic("demo"))
-    >>> compl_level(t, "04G05"), compl_level(t, "05C01"), compl_level(t, "05I04")
-    ((2, ''), (1, ''), (1, '00X05'))
+    >>> from isf.definitions import ComplCat, DgRow, Rule, build_logic
+    >>> lg = build_logic(id="T", source="doc", rules=[Rule("999D999", "470", "8")], proc=[], complexcl=[],
+    ...                  dg=[DgRow("E119", "", "COMPL", "10I01")],
+    ...                  complcat=[ComplCat("10I01", "10X01"), ComplCat("10I01", "10X02")])
+    >>> t = code_tables(lg)
+    >>> compl_level(t, "04G05"), compl_level(t, "05C01")
+    ((2, frozenset()), (1, frozenset()))
+    >>> level, activators = compl_level(t, "10I01")
+    >>> level, sorted(activators)
+    (1, ['10X01', '10X02'])
     """
     kind = compl[2:3]
     if kind == "G":
-        return 2, ""
+        return 2, frozenset()
     if kind == "C":
-        return 1, ""
+        return 1, frozenset()
     if kind in ("I", "J"):
-        act = t.inclprop.get(compl, "")
-        return (1 if kind == "I" else 2) if act else 0, act
-    return 0, ""
+        act = t.inclprop.get(compl, frozenset())
+        return ((1 if kind == "I" else 2) if act else 0), act
+    return 0, frozenset()
+
+
+_RECODED = ("DGCAT", "PDGPRO", "DGPROP")  # principal properties the MDC 98 recode can turn into 12/13
+
+
+def codes_by_property(t: CodeTables) -> tuple[Mapping[tuple[str, str], tuple[str, ...]], Mapping[tuple[str, str], tuple[str, ...]]]:
+    """(vartype, varval) -> the diagnosis codes (pairs as ``dagger&asterisk``) and the procedure
+    codes that carry it, in table order: the tables read backwards [guide ch. 7]. A 98 value of
+    a principal property is also listed under the 12 and 13 values it becomes (`recode98`)."""
+    dx: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
+    for code, props in [*t.dx.items(), *(("&".join(k), v) for k, v in t.dx_pair.items())]:
+        for vt, vv in props:
+            forms = {vv, recode98(vv, "M"), recode98(vv, "F")} if vt in _RECODED else {vv}
+            for form in sorted(forms):
+                dx[(vt, form)][code] = None
+    proc: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
+    for code, props in t.proc.items():
+        for vt, vv in props:
+            proc[(vt, vv)][code] = None
+    return (_frozen({k: tuple(v) for k, v in dx.items()}), _frozen({k: tuple(v) for k, v in proc.items()}))

@@ -11,20 +11,23 @@ values of the part of the case it looks at, and keeps the verdicts as arrays:
   read from ``check`` on an empty and a one-value set (and ``check`` must be exactly that);
 * **view tables** -- the other columns get a verdict per value of a finite view: age and stay
   buckets between the logic's own limits, sex, discharge, CC level, OR summary, and for each
-  (secpro, procpro) pair the procedure classes (`isf.grouping.facts`).
+  (secpro, procpro) pair the procedure classes (`isf.grouping.features`).
 
 It also turns each code's facts (`isf.grouping.codes`) into rows of bit masks and counts, so a
 batch can fold a case from integer ids. The result is immutable (read-only arrays and
-mappings) and picklable; `compiled_logic` keeps the last few, keyed by the logic's checksum.
-A run's facts for slots the compiler could not list (dagger/asterisk pairs that are not in the
-tables) live in one bounded `FactMemo` per run.
+mappings) and picklable; `compiled_logic` keeps one per `Logic` object, on the object itself
+(no module-level cache). A run's facts for slots the compiler could not list (dagger/asterisk
+pairs that are not in the tables) live in one bounded `FactMemo` per run.
 
->>> from isf.definitions import load_logic
+>>> from isf.definitions import DgRow, Rule, build_logic
 >>> from isf.grouping.case import make_case
->>> cl = compiled_logic(load_logic("demo"))
->>> r = cl.group(make_case(sex="M", age_days=20000, los=3, diagnoses=["I219"]))
->>> r.drg, r.rtc
-('122', '0')
+>>> rules = [Rule("001D", "121", "0", icd="+", compl="1"), Rule("002D", "122", "0", icd="+"), Rule("999D999", "470", "8")]
+>>> dg = [DgRow("I219", "", "DGCAT", "05M01"), DgRow("J960", "", "COMPL", "04G05")]
+>>> cl = compiled_logic(build_logic(id="T", source="doc", rules=rules, dg=dg, proc=[], complcat=[], complexcl=[]))
+>>> [cl.group(make_case(sex="M", age_days=20000, diagnoses=d)).drg for d in (["I219"], ["I219", "J960"])]
+['122', '121']
+>>> cl.compiled_as[(cl.columns[4], "1")]  # compl 1: a verdict per CC level (0, 1, 2)
+('view', 4, (0, 1, 1))
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -40,13 +43,14 @@ import numpy.typing as npt
 
 from isf.definitions.model import Logic, Rule
 from isf.errors import IsfError
-from isf.grouping.case import Case
+from isf.grouping.case import Case, GroupResult
 from isf.grouping.codes import (
     CodeTables,
     Contribution,
     Frozen,
     PrincipalFacts,
     code_tables,
+    codes_by_property,
     compl_level,
     principal_facts,
     procedure_contribution,
@@ -63,10 +67,11 @@ from isf.grouping.criteria import (
     View,
     criteria,
 )
-from isf.grouping.facts import (
+from isf.grouping.features import (
     CC_LEVELS,
     DISCHARGE_VALUES,
     ITEM_STATES,
+    OR1,
     OR_STATES,
     SEX_VALUES,
     CaseFeatures,
@@ -87,6 +92,7 @@ __all__ = [
     "MatchTables",
     "compile_logic",
     "compiled_logic",
+    "reported_rtc",
 ]
 
 PAIR_SEP = "&"  # a dagger/asterisk pair written as one code: "A390&G01"
@@ -144,19 +150,20 @@ class FactArrays:
 
     p_mask: U64  # (rows, words): the principal's DGPROP, PROCPR and PDGPRO bits
     p_blocked: U64  # (rows, compl words): COMPL categories it blocks
-    p_or1: I32  # how many OR values of 1 it brings
-    p_or2: U8  # whether it brings an OR value of 2
+    p_or1: U8  # whether it brings an OR value of 1
+    p_or2: U8  # ... of 2
     p_dgcat: I32  # DGCAT id (0 = none)
     p_class: I32  # principal class: which candidate list to walk
     p_has: U8  # whether the slot holds a code
-    c_mask: U64  # (rows, words): a code's DGPROP and PROCPR bits
-    c_or1: I32
+    c_mask: U64  # (rows, words): a code's DGPROP and PROCPR bits (and a procedure's OR-1 mark)
+    c_or1: U8
     c_or2: U8
     c_cc: U8
     c_compl_off: I32  # COMPL category ids of row i: c_compl[c_compl_off[i]:c_compl_off[i + 1]]
     c_compl: I32
     compl_level: I32  # per COMPL category id: level once active (0 = none)
-    compl_activator: I32  # per COMPL category id: bit of the activating DGPROP (-1: active)
+    compl_needs: U8  # per COMPL category id: 1 when inactive until another code activates it
+    compl_act: U64  # (COMPL category ids, words): the bits of the DGPROPs that activate it
 
     @property
     def n_principal(self) -> int:
@@ -188,8 +195,10 @@ class _Encoder:
     def mask_bits(self, c: Contribution, pdgprops: Iterable[str] = ()) -> list[int]:
         """Bits of the named property values `c` (and a principal's PDGPRO values) bring."""
         dg, pr, pdg = self._by_feature
-        return ([dg[v] for v in c.dgprops if v in dg] + [pr[v] for v in c.procprops if v in pr]
-                + [pdg[v] for v in pdgprops if v in pdg])
+        out = [dg[v] for v in c.dgprops if v in dg] + [pr[v] for v in c.procprops if v in pr]
+        if c.or1_procedure and OR1 in pr:
+            out.append(pr[OR1])
+        return out + [pdg[v] for v in pdgprops if v in pdg]
 
     @property
     def _by_feature(self) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
@@ -221,7 +230,7 @@ class _Encoder:
         return {
             "p_mask": mask,
             "p_blocked": blocked,
-            "p_or1": np.array([sum(1 for v in pf.contribution.or_values if v == 1) for pf in facts], dtype=np.int32),
+            "p_or1": np.array([1 in pf.contribution.or_values for pf in facts], dtype=np.uint8),
             "p_or2": np.array([2 in pf.contribution.or_values for pf in facts], dtype=np.uint8),
             "p_dgcat": np.array([self.dgcat_ids[pf.dgcat] for pf in facts], dtype=np.int32),
             "p_class": np.array([self.principal_class(pf.dgcat, pf.pdgprops) for pf in facts], dtype=np.int32),
@@ -240,7 +249,7 @@ class _Encoder:
         off, flat = _csr([[self.compl_ids[k] for k in c.compl] for c in contributions])
         return {
             "c_mask": mask,
-            "c_or1": np.array([sum(1 for v in c.or_values if v == 1) for c in contributions], dtype=np.int32),
+            "c_or1": np.array([1 in c.or_values for c in contributions], dtype=np.uint8),
             "c_or2": np.array([2 in c.or_values for c in contributions], dtype=np.uint8),
             "c_cc": np.array([c.cc for c in contributions], dtype=np.uint8),
             "c_compl_off": off,
@@ -262,6 +271,7 @@ class CompiledLogic:
 
     logic_id: str
     checksum: str
+    error_drgs: frozenset[str]  # the logic's error group (`Logic.error_drgs`)
     tables: CodeTables
     columns: tuple[Criterion, ...]
     rules: tuple[Rule, ...]
@@ -290,6 +300,11 @@ class CompiledLogic:
     _pfacts: tuple[PrincipalFacts, ...] = field(repr=False)  # the objects behind facts.p_* rows
     _contribs: tuple[Contribution, ...] = field(repr=False)  # ... and behind facts.c_* rows
     _index: Mapping[str, Mapping[str, int]] = field(repr=False)  # key -> position, per key kind
+
+    @cached_property
+    def by_property(self) -> tuple[Mapping[tuple[str, str], tuple[str, ...]], Mapping[tuple[str, str], tuple[str, ...]]]:
+        """The tables read backwards (`codes.codes_by_property`), built on first use (look-ups)."""
+        return codes_by_property(self.tables)
 
     def __repr__(self) -> str:
         return (f"CompiledLogic({self.logic_id}, rules={len(self.rules)}, principal classes="
@@ -345,17 +360,15 @@ class CompiledLogic:
                 return r
         return -1
 
-    def result(self, r: int, *, has_principal: bool, mdc: str) -> GroupResultT:
+    def result(self, r: int, *, has_principal: bool, mdc: str) -> GroupResult:
         """The grouping result of rule index `r` (-1: no rule matched, "other error")."""
-        from isf.grouping.grouper import GroupResult
-
         if r < 0:
             return GroupResult(drg="", rtc="9", rule="", mdc=mdc, logic=self.logic_id)
         rtc = self.rtc_principal[r] if has_principal else self.rtc[r]
         return GroupResult(drg=self.drg[r], rtc=rtc, rule=self.rules[r].ord, mdc=self.drg_mdc[r] or mdc,
                            logic=self.logic_id)
 
-    def group(self, case: Case) -> GroupResultT:
+    def group(self, case: Case) -> GroupResult:
         """Group one case: its features, then the first rule all of whose checks hold."""
         f = self.features(case, with_codes=False)
         return self.result(self.first_match(f), has_principal=f.has_principal, mdc=f.mdc)
@@ -374,9 +387,6 @@ class CompiledLogic:
 
     def contribution_rows_for(self, contributions: Sequence[Contribution]) -> dict[str, npt.NDArray[Any]]:
         return self._encoder.contribution_rows(contributions)
-
-
-GroupResultT = Any  # isf.grouping.grouper.GroupResult (imported lazily: grouper imports this module)
 
 
 def _all(columns: tuple[Criterion, ...], rule: Rule) -> tuple[tuple[Criterion, Hashable], ...]:
@@ -481,7 +491,7 @@ def compile_logic(logic: Logic) -> CompiledLogic:
                 items.append((dom.secondary, dom.carrier))
         elif isinstance(dom, Threshold):
             points[dom.name].update(dom.points)
-    keys |= {("dgprops", v) for v in t.inclprop.values()}
+    keys |= {("dgprops", v) for vs in t.inclprop.values() for v in vs}
     bits = {k: i for i, k in enumerate(sorted(keys))}
     words = max(1, (len(bits) + 63) // 64)
     sorted_points = {k: tuple(sorted(v)) for k, v in points.items()}
@@ -579,7 +589,7 @@ def compile_logic(logic: Logic) -> CompiledLogic:
     )
     drg_mdc = {d.drg: d.mdc for d in logic.drgnames if d.mdc}
     return CompiledLogic(
-        logic_id=logic.id, checksum=logic.checksum, tables=t, columns=columns, rules=rules,
+        logic_id=logic.id, checksum=logic.checksum, error_drgs=logic.error_drgs, tables=t, columns=columns, rules=rules,
         drg=tuple(r.drg for r in rules), rtc=tuple(r.rtc for r in rules),
         rtc_principal=tuple(reported_rtc(r, has_principal=True) for r in rules),
         drg_mdc=tuple(drg_mdc.get(r.drg, "") for r in rules),
@@ -663,10 +673,14 @@ def _compile_facts(t: CodeTables, enc: _Encoder, pfacts: list[PrincipalFacts]) -
     objects = {"_pfacts": tuple(pfacts), "_contribs": tuple(contribs)}
 
     levels = [compl_level(t, k) for k in t.compl_categories]
+    act = np.zeros((max(1, len(levels)), enc.words), dtype=np.uint64)
+    pairs = [(i, enc.bits[("dgprops", a)]) for i, (_, acts) in enumerate(levels) for a in acts]
+    _set_bits(act, [i for i, _ in pairs], [b for _, b in pairs])
     arrays = FactArrays(
         **{k: _ro(v) for k, v in p.items()}, **{k: _ro(v) for k, v in c.items()},
-        compl_level=_ro(np.array([lv for lv, _ in levels], dtype=np.int32)),
-        compl_activator=_ro(np.array([enc.bits[("dgprops", a)] if a else -1 for _, a in levels], dtype=np.int32)),
+        compl_level=_ro(np.array([lv for lv, _ in levels] or [0], dtype=np.int32)),
+        compl_needs=_ro(np.array([bool(acts) for _, acts in levels] or [0], dtype=np.uint8)),
+        compl_act=_ro(act),
     )
     return arrays, {
         "secondary_keys": tuple(skeys2), "secondary_rows": _ro(srows2),
@@ -691,11 +705,18 @@ def _with_aliases(keys: list[str], rows: npt.NDArray[Any]) -> tuple[list[str], n
     return keys + extra_keys, np.concatenate([rows, rows[np.array(extra_idx, dtype=np.int64)]])
 
 
-@lru_cache(maxsize=4)
+_ATTR = "_isf_compiled"
+
+
 def compiled_logic(logic: Logic) -> CompiledLogic:
-    """The compiled form of `logic`, kept for the last few logics (keyed by id and checksum;
-    the value is immutable, so sharing it is safe)."""
-    return compile_logic(logic)
+    """The compiled form of `logic`, built once per `Logic` object and kept on it (beside its
+    own cached properties); the value is immutable, so sharing it between threads is safe."""
+    found = vars(logic).get(_ATTR)
+    if isinstance(found, CompiledLogic) and found.checksum == logic.checksum:
+        return found
+    cl = compile_logic(logic)
+    vars(logic).setdefault(_ATTR, cl)
+    return cl
 
 
 # -- the per-run memo ---------------------------------------------------------------------------
@@ -795,5 +816,5 @@ class FactMemo:
                 merged["c_compl_off"] = np.concatenate([base.c_compl_off, c["c_compl_off"][1:] + base.c_compl_off[-1]])
                 merged["c_compl"] = np.concatenate([base.c_compl, c["c_compl"]])
             self._arrays = FactArrays(**{k: _ro(v) for k, v in merged.items()}, compl_level=base.compl_level,
-                                      compl_activator=base.compl_activator)
+                                      compl_needs=base.compl_needs, compl_act=base.compl_act)
         return self._arrays

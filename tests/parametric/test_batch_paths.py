@@ -1,13 +1,14 @@
-"""The compiled batch path equals the single-case path row by row, and the compiler equals the
+"""The native batch path equals the single-case path row by row, and the compiler equals the
 column units' checks value by value.
 
 * the native loop's views (CC level, OR summary, procedure classes ...) equal the Python fold;
 * each compiled literal and verdict table equals the unit's ``check`` on real cases' features;
-* the batch path (`isf.batch.fast`) gives the single-case result on 100k synthetic rows, on
-  non-repeating random rows and on hypothesis rows (bad rows: same status and error as the
-  row kernel);
-* the 930 NOR2015 reference cases, read from the JSON zip and from the CSV layout, through
-  the compiled matcher and the batch path; NOR2016/2017 agree with the row API.
+* the compiled facts equal the facts read straight from the tables;
+* the batch path (`isf.batch.fast`) gives the single-case result on non-repeating random rows
+  for NOR2012 (dBase, with its code list), NOR2015, NOR2016 and NOR2017, on 100k synthetic and
+  100k random rows (slow tier), and on hypothesis rows -- bad rows included: the same status
+  and error as the row-by-row path (`isf.batch.kernel.group_rows`);
+* the 930 NOR2015 reference cases, from the JSON zip, the CSV layout and dBase tables.
 """
 
 from __future__ import annotations
@@ -24,14 +25,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from isf.batch.fast import GroupingRun, group_table
-from isf.batch.kernel import case_from_row, group_record_batch
+from isf.batch.kernel import case_from_row, group_rows
 from isf.batch.native import match_cases
-from isf.grouping import CaseError, group, parse_case_string
+from isf.errors import IsfError
+from isf.grouping import parse_case_string
 from isf.grouping.compiled import VIEW_SLOTS, compiled_logic
-from isf.grouping.facts import DISCHARGE_VALUES, SEX_VALUES, item_state, or_state
+from isf.grouping.features import DISCHARGE_VALUES, SEX_VALUES, DirectFacts, case_features, item_state, or_state
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULT = ("drg", "rtc", "rule", "mdc")
+LOGICS = ("nor2012", "nor2015", "NOR2016", "NOR2017")
+
+
+@pytest.fixture(params=LOGICS)
+def any_logic(request, nor2012, nor_logics):
+    return nor2012 if request.param == "nor2012" else nor_logics[request.param.upper()]
 
 
 def _random_table(logic, rows, seed):
@@ -57,7 +65,7 @@ def _single(cl, rows):
 
 
 def _fast(logic, table, **kw):
-    run = GroupingRun.for_logic(logic)
+    run = GroupingRun.for_logic(logic, threads=kw.pop("threads", 1))
     return group_table(run, table, **kw).to_pydict(), run
 
 
@@ -67,23 +75,37 @@ def _assert_batch_equals_single(logic, table):
     for i, expect in enumerate(single):
         got = tuple(out[k][i] or "" for k in RESULT)
         assert got == expect, (i, table.slice(i, 1).to_pylist()[0], got, expect)
-        assert out["status"][i] == "ok"
+        failed = expect[1] != "0" and (not expect[0] or expect[0] in logic.error_drgs)
+        assert out["status"][i] == ("grouping_error" if failed else "ok")
+        assert (out["error"][i] == f"row {i + 1}: rtc: NordDRG return code {expect[1]}") if failed else out["error"][i] is None
     return run
 
 
+def test_non_repeating_rows_batch_equals_single_case(any_logic):
+    table = _random_table(any_logic, 4_000, seed=7)
+    run = _assert_batch_equals_single(any_logic, table)
+    assert run.fast_rows == 4_000
+
+
+def test_compiled_facts_equal_the_tables(any_logic):
+    """The facts the compiler listed ahead of time are the ones the tables give on demand."""
+    cl = compiled_logic(any_logic)
+    for row in _random_table(any_logic, 1_000, seed=13).to_pylist():
+        case = case_from_row(row)
+        assert cl.features(case) == case_features(DirectFacts(cl.tables), case), row
+
+
 @pytest.mark.slow
-def test_100k_synthetic_rows_batch_equals_single_case(nor2015):
-    from isf.synth import synth_activity
+@pytest.mark.parametrize("kind", ["synth", "random"])
+def test_100k_rows_batch_equals_single_case(any_logic, kind):
+    if kind == "synth":
+        from isf.synth import synth_activity
 
-    table = pa.concat_tables(synth_activity(nor2015, rows=100_000, seed=11, year=2025))
-    run = _assert_batch_equals_single(nor2015, table)
+        table = pa.concat_tables(synth_activity(any_logic, rows=100_000, seed=11, year=2025))
+    else:
+        table = _random_table(any_logic, 100_000, seed=11)
+    run = _assert_batch_equals_single(any_logic, table)
     assert run.fast_rows == 100_000
-
-
-def test_non_repeating_rows_batch_equals_single_case(nor2015):
-    table = _random_table(nor2015, 5_000, seed=7)
-    run = _assert_batch_equals_single(nor2015, table)
-    assert run.fast_rows == 5_000
 
 
 def test_polars_arrow_types_take_the_native_path(nor2015):
@@ -104,12 +126,14 @@ def test_threads_change_nothing(nor2015):
     for i in range(0, len(table), 997):  # odd rows spread over both slices
         table[i] = dict(table[i], alder_dager=-1) if i % 2 else dict(table[i], hdiag="A390", hdiag2="Q999", kjonn=2)
     t = pa.Table.from_pylist(table, schema=ROW_SCHEMA)
-    one = group_table(GroupingRun.for_logic(nor2015, threads=1), t, row_offset=5).to_pydict()
-    run = GroupingRun.for_logic(nor2015, threads=2)
-    two = group_table(run, t, row_offset=5).to_pydict()
+    one, _ = _fast(nor2015, t, row_offset=5)
+    two, run = _fast(nor2015, t, row_offset=5, threads=2)
     assert one == two
     assert run.rows == 45_000 and run.fallback_rows == 23 and run.memo.misses == 1
-    assert two["error"][997] == "row 1003: age_days: -1 outside 0..73200"
+    assert two["error"][997] == "row 1003: alder_dager: outside 0..73200"
+    labels = [10 * i + 7 for i in range(len(table))]  # the rows' own numbers (a file with gaps)
+    three, _ = _fast(nor2015, t, rows=labels, file="part-1.parquet", threads=2)
+    assert three["error"][997] == f"part-1.parquet row {labels[997]}: alder_dager: outside 0..73200"
 
 
 def test_pairs_outside_the_tables_use_the_run_memo(nor2015):
@@ -127,12 +151,12 @@ def test_pairs_outside_the_tables_use_the_run_memo(nor2015):
         assert [tuple(out[k][i] or "" for k in RESULT) for i in range(2 * n)] == single
 
 
-def test_native_views_equal_the_python_fold(nor2015):
-    """The native loop's CC level, OR summary and procedure classes are the facts module's."""
-    cl = compiled_logic(nor2015)
-    table = _random_table(nor2015, 2_000, seed=3)
+def test_native_views_equal_the_python_fold(any_logic):
+    """The native loop's CC level, OR summary and procedure classes are the features module's."""
+    cl = compiled_logic(any_logic)
+    table = _random_table(any_logic, 2_000, seed=3)
     cases = [case_from_row(r) for r in table.to_pylist()]
-    run = GroupingRun.for_logic(nor2015)
+    run = GroupingRun.for_logic(any_logic)
     from isf.batch import fast
 
     col = {c: table.column(c).combine_chunks() for c in fast.COLUMNS}
@@ -153,8 +177,10 @@ def test_native_views_equal_the_python_fold(nor2015):
     items = [(m.item_secondary[j], m.item_carrier[j]) for j in range(len(m.item_secondary))]
     names = {b: v for (_, v), b in cl._encoder.bits.items()}
     n = len(VIEW_SLOTS)
+    cc_seen = set()
     for i, case in enumerate(cases):
         f = cl.features(case)
+        cc_seen.add(f.cc_level)
         assert views[i, VIEW_SLOTS.index("cc")] == f.cc_level, case
         assert views[i, VIEW_SLOTS.index("or")] == or_state(f.or_values), case
         assert views[i, VIEW_SLOTS.index("sex")] == SEX_VALUES.index(f.sex)
@@ -163,10 +189,11 @@ def test_native_views_equal_the_python_fold(nor2015):
             if views[i, n + j] >= 0:  # computed when a rule asked
                 assert views[i, n + j] == item_state(f, names[x], names[p] if p >= 0 else ""), case
         assert rule[i] == cl.first_match(f), case
+    assert cc_seen == {0, 1, 2}
 
 
 def _view_value(cl, slot, f):
-    """The value of view `slot` for features `f`, from the facts module's definitions."""
+    """The value of view `slot` for features `f`, from the features module's definitions."""
     m = cl.match
     name = VIEW_SLOTS[slot] if slot < len(VIEW_SLOTS) else "items"
     if name == "age":
@@ -182,67 +209,64 @@ def _view_value(cl, slot, f):
             "cc": f.cc_level, "or": or_state(f.or_values)}[name]
 
 
-def test_compiled_tables_equal_the_checks(nor2015, reference_cases):
+def test_compiled_tables_equal_the_checks(nor2015, nor2012, reference_cases):
     """Every compiled form (DGCAT verdict, literal, view verdict) gives the unit's check on real
     cases' features: the compiler's abstractions are exact on data, not only on its probes."""
-    cl = compiled_logic(nor2015)
-    features = [cl.features(parse_case_string(rc.case_string)) for rc in reference_cases[::5]]
-    kinds = set()
-    for (c, req), how in cl.compiled_as.items():
-        kinds.add(how[0])
-        for f in features:
-            want = c.check(req, f)
-            if how[0] == "principal":
-                got = how[1][cl.dgcat_ids[f.dgcat]]
-            elif how[0] == "literal":
-                _, bit, wanted = how
-                names = {b: k for k, b in cl._encoder.bits.items()}
-                feature, value = names[bit]
-                got = (value in getattr(f, feature)) == wanted
-            elif how[0] == "view":
-                got = bool(how[2][_view_value(cl, how[1], f)])
-            else:
-                got = how[0] == "always"
-            assert got == want, (c, req, how[0], f)
-    assert kinds == {"principal", "literal", "view"}
+    for logic in (nor2015, nor2012):
+        cl = compiled_logic(logic)
+        features = [cl.features(parse_case_string(rc.case_string)) for rc in reference_cases[::5]]
+        features += [cl.features(case_from_row(r)) for r in _random_table(logic, 300, seed=4).to_pylist()]
+        names = {b: k for k, b in cl._encoder.bits.items()}
+        kinds = set()
+        for (c, req), how in cl.compiled_as.items():
+            kinds.add(how[0])
+            for f in features:
+                want = c.check(req, f)
+                if how[0] == "principal":
+                    got = how[1][cl.dgcat_ids[f.dgcat]]
+                elif how[0] == "literal":
+                    _, bit, wanted = how
+                    feature, value = names[bit]
+                    got = (value in getattr(f, feature)) == wanted
+                elif how[0] == "view":
+                    got = bool(how[2][_view_value(cl, how[1], f)])
+                else:
+                    got = how[0] == "always"
+                assert got == want, (logic.id, c, req, how[0], f)
+        assert kinds == {"principal", "literal", "view"}
 
 
-def test_reference_cases_through_every_path(nor2015, reference_cases, tmp_path):
-    from isf.definitions import read_csv_tables, write_csv_tables
+def test_reference_cases_through_every_layout(nor2015, reference_cases, tmp_path):
+    from isf.definitions import read_csv_tables, read_dbase_logic, write_csv_tables
+    from isf.definitions.dbase import write_dbase_tables
 
     from_csv = read_csv_tables(write_csv_tables(nor2015, tmp_path / "csv"), logic_id="NOR2015")
+    from_dbf = read_dbase_logic(write_dbase_tables(nor2015, tmp_path / "dbf"), logic_id="NOR2015")
     cases = [parse_case_string(rc.case_string) for rc in reference_cases]
     expected = [(rc.drg, rc.rtc, rc.rule) for rc in reference_cases]
     table = pa.Table.from_pylist([case_row(c) for c in cases], schema=ROW_SCHEMA)
-    for logic in (nor2015, from_csv):
+    strings = pa.table({"case_string": [rc.case_string for rc in reference_cases]})
+    for logic in (nor2015, from_csv, from_dbf):
         cl = compiled_logic(logic)
         assert [(r.drg, r.rtc, r.rule) for r in (cl.group(c) for c in cases)] == expected
-        out, run = _fast(logic, table)
-        assert list(zip(out["drg"], out["rtc"], out["rule"], strict=True)) == expected
-        assert run.fast_rows == len(cases)
+        for data in (table, strings):
+            out, run = _fast(logic, data, threads=2)
+            assert list(zip(out["drg"], out["rtc"], out["rule"], strict=True)) == expected
+            assert run.fast_rows == len(cases)
 
 
-def test_other_versions_agree_with_the_row_api(nor_logics, reference_cases):
-    cases = [parse_case_string(rc.case_string) for rc in reference_cases]
-    table = pa.Table.from_pylist([case_row(c) for c in cases], schema=ROW_SCHEMA)
-    for name in ("NOR2016", "NOR2017"):
-        logic = nor_logics[name]
-        out, _ = _fast(logic, table)
-        for i, c in enumerate(cases):
-            r = group(logic, c)
-            assert tuple(out[k][i] or "" for k in RESULT) == (r.drg, r.rtc, r.rule, r.mdc), (name, i)
-        rnd = _random_table(logic, 2_000, seed=5)
-        _assert_batch_equals_single(logic, rnd)
+_DX_NASTY = ["", "ZZZ99", "i219", "T4n", "I21.9", "a390&g01", " I219", "I219*", "Ø12", "٣٣", "A&B&C"]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_hypothesis_rows_fast_equals_row_kernel(nor2015, data):
-    """Odd rows included: bad values get the row kernel's status and error, with their row."""
+def test_hypothesis_rows_fast_equals_row_by_row(nor2015, data):
+    """Odd rows included: the native path gives what validating and grouping each row alone
+    gives (`group_rows`), statuses and errors included, each naming its own row."""
     dx = sorted({r.code for r in nor2015.dg if not r.d_code})[::97]
     px = sorted({r.code for r in nor2015.proc})[::61]
     pairs = sorted({f"{r.d_code}&{r.code}" for r in nor2015.dg if r.d_code})[::5]
-    code = st.one_of(st.sampled_from(dx), st.sampled_from(["", "ZZZ99", "i219", "T4n", "I21.9", "a390&g01"]))
+    code = st.one_of(st.sampled_from(dx), st.sampled_from(_DX_NASTY))
     row = st.fixed_dictionaries({
         "kjonn": st.sampled_from([1, 2, None, 7, 0, 9]),
         "alder_dager": st.one_of(st.integers(-3, 80_000), st.none()),
@@ -251,18 +275,39 @@ def test_hypothesis_rows_fast_equals_row_kernel(nor2015, data):
         "hdiag": st.one_of(code, st.none()),
         "hdiag2": st.one_of(st.none(), st.sampled_from(dx), st.just("")),
         "bdiag": st.lists(st.one_of(code, st.sampled_from(pairs), st.none()), max_size=5),
-        "prosedyrer": st.lists(st.one_of(st.sampled_from(px), st.sampled_from(["XYZ00", "", "naa10"])), max_size=5),
+        "prosedyrer": st.lists(st.one_of(st.sampled_from(px), st.sampled_from(["XYZ00", "", "naa10", "NAA 10"])),
+                               max_size=5),
     })
     rows = data.draw(st.lists(row, min_size=1, max_size=30))
     table = pa.Table.from_pylist(rows * 2, schema=ROW_SCHEMA)
-    out, _ = _fast(nor2015, table, row_offset=1000)
-    ref = group_record_batch(nor2015, table.to_batches()[0] if table.num_rows else table, row_offset=1000).to_pydict()
+    labels = list(range(1001, 1001 + table.num_rows))
+    out, run = _fast(nor2015, table, rows=labels)
+    ref = group_rows(run, table.to_batches()[0], labels, None).to_pydict()
     assert out == ref
     cl = compiled_logic(nor2015)
     for i, r in enumerate(table.to_pylist()):
         try:
             case = case_from_row(r)
-        except CaseError:
+        except IsfError:
+            assert out["status"][i].startswith("invalid_") and out["error"][i].startswith(f"row {labels[i]}: ")
+            assert out["drg"][i] is None
             continue
         g = cl.group(case)
         assert tuple(out[k][i] or "" for k in RESULT) == (g.drg, g.rtc, g.rule, g.mdc)
+
+
+_FIELD = st.sampled_from(["", "1", "2", "M", "9", "x", "20000", "0", "-1", "99999999999", "H", "E", "R", "3", " 3", "+3",
+                          "٣", "²", "I219", "i219", "A390", "G01", "*", "I21.9", "S324*", "*G01", "NAA10", "ZZZ99", "T4n",
+                          "I 219", "\ufeffI219", "A&B"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(_FIELD, min_size=0, max_size=90), min_size=1, max_size=20))
+def test_hypothesis_case_strings_fast_equals_row_by_row(nor2015, rows):
+    """NPK case strings with marks, blanks, odd digits and too few or many fields: the native
+    scanner gives what parsing each string alone gives, statuses and errors included."""
+    strings = [",".join(r) if len(r) < 80 else ",".join(r[:5] + [""] * 60 + r[5:]) for r in rows]
+    table = pa.table({"case_string": strings})
+    out, run = _fast(nor2015, table)
+    ref = group_rows(run, table.to_batches()[0], list(range(1, len(strings) + 1)), None).to_pydict()
+    assert out == ref
