@@ -16,7 +16,7 @@ from isf.grouping import make_case
 from isf.grouping.codes import Frozen
 from isf.grouping.compiled import CompileError, FactMemo, _literal, compile_logic, compiled_logic
 from isf.grouping.criteria import PROCPRO, Criterion, PropertyValue
-from isf.grouping.features import OR1, ITEM_STATES, OR_STATES, CaseFeatures, item_probe, item_state, or_probe, or_state, probe
+from isf.grouping.features import ITEM_STATES, OR1, OR_STATES, CaseFeatures, item_probe, item_state, or_probe, or_state, probe
 
 
 @pytest.mark.parametrize("secondary", ["08S02", OR1])

@@ -39,9 +39,9 @@ from isf.activity import (
 )
 from isf.batch.fast import RESULT_SCHEMA, GroupingRun, group_table
 from isf.definitions import Logic, load_logic
-from isf.grouping.compiled import CompiledLogic
 from isf.errors import InputError, IsfError, Status
 from isf.files import atomic_output
+from isf.grouping.compiled import CompiledLogic
 
 if TYPE_CHECKING:
     import polars as pl
@@ -50,13 +50,13 @@ __all__ = [
     "FORMATS",
     "BatchStats",
     "count_rows",
+    "default_threads",
     "detect_format",
     "group_chunk",
     "group_dataframe",
     "group_file",
     "group_stream",
     "read_batches",
-    "default_threads",
 ]
 
 

@@ -205,9 +205,9 @@ def code_tables(logic: Logic) -> CodeTables:
         else:
             excl_code[e.code].add(wildcard(e.compl))
     inclprop: dict[str, set[str]] = defaultdict(set)
-    for c in logic.complcat:
-        if c.inclprop:
-            inclprop[c.compl].add(c.inclprop)  # a category may have several (06I10: 06X02, 06X03)
+    for cat in logic.complcat:
+        if cat.inclprop:
+            inclprop[cat.compl].add(cat.inclprop)  # a category may have several (06I10: 06X02, 06X03)
     categories = sorted({vv for props in (*dx.values(), *pair.values()) for vt, vv in props if vt == "COMPL"})
     by_wild: dict[str, list[str]] = defaultdict(list)
     for c in categories:

@@ -679,7 +679,7 @@ def _compile_facts(t: CodeTables, enc: _Encoder, pfacts: list[PrincipalFacts]) -
     arrays = FactArrays(
         **{k: _ro(v) for k, v in p.items()}, **{k: _ro(v) for k, v in c.items()},
         compl_level=_ro(np.array([lv for lv, _ in levels] or [0], dtype=np.int32)),
-        compl_needs=_ro(np.array([bool(acts) for _, acts in levels] or [0], dtype=np.uint8)),
+        compl_needs=_ro(np.array([int(bool(acts)) for _, acts in levels] or [0], dtype=np.uint8)),
         compl_act=_ro(act),
     )
     return arrays, {

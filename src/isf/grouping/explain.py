@@ -122,8 +122,8 @@ def _texts(logic: Logic, f: CaseFeatures, traces: tuple[RuleTrace, ...]) -> tupl
     for c in f.codes:
         for vt, vv in c.properties:
             wanted[(vt, vv)] = None
-    for t in traces:
-        for cond in t.conditions:
+    for trace in traces:
+        for cond in trace.conditions:
             if cond.unit is not None and cond.unit.kind and (value := cond.required.lstrip("-")) and value != "+":
                 wanted[(cond.unit.kind, value)] = None
     return tuple((vt, vv, t) for vt, vv in wanted if (t := logic.property_text(vt, vv)))

@@ -332,4 +332,4 @@ _NEUTRAL_FIELDS = {name: getattr(NEUTRAL, name) for name in CaseFeatures.__slots
 
 def probe(**fields: object) -> CaseFeatures:
     """`NEUTRAL` with `fields` replaced: a representative case for one column's check."""
-    return CaseFeatures(**(_NEUTRAL_FIELDS | fields))  # type: ignore[arg-type]
+    return CaseFeatures(**(_NEUTRAL_FIELDS | fields))

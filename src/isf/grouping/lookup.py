@@ -196,7 +196,7 @@ def drgs_for_code(logic: Logic, code: str, *, kind: str = "auto") -> list[DrgRou
         return []
     cl = compiled_logic(logic)
     dx = cp.kind == "dx"
-    sexes = ("",)
+    sexes: tuple[str, ...] = ("",)
     if dx and principal_facts(cl.tables, (cp.code,), "").recodable:
         sexes = ("M", "F")
     routes: list[DrgRoute] = []

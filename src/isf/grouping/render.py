@@ -137,8 +137,8 @@ def explanation_to_text(e: Explanation, *, lang: str = "nb") -> str:
     f = e.features
     lines = [
         f"{_w(lang, 'Logikk', 'Logic')} {r.logic}: DRG {r.drg or '-'} {e.drg_name}".rstrip(),
-        f"  {_w(lang, 'returkode', 'return code')} {r.rtc} ({rtc_words(e, lang)}), "
-        f"{_w(lang, 'regel', 'rule')} {r.rule or '-'}, MDC {r.mdc or '-'}",
+        (f"  {_w(lang, 'returkode', 'return code')} {r.rtc} ({rtc_words(e, lang)}), "
+         f"{_w(lang, 'regel', 'rule')} {r.rule or '-'}, MDC {r.mdc or '-'}"),
         "",
         _w(lang, "Kodene og egenskapene deres:", "Codes and their properties:"),
     ]
