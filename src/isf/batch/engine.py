@@ -111,9 +111,9 @@ def group_chunk(run: GroupingRun, chunk: Chunk) -> pa.RecordBatch:
     """Results for every row of `chunk`: grouped, or the row's read/type problem as status."""
     typed, status, error = typed_view(chunk)
     n = chunk.num_rows
-    good = [i for i, s in enumerate(status) if s is None]
-    if len(good) == n:
+    if status.count(None) == n:
         return group_table(run, typed, rows=chunk.rows, file=chunk.file)
+    good = [i for i, s in enumerate(status) if s is None]
     cols: dict[str, list[Any]] = {k: [None] * n for k in RESULT_SCHEMA.names}
     cols["status"], cols["error"] = status, error
     if good:
@@ -247,8 +247,9 @@ def _run(
                 raise InputError(f"more than {max_rows} rows", file=reader.name)
             yield chunk
 
-    # The writer runs on its own thread, one chunk behind: writing overlaps grouping.
-    with ThreadPoolExecutor(1) as out:
+    # The reader runs one chunk ahead and the writer one behind, each on its own thread:
+    # reading and writing overlap grouping (Arrow's readers and writers release the GIL).
+    with ThreadPoolExecutor(1) as out, ThreadPoolExecutor(1) as ahead:
         written: Future[None] | None = None
 
         def write(chunk: Chunk, result: pa.RecordBatch) -> None:
@@ -259,7 +260,10 @@ def _run(
             written = out.submit(writer.write, _combine(fmt, chunk, result))
 
         if workers <= 1:
-            for chunk in chunks():
+            source = chunks()
+            following = ahead.submit(next, source, None)
+            while (chunk := following.result()) is not None:
+                following = ahead.submit(next, source, None)
                 write(chunk, group_chunk(run, chunk))
         else:
             pending: deque[tuple[Chunk, Future[pa.RecordBatch]]] = deque()

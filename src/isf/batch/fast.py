@@ -152,13 +152,38 @@ class GroupingRun:
         if name in ("rtc_error", "rtc_error_principal"):  # why a rule's rows are not ok (None: they are)
             codes = ["9", *getattr(cl, name.replace("_error", ""))]
             return [rtc_error(c, d, cl.error_drgs) for c, d in zip(codes, ["", *cl.drg], strict=True)]
+        if name in ("rtc_by_outcome", "rtc_error_by_outcome"):  # per 2 * (rule + 1) + principal slot used
+            a, b = self._values(name.replace("_by_outcome", "")), self._values(name.replace("_by_outcome", "_principal"))
+            return [x for pair in zip(a, b, strict=True) for x in pair]
         if name == "rule":
             return [None, *(r.ord or None for r in cl.rules)]
-        if name == "drg_mdc":
-            return [None, *(m or None for m in cl.drg_mdc)]
-        if name == "dgcat_mdc":
-            return [d[:2] or None for d in cl.dgcats]
+        if name == "status":
+            return [Status.OK.value, Status.GROUPING_ERROR.value]
+        if name == "mdc_names":
+            return self._mdc()[0]
         raise KeyError(name)
+
+    def _mdc(self) -> tuple[list[str | None], npt.NDArray[np.int32], npt.NDArray[np.int32]]:
+        """MDC names, and each rule's (-1 first: none) and each DGCAT's position among them: a
+        result's MDC is its DRG's (from ``drgnames``), else its principal's."""
+        cl = self.compiled
+        names: list[str | None] = [None, *sorted({m for m in (*cl.drg_mdc, *(d[:2] for d in cl.dgcats)) if m})]
+        at = {m: i for i, m in enumerate(names)}
+        by_rule = np.array([0, *(at[m] if m else 0 for m in cl.drg_mdc)], dtype=np.int32)
+        by_dgcat = np.array([at[d[:2]] if d else 0 for d in cl.dgcats], dtype=np.int32)
+        return names, by_rule, by_dgcat
+
+    def mdc_index(self, rule: I32, dgcat: I32) -> pa.Array:
+        """Position of each result's MDC in ``keys("mdc_names")``."""
+        with self._lock:
+            found = self._arrays.get("_mdc")
+            if found is None:
+                _, by_rule, by_dgcat = self._mdc()
+                found = self._arrays["_mdc"] = pa.array(np.concatenate([by_rule, by_dgcat]))
+        tables = np.asarray(found)
+        n_rule = len(self.compiled.drg_mdc) + 1
+        r = tables[rule.astype(np.int64) + 1]
+        return pa.array(np.where(r > 0, r, tables[n_rule + dgcat.astype(np.int64)]))
 
     @property
     def hits(self) -> int:
@@ -182,10 +207,23 @@ def _text(col: pa.Array) -> pa.Array:
 def _mapped(col: pa.Array, mapping: dict[str, str], values: tuple[str, ...]) -> tuple[I32, npt.NDArray[np.bool_]]:
     """Index into `values` of each row's mapped text; ok = the row API accepts it."""
     keys = list(mapping)
+    lut = np.array([values.index(mapping[k]) for k in keys], dtype=np.int32)
+    if pa.types.is_integer(col.type):  # a number (kjonn): digits 0-9 through a table, null as ""
+        table = np.full(12, -1, dtype=np.int32)  # 0-9: the digit, 10: null, 11: anything else
+        for i, k in enumerate(keys):
+            if k.isdigit():
+                table[int(k)] = lut[i]
+        table[10] = lut[keys.index("")]
+        v = np.asarray(pc.fill_null(col.cast(pa.int64()), -1))
+        code = np.where((v >= 0) & (v <= 9), v, 11)
+        if col.null_count:
+            code[np.asarray(col.is_null())] = 10
+        out = table[code]
+        ok = out >= 0
+        return np.where(ok, out, 0).astype(np.int32), ok
     text = pc.fill_null(pc.utf8_upper(_text(col)), "")
     idx = pc.index_in(text, value_set=pa.array(keys, pa.string()))
     ok = np.asarray(pc.is_valid(idx))
-    lut = np.array([values.index(mapping[k]) for k in keys], dtype=np.int32)
     pos = np.asarray(pc.fill_null(idx, 0), dtype=np.int64)
     return lut[pos], ok
 
@@ -222,15 +260,16 @@ def _list(col: pa.Array) -> pa.Array:
     return pa.nulls(len(col), pa.list_(pa.string()))
 
 
-def _lookup(values: pa.Array, keys: pa.Array) -> pa.Array:
-    """Index of each value in `keys`, trying the upper-cased spelling when the exact one is not
-    there (null: neither)."""
+def _lookup(values: pa.Array, keys: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """Position of each value in `keys` (exact spelling, else upper-cased) and whether found.
+    The keys are clean codes (`isf.grouping.compiled`), so a value found needs no cleaning."""
     idx = pc.index_in(values, value_set=keys)
-    missing = pc.and_(pc.is_null(idx), pc.is_valid(values))
-    if pc.any(missing).as_py():
-        upper = pc.index_in(pc.utf8_upper(values), value_set=keys)
-        idx = pc.if_else(missing, upper, idx)
-    return idx
+    if idx.null_count:
+        missing = pc.and_(pc.is_null(idx), pc.is_valid(values))
+        if pc.any(missing).as_py():
+            idx = pc.if_else(missing, pc.index_in(pc.utf8_upper(values), value_set=keys), idx)
+    found = np.asarray(idx.is_valid()) if idx.null_count else np.ones(len(idx), dtype=bool)
+    return np.asarray(idx.fill_null(0) if idx.null_count else idx, dtype=np.int64), found
 
 
 @dataclass
@@ -247,29 +286,32 @@ def _code_lists(run: GroupingRun, col: pa.Array, n: int, *, secondary: bool) -> 
     lists = _list(col)
     values = pc.list_flatten(lists)
     parents = np.asarray(pc.list_parent_indices(lists), dtype=np.int64)
-    present = np.asarray(pc.fill_null(pc.not_equal(values, ""), False))  # null and "" are no code
-    values = values.filter(pa.array(present))
-    parents = parents[present]
-    clean = np.asarray(pc.fill_null(pc.match_substring_regex(values, _SLOT if secondary else _CODE), False))
-    dirty = np.bincount(parents[~clean], minlength=n).astype(bool) if len(parents) else np.zeros(n, dtype=bool)
     cl = run.compiled
-    keys = run.keys("secondary_keys" if secondary else "procedure_keys")
     table = cl.secondary_rows if secondary else cl.procedure_rows
-    idx = _lookup(values, keys)
-    found = np.asarray(pc.is_valid(idx))
+    pos, found = _lookup(values, run.keys("secondary_keys" if secondary else "procedure_keys"))
     rows = np.zeros(len(values), dtype=np.int32)
-    pos = np.asarray(pc.fill_null(idx, 0), dtype=np.int64)
     rows[found] = table[pos[found]]
-    if not secondary:
-        rows[~found] = cl.unknown_procedure
-    else:
-        pair = ~found & clean & np.asarray(pc.fill_null(pc.match_substring(values, PAIR_SEP), False))
-        if pair.any():  # a pair the tables do not list: its facts from the run's memo
-            names = values.filter(pa.array(pair))
-            uniq = pc.unique(names)
-            ids = np.array([run.memo.secondary(tuple(s.split(PAIR_SEP))) for s in uniq.to_pylist()], dtype=np.int32)
-            rows[pair] = ids[np.asarray(pc.index_in(names, value_set=uniq), dtype=np.int64)]
-        # any other code the tables do not know brings nothing: row 0
+    dirty = np.zeros(n, dtype=bool)
+    if not found.all():  # codes the tables do not list (or no code at all: null, "")
+        rest = np.flatnonzero(~found)
+        other = values.take(pa.array(rest))
+        absent = np.asarray(pc.fill_null(pc.equal(other, ""), True))
+        clean = np.asarray(pc.fill_null(pc.match_substring_regex(other, _SLOT if secondary else _CODE), False))
+        dirty[parents[rest[~absent & ~clean]]] = True
+        if not secondary:
+            rows[rest] = cl.unknown_procedure
+        else:
+            pair = clean & np.asarray(pc.fill_null(pc.match_substring(other, PAIR_SEP), False))
+            if pair.any():  # a pair the tables do not list: its facts from the run's memo
+                names = other.filter(pa.array(pair))
+                uniq = pc.unique(names)
+                ids = np.array([run.memo.secondary(tuple(x.split(PAIR_SEP))) for x in uniq.to_pylist()], dtype=np.int32)
+                rows[rest[pair]] = ids[np.asarray(pc.index_in(names, value_set=uniq), dtype=np.int64)]
+            # any other code the tables do not know brings nothing: row 0
+        if absent.any():  # null and "" are no code: out of the lists
+            keep = np.ones(len(values), dtype=bool)
+            keep[rest[absent]] = False
+            rows, parents = rows[keep], parents[keep]
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(parents, minlength=n), out=offsets[1:])
     return _Codes(offsets, rows, dirty)
@@ -279,29 +321,34 @@ def _principals(run: GroupingRun, hdiag: pa.Array, hdiag2: pa.Array, sex: I32, n
     """Fact row of each row's principal slot, and whether the row API is needed."""
     cl = run.compiled
     h = pc.fill_null(_text(hdiag), "")
-    h2 = pc.fill_null(_text(hdiag2), "")
-    has2 = np.asarray(pc.not_equal(h2, ""))
-    has1 = np.asarray(pc.not_equal(h, ""))
-    clean1 = np.asarray(pc.fill_null(pc.match_substring_regex(h, _CODE), False))
-    clean2 = np.asarray(pc.fill_null(pc.match_substring_regex(h2, _CODE), False))
-    dirty = (has1 & ~clean1) | (has2 & ~(clean2 & has1 & clean1))
-    key = pc.if_else(pa.array(has2), pc.binary_join_element_wise(h, h2, PAIR_SEP), h)
-    idx = _lookup(key, run.keys("principal_keys"))
-    found = np.asarray(pc.is_valid(idx))
-    pos = np.asarray(pc.fill_null(idx, 0), dtype=np.int64)
+    h2 = _text(hdiag2)
+    has2 = np.asarray(pc.fill_null(pc.not_equal(h2, ""), False)) if h2.null_count < len(h2) else np.zeros(n, bool)
+    key = pc.if_else(pa.array(has2), pc.binary_join_element_wise(h, pc.fill_null(h2, ""), PAIR_SEP), h) if has2.any() else h
+    pos, found = _lookup(key, run.keys("principal_keys"))
     rows = np.empty(n, dtype=np.int32)
     rows[found] = cl.principal_rows[pos[found], sex[found]]
+    dirty = np.zeros(n, dtype=bool)
+    if found.all():
+        return rows, dirty
+    rest = np.flatnonzero(~found)
+    one = h.take(pa.array(rest))
+    has1 = np.asarray(pc.not_equal(one, ""))
+    two = has2[rest]
+    clean1 = np.asarray(pc.fill_null(pc.match_substring_regex(one, _CODE), False))
+    clean2 = np.asarray(pc.fill_null(pc.match_substring_regex(pc.fill_null(h2, "").take(pa.array(rest)), _CODE), False))
+    bad = (has1 & ~clean1) | (two & ~(clean2 & has1 & clean1))
     unknown = np.array(cl.unknown_principal, dtype=np.int32)
-    single = ~found & has1 & ~has2
+    single = rest[has1 & ~two]
     rows[single] = unknown[sex[single]]
-    rows[~has1 & ~has2] = cl.empty_principal
-    pair = ~found & has2 & ~dirty
-    if pair.any():  # a pair the tables do not list: its facts from the run's memo, once per batch
-        names = pc.binary_join_element_wise(key.filter(pa.array(pair)), pa.array(sex[pair].astype(str)), "|")
+    rows[rest[~has1 & ~two]] = cl.empty_principal
+    pair = rest[two & ~bad]
+    if len(pair):  # a pair the tables do not list: its facts from the run's memo, once per batch
+        names = pc.binary_join_element_wise(key.take(pa.array(pair)), pa.array(sex[pair].astype(str)), "|")
         uniq = pc.unique(names)
-        ids = np.array([run.memo.principal(tuple(k.split(PAIR_SEP)), SEX_VALUES[int(s)])
-                        for k, s in (u.rsplit("|", 1) for u in uniq.to_pylist())], dtype=np.int32)
+        ids = np.array([run.memo.principal(tuple(k.split(PAIR_SEP)), SEX_VALUES[int(x)])
+                        for k, x in (u.rsplit("|", 1) for u in uniq.to_pylist())], dtype=np.int32)
         rows[pair] = ids[np.asarray(pc.index_in(names, value_set=uniq), dtype=np.int64)]
+    dirty[rest[bad]] = True
     rows[dirty] = cl.empty_principal
     return rows, dirty
 
@@ -411,24 +458,24 @@ def _results(run: GroupingRun, facts: FactArrays, rule: I32, principal: I32, lab
              file: str | None, fast: npt.NDArray[np.bool_]) -> pa.RecordBatch:
     """The result columns of rule index per row (-1: no rule); status ``grouping_error`` with
     its error for the rows the fallback will not replace and that landed in the error group."""
-    at = pa.array(rule.astype(np.int64) + 1)
-    has = pa.array(facts.p_has[principal].astype(bool))
-    rtc = pc.if_else(has, pc.take(run.keys("rtc_principal"), at), pc.take(run.keys("rtc"), at))
-    mdc = pc.coalesce(pc.take(run.keys("drg_mdc"), at), pc.take(run.keys("dgcat_mdc"), pa.array(facts.p_dgcat[principal])))
-    n = len(rule)
-    why = pc.if_else(has, pc.take(run.keys("rtc_error_principal"), at), pc.take(run.keys("rtc_error"), at))
-    failed = np.asarray(pc.is_valid(why)) & fast
-    status = pa.array(np.where(failed, Status.GROUPING_ERROR.value, Status.OK.value).astype(object), pa.string())
+    outcome = pa.array(2 * (rule.astype(np.int64) + 1) + facts.p_has[principal])  # (rule, principal slot used)
+    rtc = pc.take(run.keys("rtc_by_outcome"), outcome)
+    mdc_at = run.mdc_index(rule, facts.p_dgcat[principal])
+    why = pc.take(run.keys("rtc_error_by_outcome"), outcome)
+    failed = np.asarray(why.is_valid()) & fast if why.null_count < len(why) else np.zeros(len(rule), dtype=bool)
+    status = pc.take(run.keys("status"), pa.array(failed.astype(np.int8)))
     if failed.any():
         idx = np.flatnonzero(failed)
         prefix = f"{file} row " if file else "row "
-        text = pc.binary_join_element_wise(prefix, pa.array(labels[idx].astype(str).astype(object), pa.string()),
-                                           ": rtc: ", why.take(pa.array(idx)), "")
+        text = pc.binary_join_element_wise(prefix, pa.array(labels[idx]).cast(pa.string()), ": rtc: ",
+                                           why.take(pa.array(idx)), "")
         error = pc.take(text, _positions(failed))
     else:
-        error = pa.nulls(n, pa.string())
+        error = pa.nulls(len(rule), pa.string())
+    at = pa.array(rule.astype(np.int64) + 1)
     return pa.RecordBatch.from_arrays(
-        [pc.take(run.keys("drg"), at), rtc, pc.take(run.keys("rule"), at), mdc, status, error],
+        [pc.take(run.keys("drg"), at), rtc, pc.take(run.keys("rule"), at), pc.take(run.keys("mdc_names"), mdc_at), status,
+         error],
         schema=RESULT_SCHEMA,
     )
 

@@ -81,7 +81,7 @@ def _match(  # type: ignore[no-untyped-def]
     p_row, age_b, stay_b, sex_i, disch_i, sec_off, sec_ids, proc_off, proc_ids,  # per case
     p_mask, p_blocked, p_or1, p_or2, p_class,  # principal facts
     c_mask, c_or1, c_or2, c_cc, c_compl_off, c_compl, k_level, k_needs, k_act,  # contributions, COMPL
-    n_keys, cand_off, cand_rules, lit_off, lit_bit, lit_want, test_off, test_slot, test_base, verdicts,
+    n_keys, cand_off, cand_rules, cand_keys, lit_off, lit_bit, lit_want, test_off, test_slot, test_base, verdicts,
     item_x, item_p, out, views_out,
 ):
     n = p_row.shape[0]
@@ -91,6 +91,7 @@ def _match(  # type: ignore[no-untyped-def]
     other = np.zeros((1, words), dtype=np.uint64)
     shared = np.zeros((1, words), dtype=np.uint64)  # bits of the principal and the procedures
     views = np.zeros(6 + n_items, dtype=np.int32)
+    stamp = np.full(n_items, -1, dtype=np.int64)  # case whose procedure classes views[6 + j] holds
     counts = np.zeros(4, dtype=np.int32)
     found = np.zeros(lit_off.shape[0], dtype=np.int32)
     keep_views = views_out.shape[0] == n
@@ -130,28 +131,30 @@ def _match(  # type: ignore[no-untyped-def]
         views[3] = disch_i[i]
         views[4] = level
         views[5] = 2 * or1 + or2
-        for j in range(n_items):
-            views[6 + j] = -1  # procedure classes: computed when a rule asks
         result = -1
         # candidates: the class's rules that require no property, and those filed under a
-        # property bit the case has; tried in rule order
-        base = p_class[pf] * n_keys
+        # property bit the case has (and the class files rules under); tried in rule order
+        cls = p_class[pf]
+        base = cls * n_keys
         nf = 0
         for q in range(cand_off[base], cand_off[base + 1]):
             found[nf] = cand_rules[q]
             nf += 1
         for w in range(words):
-            bitsw = mask[0, w]
+            bitsw = mask[0, w] & cand_keys[cls, w]
             while bitsw != np.uint64(0):
                 low = bitsw & (~bitsw + np.uint64(1))
                 b = w * 64 + _bit_index(low)
                 bitsw ^= low
-                if b + 1 < n_keys:
-                    for q in range(cand_off[base + 1 + b], cand_off[base + 2 + b]):
-                        found[nf] = cand_rules[q]
-                        nf += 1
-        if nf > 1:
-            found[:nf].sort()
+                for q in range(cand_off[base + 1 + b], cand_off[base + 2 + b]):
+                    # insertion into the sorted list (a few dozen candidates at most)
+                    r = cand_rules[q]
+                    pos = nf
+                    while pos > 0 and found[pos - 1] > r:
+                        found[pos] = found[pos - 1]
+                        pos -= 1
+                    found[pos] = r
+                    nf += 1
         for qq in range(nf):
             r = found[qq]
             ok = True
@@ -164,8 +167,9 @@ def _match(  # type: ignore[no-untyped-def]
             for t in range(test_off[r], test_off[r + 1]):
                 s = test_slot[t]
                 v = views[s]
-                if v < 0:
+                if s >= 6 and stamp[s - 6] != i:  # procedure classes: computed when a rule asks
                     j = s - 6
+                    stamp[j] = i
                     x = item_x[j]
                     p = item_p[j]
                     for m in range(4):
@@ -188,7 +192,7 @@ def _match(  # type: ignore[no-untyped-def]
         out[i] = result
         if keep_views:
             for s in range(6 + n_items):
-                views_out[i, s] = views[s]
+                views_out[i, s] = views[s] if s < 6 or stamp[s - 6] == i else -1
 
 
 def match_cases(
@@ -221,7 +225,7 @@ def match_cases(
         facts.p_mask, facts.p_blocked, facts.p_or1, facts.p_or2, facts.p_class,
         facts.c_mask, facts.c_or1, facts.c_or2, facts.c_cc, facts.c_compl_off, facts.c_compl,
         facts.compl_level, facts.compl_needs, facts.compl_act,
-        m.n_keys, m.cand_off, m.cand_rules, m.lit_off, m.lit_bit, m.lit_want, m.test_off, m.test_slot, m.test_base, m.verdicts,
+        m.n_keys, m.cand_off, m.cand_rules, m.cand_keys, m.lit_off, m.lit_bit, m.lit_want, m.test_off, m.test_slot, m.test_base, m.verdicts,
         m.item_secondary, m.item_carrier, out, views_out,
     )
     _match(0, n, *arrays)

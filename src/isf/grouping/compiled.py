@@ -32,6 +32,7 @@ pairs that are not in the tables) live in one bounded `FactMemo` per run.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -131,6 +132,7 @@ class MatchTables:
     n_keys: int  # candidate lists per class: 0 = rules every case of the class tries, 1 + b = ...
     cand_off: I32  # ... rules keyed on property bit b (tried only when the case has b); the list
     cand_rules: I32  # (class k, key j) is cand_rules[cand_off[k * n_keys + j]:cand_off[k * n_keys + j + 1]]
+    cand_keys: U64  # (classes, words): bit b set when class k files rules under property bit b
     lit_off: I32  # per rule: literals lit_bit/lit_want[lit_off[r]:lit_off[r + 1]]
     lit_bit: I32
     lit_want: U8
@@ -574,10 +576,13 @@ def compile_logic(logic: Logic) -> CompiledLogic:
     key = _rule_keys(lits, facts, pdg_bits, len(bits))
     n_keys = len(bits) + 1
     cand_off, cand_rules = _buckets(class_lists, key, n_keys)
+    filed = np.flatnonzero(np.diff(cand_off).reshape(len(class_lists), n_keys)[:, 1:].ravel())
+    cand_keys = np.zeros((len(class_lists), words), dtype=np.uint64)
+    _set_bits(cand_keys, (filed // (n_keys - 1)).tolist(), (filed % (n_keys - 1)).tolist())
     lit_off, lit_flat = _csr([[b for b, _ in x] for x in lits])
     test_off, slot_flat = _csr([[s for s, _ in x] for x in tests])
     match = MatchTables(
-        n_rules=len(rules), words=words, n_keys=n_keys, cand_off=cand_off, cand_rules=cand_rules,
+        n_rules=len(rules), words=words, n_keys=n_keys, cand_off=cand_off, cand_rules=cand_rules, cand_keys=_ro(cand_keys),
         lit_off=lit_off, lit_bit=lit_flat, lit_want=_ro(np.array([w for x in lits for _, w in x], dtype=np.uint8)),
         test_off=test_off, test_slot=slot_flat,
         test_base=_ro(np.array([b for x in tests for _, b in x], dtype=np.int32)),
@@ -689,8 +694,16 @@ def _compile_facts(t: CodeTables, enc: _Encoder, pfacts: list[PrincipalFacts]) -
     }
 
 
+_CLEAN_KEY = re.compile(r"[A-Za-z0-9]+(&[A-Za-z0-9]+)?")
+
+
 def _with_aliases(keys: list[str], rows: npt.NDArray[Any]) -> tuple[list[str], npt.NDArray[Any]]:
-    """Add upper-case spellings (an exact key wins) so look-ups fold case like the tables'."""
+    """Keep the keys the batch path may look up as they are -- ASCII letters and digits, a
+    pair joined by '&' (a code the row API would clean first must reach it) -- and add their
+    upper-case spellings (an exact key wins), so look-ups fold case like the tables'."""
+    keep = [i for i, k in enumerate(keys) if _CLEAN_KEY.fullmatch(k)]
+    if len(keep) < len(keys):
+        keys, rows = [keys[i] for i in keep], rows[np.array(keep, dtype=np.int64)]
     seen = set(keys)
     extra_keys: list[str] = []
     extra_idx: list[int] = []
