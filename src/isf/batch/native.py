@@ -80,7 +80,7 @@ def _match(  # type: ignore[no-untyped-def]
     lo, hi,  # the cases this call groups
     p_row, age_b, stay_b, sex_i, disch_i, sec_off, sec_ids, proc_off, proc_ids,  # per case
     p_mask, p_blocked, p_or1, p_or2, p_class,  # principal facts
-    c_mask, c_or1, c_or2, c_cc, c_compl_off, c_compl, k_level, k_needs, k_act,  # contributions, COMPL
+    c_mask, c_or1, c_or2, c_cc, c_compl_off, c_compl, k_level, k_list, k_needs, k_act,  # contributions, COMPL
     n_keys, cand_off, cand_rules, cand_keys, lit_off, lit_bit, lit_want, test_off, test_slot, test_base, verdicts,
     item_x, item_p, out, views_out,
 ):
@@ -120,7 +120,7 @@ def _match(  # type: ignore[no-untyped-def]
             for q in range(c_compl_off[c], c_compl_off[c + 1]):
                 kc = c_compl[q]
                 lv = k_level[kc]
-                if lv <= level or _has(p_blocked, pf, kc):
+                if lv <= level or _has(p_blocked, pf, k_list[kc]):
                     continue
                 if k_needs[kc] and not _activated(kc, k, sec_off[i], sec_off[i + 1], sec_ids, c_mask, shared, k_act):
                     continue
@@ -224,7 +224,7 @@ def match_cases(
         principal, age_bucket, stay_bucket, sex, discharge, secondary_offsets, secondary, procedure_offsets, procedures,
         facts.p_mask, facts.p_blocked, facts.p_or1, facts.p_or2, facts.p_class,
         facts.c_mask, facts.c_or1, facts.c_or2, facts.c_cc, facts.c_compl_off, facts.c_compl,
-        facts.compl_level, facts.compl_needs, facts.compl_act,
+        facts.compl_level, facts.compl_list, facts.compl_needs, facts.compl_act,
         m.n_keys, m.cand_off, m.cand_rules, m.cand_keys, m.lit_off, m.lit_bit, m.lit_want, m.test_off, m.test_slot, m.test_base, m.verdicts,
         m.item_secondary, m.item_carrier, out, views_out,
     )

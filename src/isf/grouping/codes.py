@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from isf.definitions.model import Logic
@@ -102,7 +102,6 @@ class CodeTables:
     excl_code: Mapping[str, frozenset[str]]  # principal code -> exclusion lists it is on (letter masked)
     excl_pair: Mapping[tuple[str, str], frozenset[str]]  # (dagger, asterisk) -> exclusion lists
     compl_categories: tuple[str, ...]  # every COMPL category a diagnosis carries, sorted
-    _by_wildcard: Mapping[str, tuple[str, ...]] = field(repr=False)
 
     def dx_code(self, code: str) -> str:
         """The table's spelling of a diagnosis code (the code itself when unknown)."""
@@ -209,9 +208,6 @@ def code_tables(logic: Logic) -> CodeTables:
         if cat.inclprop:
             inclprop[cat.compl].add(cat.inclprop)  # a category may have several (06I10: 06X02, 06X03)
     categories = sorted({vv for props in (*dx.values(), *pair.values()) for vt, vv in props if vt == "COMPL"})
-    by_wild: dict[str, list[str]] = defaultdict(list)
-    for c in categories:
-        by_wild[wildcard(c)].append(c)
     dx_names = [*dx, *(c for k in pair for c in k)]
     return CodeTables(
         dx=_frozen({k: tuple(v) for k, v in dx.items()}),
@@ -225,7 +221,6 @@ def code_tables(logic: Logic) -> CodeTables:
         excl_code=_frozen({k: frozenset(v) for k, v in excl_code.items()}),
         excl_pair=_frozen({k: frozenset(v) for k, v in excl_pair.items()}),
         compl_categories=tuple(categories),
-        _by_wildcard=_frozen({k: tuple(v) for k, v in by_wild.items()}),
     )
 
 
@@ -377,9 +372,10 @@ class PrincipalFacts:
     """What the principal slot decides, for one sex (MDC 98 recode applied [guide ch. 6]).
 
     ``blocked`` are the COMPL categories that cannot complicate this principal [guide §4,
-    ch. 5 points 3-4]: those of the principal's own category and those whose exclusion list
-    (``compl_excl``) holds the principal (its pair row or either code of a pair), both read
-    with the kind letter masked, so ``06C03``, ``06G03`` and ``06I03`` fall together. The 2012
+    ch. 5 points 3-4], as categories with the kind letter masked (``06*03``: ``06C03``,
+    ``06G03`` and ``06I03`` fall together; `blocks`): the principal's own categories and those
+    whose exclusion list (``compl_excl``) holds the principal (its pair row or either code of a
+    pair). The 2012
     release publishes exclusion lists only under the C form (13,761 rows, none for its 178 G
     categories) and its test database needs S141 (01G02) excluded for principal S128 by the
     01C02 list (tests 4598, 6626, 6632); 2015-2017 publish identical C and G lists for every
@@ -394,6 +390,10 @@ class PrincipalFacts:
     contribution: Contribution  # its DGPROP, PROCPR and OR (COMPL only blocks, see above)
     blocked: frozenset[str]
     properties: Props  # recoded rows, for explain
+
+    def blocks(self, compl: str) -> bool:
+        """Whether this principal keeps COMPL category `compl` from complicating the case."""
+        return wildcard(compl) in self.blocked
 
     @property
     def recodable(self) -> bool:
@@ -419,20 +419,33 @@ def principal_facts(t: CodeTables, slot: Slot, sex: str) -> PrincipalFacts:
     """The principal's facts (pure; see `PrincipalFacts`)."""
     slot = _canonical(t, slot)
     props, known = _slot_properties(t, slot)
-    if sex:
+    if sex and any(vv.startswith("98") for _, vv in props):
         props = tuple((vt, recode98(vv, sex)) for vt, vv in props)
-    own = _diagnosis_contribution(props, secondary=False)
-    pdg = frozenset(vv for vt, vv in props if vt == "PDGPRO")
-    lists = {wildcard(vv) for vt, vv in props if vt == "COMPL"} | _excluded_for(t, slot)
-    blocked = frozenset(c for w in lists for c in t._by_wildcard.get(w, ()))
+    dg: set[str] = set()
+    pr: set[str] = set()
+    ors: set[int] = set()
+    pdg: set[str] = set()
+    lists = set(_excluded_for(t, slot))
+    for vt, vv in props:  # one pass: what `_diagnosis_contribution` reads, PDGPRO and COMPL
+        if vt in _DGPROP_TYPES:
+            dg.add(vv)
+        elif vt == "PROCPR":
+            pr.add(vv)
+        elif vt == "PDGPRO":
+            pdg.add(vv)
+        elif vt == "COMPL":
+            lists.add(wildcard(vv))
+        elif vt == "OR" and _or_value(vv):
+            ors.add(_or_value(vv))
+    dgcat = _principal_dgcat(t, slot) if len(slot) == 2 else _first(props, "DGCAT")
     return PrincipalFacts(
         has_principal=bool(slot),
         known=known,
         valid=t.slot_valid(slot),
-        dgcat=recode98(_principal_dgcat(t, slot), sex),
-        pdgprops=pdg,
-        contribution=own,
-        blocked=blocked,
+        dgcat=recode98(dgcat, sex),
+        pdgprops=frozenset(pdg),
+        contribution=Contribution(frozenset(dg), frozenset(pr), frozenset(ors)),
+        blocked=frozenset(lists),
         properties=props,
     )
 

@@ -57,6 +57,7 @@ from isf.grouping.codes import (
     procedure_contribution,
     recode98,
     secondary_contribution,
+    wildcard,
 )
 from isf.grouping.criteria import (
     Condition,
@@ -151,7 +152,7 @@ class FactArrays:
     """Principal facts and code contributions as rows of masks and counts (see module doc)."""
 
     p_mask: U64  # (rows, words): the principal's DGPROP, PROCPR and PDGPRO bits
-    p_blocked: U64  # (rows, compl words): COMPL categories it blocks
+    p_blocked: U64  # (rows, list words): the letter-masked COMPL categories it blocks
     p_or1: U8  # whether it brings an OR value of 1
     p_or2: U8  # ... of 2
     p_dgcat: I32  # DGCAT id (0 = none)
@@ -164,6 +165,7 @@ class FactArrays:
     c_compl_off: I32  # COMPL category ids of row i: c_compl[c_compl_off[i]:c_compl_off[i + 1]]
     c_compl: I32
     compl_level: I32  # per COMPL category id: level once active (0 = none)
+    compl_list: I32  # per COMPL category id: bit of its letter-masked form in p_blocked
     compl_needs: U8  # per COMPL category id: 1 when inactive until another code activates it
     compl_act: U64  # (COMPL category ids, words): the bits of the DGPROPs that activate it
 
@@ -183,7 +185,8 @@ class _Encoder:
     bits: Mapping[tuple[str, str], int]
     words: int
     compl_ids: Mapping[str, int]
-    compl_words: int
+    list_ids: Mapping[str, int]  # letter-masked category ('06*03') -> bit of p_blocked
+    list_words: int
     dgcat_ids: Mapping[str, int]
     classes: Mapping[tuple[str, frozenset[str]], int]
     pdg_named: frozenset[str]
@@ -216,14 +219,14 @@ class _Encoder:
     def principal_rows(self, facts: Sequence[PrincipalFacts]) -> dict[str, npt.NDArray[Any]]:
         n = len(facts)
         mask = np.zeros((n, self.words), dtype=np.uint64)
-        blocked = np.zeros((n, self.compl_words), dtype=np.uint64)
+        blocked = np.zeros((n, self.list_words), dtype=np.uint64)
         rows, bits, brows, bbits = [], [], [], []
         for i, pf in enumerate(facts):
             for b in self.mask_bits(pf.contribution, pf.pdgprops):
                 rows.append(i)
                 bits.append(b)
             for c in pf.blocked:
-                k = self.compl_ids.get(c)
+                k = self.list_ids.get(c)
                 if k is not None:
                     brows.append(i)
                     bbits.append(k)
@@ -550,13 +553,14 @@ def compile_logic(logic: Logic) -> CompiledLogic:
         rest.append(tuple(mine))
 
     compl_ids = {c: i for i, c in enumerate(t.compl_categories)}
+    list_ids = {w: i for i, w in enumerate(sorted({wildcard(c) for c in t.compl_categories}))}
     pfacts, keys_rows = _principal_slots(t)
     pdg_named = frozenset(v for f, v in bits if f == "pdgprops")
     classes: dict[tuple[str, frozenset[str]], int] = {}
     for pf in pfacts:
         classes.setdefault((pf.dgcat, pf.pdgprops & pdg_named), len(dgcats) + len(classes))
-    encoder = _Encoder(Frozen(bits), words, Frozen(compl_ids),
-                       max(1, (len(compl_ids) + 63) // 64), Frozen(dgcat_ids), Frozen(classes),
+    encoder = _Encoder(Frozen(bits), words, Frozen(compl_ids), Frozen(list_ids),
+                       max(1, (len(list_ids) + 63) // 64), Frozen(dgcat_ids), Frozen(classes),
                        pdg_named)
     facts, more_rows = _compile_facts(t, encoder, pfacts)
     keys_rows |= more_rows
@@ -684,6 +688,7 @@ def _compile_facts(t: CodeTables, enc: _Encoder, pfacts: list[PrincipalFacts]) -
     arrays = FactArrays(
         **{k: _ro(v) for k, v in p.items()}, **{k: _ro(v) for k, v in c.items()},
         compl_level=_ro(np.array([lv for lv, _ in levels] or [0], dtype=np.int32)),
+        compl_list=_ro(np.array([enc.list_ids[wildcard(k)] for k in t.compl_categories] or [0], dtype=np.int32)),
         compl_needs=_ro(np.array([int(bool(acts)) for _, acts in levels] or [0], dtype=np.uint8)),
         compl_act=_ro(act),
     )
@@ -829,5 +834,6 @@ class FactMemo:
                 merged["c_compl_off"] = np.concatenate([base.c_compl_off, c["c_compl_off"][1:] + base.c_compl_off[-1]])
                 merged["c_compl"] = np.concatenate([base.c_compl, c["c_compl"]])
             self._arrays = FactArrays(**{k: _ro(v) for k, v in merged.items()}, compl_level=base.compl_level,
+                                      compl_list=base.compl_list,
                                       compl_needs=base.compl_needs, compl_act=base.compl_act)
         return self._arrays

@@ -145,7 +145,7 @@ def cc_level(
     shared: frozenset[str] | None = None
     for i, (code, c) in enumerate(secondaries):
         for compl in c.compl:
-            if compl in principal.blocked:
+            if principal.blocks(compl):
                 continue
             this, activators = compl_level(t, compl)
             if activators:
