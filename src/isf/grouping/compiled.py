@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -751,7 +751,7 @@ class FactMemo:
     max_entries: int = 100_000
     hits: int = 0
     misses: int = 0
-    _principal: dict[tuple[str, str], int] = field(default_factory=dict)
+    _principal: dict[str, int] = field(default_factory=dict)
     _secondary: dict[str, int] = field(default_factory=dict)
     _pfacts: list[PrincipalFacts] = field(default_factory=list)
     _contribs: list[Contribution] = field(default_factory=list)
@@ -778,36 +778,24 @@ class FactMemo:
     def principal(self, slot: tuple[str, ...], sex: str) -> int:
         """Row of this slot's principal facts (computed on the first look-up)."""
         with self._lock:
-            return self._principal_row(slot, sex)
-
-    def _principal_row(self, slot: tuple[str, ...], sex: str) -> int:
-        key = (PAIR_SEP.join(slot), sex)
-        row = self._principal.get(key)
-        if row is not None:
-            self.hits += 1
-            return row
-        self.misses += 1
-        row = self.compiled.facts.n_principal + len(self._pfacts)
-        self._pfacts.append(principal_facts(self.compiled.tables, slot, sex))
-        self._principal[key] = row
-        self._arrays = None
-        return row
+            return self._row(self._principal, f"{PAIR_SEP.join(slot)}|{sex}", self._pfacts, self.compiled.facts.n_principal,
+                             lambda: principal_facts(self.compiled.tables, slot, sex))
 
     def secondary(self, slot: tuple[str, ...]) -> int:
         """Row of this secondary slot's contribution (computed on the first look-up)."""
         with self._lock:
-            return self._secondary_row(slot)
+            return self._row(self._secondary, PAIR_SEP.join(slot), self._contribs, self.compiled.facts.n_contribution,
+                             lambda: secondary_contribution(self.compiled.tables, slot))
 
-    def _secondary_row(self, slot: tuple[str, ...]) -> int:
-        key = PAIR_SEP.join(slot)
-        row = self._secondary.get(key)
+    def _row(self, rows: dict[str, int], key: str, made: list[Any], first: int, make: Callable[[], Any]) -> int:
+        """The row of `key` (numbered after the compiled ones, from `first`), made on a miss."""
+        row = rows.get(key)
         if row is not None:
             self.hits += 1
             return row
         self.misses += 1
-        row = self.compiled.facts.n_contribution + len(self._contribs)
-        self._contribs.append(secondary_contribution(self.compiled.tables, slot))
-        self._secondary[key] = row
+        row = rows[key] = first + len(made)
+        made.append(make())
         self._arrays = None
         return row
 

@@ -54,6 +54,7 @@ __all__ = [
     "Condition",
     "Criterion",
     "Domain",
+    "Limit",
     "Principal",
     "ProcedureClasses",
     "PropertyValue",
@@ -524,22 +525,27 @@ class DgProp(Criterion):
                                  f"a diagnosis or procedure with property {v}"), text)
 
 
-class Agelim(Criterion):
-    """Age limit in days (at admission)."""
+class Limit(Criterion):
+    """A limit on a whole number of days: ``<N``, ``>N``, ``<=N``, ``>=N`` or ``=N`` (`limit_ok`).
+    Two columns are limits: 'agelim' on the age at admission, 'dur' on the length of stay
+    (0 = outpatient)."""
 
-    column, guide, attr = "agelim", "guide §1 'agelim' (p. 4)", "agelim"
+    def __init__(self, column: str, guide: str, feature: str, view: str, words: tuple[str, str],
+                 has: tuple[str, str]) -> None:
+        self.column, self.guide, self.attr = column, guide, column
+        self.feature, self.view, self.words, self.has = feature, view, words, has
 
     def check(self, req: Hashable, f: CaseFeatures) -> bool:
-        return limit_ok(str(req), f.age_days)
+        return limit_ok(str(req), getattr(f, self.feature))
 
     def domain(self, req: Hashable) -> Domain:
-        return Threshold("age", limit_points(str(req)))
+        return Threshold(self.view, limit_points(str(req)))
 
     def describe(self, required: str, lang: str = "nb", *, text: str = "") -> str:
-        return f"{_words(lang, 'alder', 'age')} {_limit_words(required, lang)}"
+        return f"{_words(lang, *self.words)} {_limit_words(required, lang)}"
 
     def note(self, required: str, f: CaseFeatures, lang: str = "nb") -> str:
-        return f"{_words(lang, 'alderen er', 'age is')} {_days(f.age_days, lang)}"
+        return f"{_words(lang, *self.has)} {_days(getattr(f, self.feature), lang)}"
 
 
 _SEX_WANTED = {"M": "M", "F": "F", "-": ""}
@@ -564,24 +570,6 @@ class Sex(Criterion):
 
     def note(self, required: str, f: CaseFeatures, lang: str = "nb") -> str:
         return f"{_words(lang, 'kjønn', 'sex')}: {_words(lang, *_SEX_WORDS.get(f.sex, (f.sex, f.sex)))}"
-
-
-class Dur(Criterion):
-    """Length of stay in days (0 = outpatient)."""
-
-    column, guide, attr = "dur", "guide §1 'dur' (pp. 4-5)", "dur"
-
-    def check(self, req: Hashable, f: CaseFeatures) -> bool:
-        return limit_ok(str(req), f.los)
-
-    def domain(self, req: Hashable) -> Domain:
-        return Threshold("stay", limit_points(str(req)))
-
-    def describe(self, required: str, lang: str = "nb", *, text: str = "") -> str:
-        return f"{_words(lang, 'liggetid', 'length of stay')} {_limit_words(required, lang)}"
-
-    def note(self, required: str, f: CaseFeatures, lang: str = "nb") -> str:
-        return f"{_words(lang, 'liggetiden er', 'length of stay is')} {_days(f.los, lang)}"
 
 
 _DISCH_WORDS = {"E": ("død", "died"), "N": ("utskrevet levende", "discharged alive"),
@@ -609,7 +597,10 @@ class Disch(Criterion):
 
 ICD, MDC, DGCAT, PDGPROP, COMPL = Icd(), Mdc(), Dgcat(), Pdgprop(), Compl()
 OR_PROC, PROCPRO, SECPRO = OrProc(), Procpro(), Secpro()
-AGELIM, SEX, DUR, DISCH = Agelim(), Sex(), Dur(), Disch()
+AGELIM = Limit("agelim", "guide §1 'agelim' (p. 4)", "age_days", "age", ("alder", "age"), ("alderen er", "age is"))
+DUR = Limit("dur", "guide §1 'dur' (pp. 4-5)", "los", "stay", ("liggetid", "length of stay"),
+            ("liggetiden er", "length of stay is"))
+SEX, DISCH = Sex(), Disch()
 
 
 def criteria(n_dgprop: int = 4) -> tuple[Criterion, ...]:
