@@ -300,6 +300,7 @@ class CompiledLogic:
     compiled_as: Mapping[tuple[Criterion, Hashable], tuple[Any, ...]] = field(repr=False)
     """How each (column, requirement) was compiled: ("principal", verdict per DGCAT id),
     ("literal", bit, wanted), ("view", slot, verdict per view value), ("always",) or ("never",)."""
+    _reqs: tuple[tuple[tuple[Criterion, Hashable], ...], ...] = field(repr=False)  # per rule, table order
     _rest: tuple[tuple[tuple[Criterion, Hashable], ...], ...] = field(repr=False)
     _encoder: _Encoder = field(repr=False)
     _pfacts: tuple[PrincipalFacts, ...] = field(repr=False)  # the objects behind facts.p_* rows
@@ -360,7 +361,7 @@ class CompiledLogic:
         """Index of the first rule whose every column's check holds for `f`, or -1."""
         principal_checked = f.dgcat in self.dgcat_ids
         for r in self.candidates(f):
-            rest = self._rest[r] if principal_checked else _all(self.columns, self.rules[r])
+            rest = self._rest[r] if principal_checked else self._reqs[r]
             if all(c.check(req, f) for c, req in rest):
                 return r
         return -1
@@ -380,7 +381,7 @@ class CompiledLogic:
 
     def requirements(self, r: int) -> tuple[tuple[Criterion, Hashable], ...]:
         """(column, requirement) of rule index `r` for every column it fills, in table order."""
-        return _all(self.columns, self.rules[r])
+        return self._reqs[r]
 
     def conditions(self, r: int, f: CaseFeatures) -> tuple[Condition, ...]:
         """Every condition of rule index `r`, evaluated, in column order (for explain)."""
@@ -603,7 +604,7 @@ def compile_logic(logic: Logic) -> CompiledLogic:
         rtc_principal=tuple(reported_rtc(r, has_principal=True) for r in rules),
         drg_mdc=tuple(drg_mdc.get(r.drg, "") for r in rules),
         dgcats=dgcats, dgcat_ids=Frozen(dgcat_ids), match=match, facts=facts,
-        compiled_as=Frozen(compiled_as), _rest=tuple(rest), _encoder=encoder,
+        compiled_as=Frozen(compiled_as), _reqs=tuple(reqs), _rest=tuple(rest), _encoder=encoder,
         _index=Frozen({kind: Frozen({k: i for i, k in enumerate(keys_rows[f"{kind}_keys"])})
                                  for kind in ("principal", "secondary", "procedure")}),
         **keys_rows,
