@@ -161,5 +161,6 @@ def effects_command(
                + ", ".join(f"{r['sektor']} {r['nivaa']} {r['endring']}" for r in totals.iter_rows(named=True)))
 
 
-weights_app = typer.Typer(help="Cost weights: estimation from KPP and calibration.", no_args_is_help=True)
+weights_app = typer.Typer(help="Cost weights: estimation from KPP and calibration.", no_args_is_help=True,
+                          rich_markup_mode=None)
 weights_app.command("estimate")(weights_command)
