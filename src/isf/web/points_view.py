@@ -66,7 +66,6 @@ def _inputs(year: int):  # type: ignore[no-untyped-def]
 # bokmål rule texts of isf.settlement.rules -> English (the whole set the rules write)
 _EN: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), e) for p, e in (
     (r"^gjelder ikke$", "does not apply"),
-    (r"^ikke ISF: (.*)$", "not ISF: \\1"),
     (r"^vekt (\S+) \((\w+) (\S+)\)$", "weight \\1 (\\2 \\3)"),
     (r"^\((\d+) liggedager - (\d+) utskrivningsklar - trimpunkt (\d+)\) x (\S+)$",
      "(\\1 days of stay − \\2 ready for discharge − trimpunkt \\3) × \\4"),
@@ -90,18 +89,19 @@ _EN: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), e) for p, e
 _DECIMAL = re.compile(r"(?<![\w.,])(-?\d+)\.(\d+)(?![\w.])")
 
 
+def _english(part: str) -> str:
+    if part.startswith("ikke ISF: "):  # the reason of a unit that does not count
+        return "not ISF: " + _english(part[len("ikke ISF: "):])
+    for pattern, english in _EN:
+        if pattern.match(part):
+            return pattern.sub(english, part)
+    return part
+
+
 def rule_text(text: str, lang: str = "nb") -> str:
     """A settlement rule text for a page in `lang`: English words for an English page (each
     part of a ``; ``-joined text), decimal numbers in the page's style (1.04 -> 1,04)."""
-    parts = []
-    for part in text.split("; "):
-        if lang == "en":
-            for pattern, english in _EN:
-                if pattern.match(part):
-                    part = pattern.sub(english, part)
-                    break
-        parts.append(part)
-    out = "; ".join(parts)
+    out = "; ".join(_english(p) if lang == "en" else p for p in text.split("; "))
     return _DECIMAL.sub(lambda m: fmt.number(Decimal(m.group(0)), len(m.group(2)), lang=lang, nbsp=True), out)
 
 
