@@ -55,11 +55,11 @@ NPK_VARIABLES: tuple[NpkVariable, ...] = (
     NpkVariable("drgreturkode", "rtc", "as is (text: 0-9, A)", "NordDRG return code"),
     NpkVariable("hdg", "mdc", "the MDC as a whole number (05 -> 5); empty when the MDC is not a number",
                 "main diagnosis group (hoveddiagnosegruppe)"),
-    NpkVariable("drg_type", "rule, logic", "K when every rule of the logic leading to the DRG requires an operating-"
-                "room procedure (OR property S), else M; empty without the logic (grouped input)",
+    NpkVariable("drg_type", "logic (rules)", "K when every rule of the logic leading to the DRG requires an OR "
+                "procedure (`or` S or P: OR 1, or OR 1 or 2), else M; empty without the logic (grouped input)",
                 "K kirurgisk, M medisinsk"),
-    NpkVariable("komp_drg", "rule, logic", "J when every rule leading to the DRG requires a complication (CC), else "
-                "N; empty without the logic", "complicated DRG (J/N)"),
+    NpkVariable("komp_drg", "logic (rules)", "J when every rule leading to the DRG requires a complication level "
+                "(`compl`), else N; empty without the logic", "complicated DRG (J/N)"),
     NpkVariable("dag_kir", "weight list", "the weight list's dagkirurgi column (J/N); empty when the DRG is not in "
                 "the list", "day-surgery DRG (J/N)"),
     NpkVariable("vekt", "vekt", "as is", "DRG weight"),
@@ -115,12 +115,12 @@ def drg_properties(logic: Logic) -> pl.DataFrame:
     """Per DRG of `logic`: `drg_type` (K/M) and `komp_drg` (J/N), derived from its rules.
 
     NordDRG publishes no type column; a DRG is surgical (K) when every rule leading to it
-    requires an operating-room procedure (OR property ``S``), complicated (J) when every such
-    rule requires a complication level.
+    requires an OR procedure (``or`` S: OR 1, or P: OR 1 or 2; the surgical partition of the
+    MDC), complicated (J) when every such rule requires a complication level (``compl``).
     """
     rules: dict[str, list[tuple[bool, bool]]] = {}
     for r in logic.rules:
-        rules.setdefault(r.drg, []).append((r.or_proc == "S", bool(r.compl) and r.compl not in ("0", "-0")))
+        rules.setdefault(r.drg, []).append((r.or_proc in ("S", "P"), bool(r.compl) and r.compl not in ("0", "-0")))
     rows = [
         {"drg": d, "drg_type": "K" if all(s for s, _ in v) else "M", "komp_drg": "J" if all(c for _, c in v) else "N"}
         for d, v in sorted(rules.items())

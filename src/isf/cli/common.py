@@ -52,6 +52,33 @@ def load_logic_or_exit(ref: str) -> Logic:
         fail(str(e), e)
 
 
+def _no_hyphen_breaks() -> None:
+    """Help text wraps at spaces only: "docs/data-model.md" and "non-NPR" are never split at
+    their hyphen (click's wrapper would print "docs/data- model.md")."""
+    import importlib
+
+    for name in ("typer._click._textwrap", "click._textwrap"):
+        try:
+            mod = importlib.import_module(name)
+        except ImportError:
+            continue
+        base = getattr(mod, "TextWrapper", None)
+        if base is None or getattr(base, "_isf", False):
+            continue
+
+        class Wrapper(base):  # type: ignore[misc, valid-type]
+            _isf = True
+
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                kwargs.setdefault("break_on_hyphens", False)
+                super().__init__(*args, **kwargs)
+
+        mod.TextWrapper = Wrapper
+
+
+_no_hyphen_breaks()
+
+
 def _metavar(param: Any) -> str:
     """A value's placeholder in help: its name in capitals (``--year YEAR``, ``INPUT``)."""
     return str(param.name or "value").strip("_").upper().replace("_", "-")

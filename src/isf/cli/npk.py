@@ -75,5 +75,7 @@ def npk_command(
         view.write_csv(output)
     else:
         view.write_parquet(output)
-    typer.echo(f"{view.height} rows with {view.width} NPK-named columns -> {output}")
+    from isf.formatting import number
+
+    typer.echo(f"{number(view.height)} rows with {view.width} NPK-named columns -> {output}")
     typer.echo("not in isf (see docs/npk.md): " + ", ".join(missing_variables()))

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from isf.cli.common import LogicOpt, err, load_logic_or_exit
+from isf.formatting import DEFAULT_YEAR
 
 if TYPE_CHECKING:
     from isf.run import RunResult
@@ -84,7 +85,7 @@ def run_command(
         Path | None, typer.Option("--activity", "-a", help="Activity (Parquet/CSV, docs/data-model.md). Default: synthetic demo.")
     ] = None,
     logic: LogicOpt = "demo",
-    year: Annotated[int, typer.Option(help="Settlement year (parameters, weights, STG/TFG rules).")] = 2026,
+    year: Annotated[int, typer.Option(help="Settlement year (parameters, weights, STG/TFG rules).")] = DEFAULT_YEAR,
     weights: WeightsOpt = None,
     params: ParamsOpt = None,
     set_: SetOpt = None,
@@ -96,7 +97,7 @@ def run_command(
     rows: Annotated[int, typer.Option(help="Synthetic rows when no --activity is given.")] = 50_000,
     seed: Annotated[int, typer.Option(help="Seed for the synthetic activity.")] = 1,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("isf-out"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No steps and no summary table.")] = False,
 ) -> None:
     """The main job: activity -> grouping -> settlement (DRG, STG, TFG) -> kroner per sørge-for RHF/HF."""
     lg = None if grouped else load_logic_or_exit(logic)
