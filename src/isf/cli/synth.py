@@ -23,7 +23,7 @@ def synth_command(
     year: Annotated[int, typer.Option(min=1900, max=2200, help="Activity year (admission dates).")] = DEFAULT_YEAR,
     logic: Annotated[str, typer.Option(help="Logic id (demo, NOR2015, ...) or path to its tables.")] = "demo",
     out: Annotated[
-        Path, typer.Option(help="Output file (a folder of part files above 2M rows).")
+        Path, typer.Option("--out", "-o", help="Output file (a folder of part files above 2M rows).")
     ] = DEFAULT_OUT,
     fmt: Annotated[str, typer.Option("--format", "--fmt", help="parquet or csv.")] = "parquet",
     kpp: Annotated[
