@@ -207,7 +207,7 @@ def test_report_renders_in_browser(page, tmp_path):
         "tertial": [1, 2, 1, 3, 2], "mdc": ["05", "06", "05", "08", "01"],
         "drg": ["122", "183", "122", "209E", "14A"], "isf_poeng": [1.2, 0.5, 1.1, 3.0, 2.2],
         "poeng_langligger": [0.0, 0.0, 0.3, 0.0, 0.0],
-        "isf_kroner": [Decimal("54000"), Decimal("22500"), Decimal("49500"), Decimal("135000"), Decimal("99000")],
+        "isf_kroner": [Decimal(54000), Decimal(22500), Decimal(49500), Decimal(135000), Decimal(99000)],
     })
     eff = pl.DataFrame({"hf": ["OUS", "Ahus", "UNN", "St. Olavs"], "endring_kroner": [-120000.0, 40000.0, 80000.0, -5000.0]})
     out = build_report(df, out=tmp_path / "report.html", effects=eff, title="ISF-rapport (demo)")

@@ -51,7 +51,7 @@ def _help(path: list[str], width: int) -> str:
 @pytest.mark.parametrize("width", [80, 120])
 @pytest.mark.parametrize("path", [p for p, _ in COMMANDS], ids=lambda p: " ".join(p) or "isf")
 def test_help_renders_completely(path: list[str], width: int) -> None:
-    cmd = dict((tuple(p), c) for p, c in COMMANDS)[tuple(path)]
+    cmd = {tuple(p): c for p, c in COMMANDS}[tuple(path)]
     out = _help(path, width)
     assert "…" not in out, out  # nothing cut
     assert "<bool>" not in out and "<list[" not in out, out  # placeholders read as words, not Python types

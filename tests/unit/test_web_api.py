@@ -242,8 +242,8 @@ LONG = CASE | {"los": "30", "year": "2025"}
 
 def _visible(html: str) -> str:
     """The page's text without the sources column (seed quotes are citations, kept verbatim)."""
-    html = re.sub(r'<td class="src">.*?</td>', "", html, flags=re.S)
-    html = re.sub(r"<(script|style|datalist)[^>]*>.*?</\1>", "", html, flags=re.S)
+    html = re.sub(r'<td class="src">.*?</td>', "", html, flags=re.DOTALL)
+    html = re.sub(r"<(script|style|datalist)[^>]*>.*?</\1>", "", html, flags=re.DOTALL)
     return re.sub(r"<[^>]+>", " ", html).replace("\u00a0", " ")
 
 

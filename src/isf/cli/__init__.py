@@ -6,6 +6,7 @@ One module per command family; heavy libraries are imported inside the commands 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -55,7 +56,7 @@ def _register() -> None:
     from isf.cli.weights import effects_command, weights_app
 
     # short help for `isf --help`: one line each, never cut (the full text is `isf CMD --help`)
-    commands = [
+    commands: list[tuple[str, Callable[..., None], str]] = [
         ("group", group_command, "Group cases (case strings, CSV, Parquet) into DRGs, every row kept."),
         ("explain", explain_command, "Why one case lands in its DRG; with --year its points and kroner."),
         ("logics", logics_command, "List the NordDRG logics isf can load by id."),

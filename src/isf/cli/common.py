@@ -73,7 +73,7 @@ def _no_hyphen_breaks() -> None:
                 kwargs.setdefault("break_on_hyphens", False)
                 super().__init__(*args, **kwargs)
 
-        mod.TextWrapper = Wrapper
+        setattr(mod, "TextWrapper", Wrapper)  # noqa: B010 - the vendored module is untyped
 
 
 _no_hyphen_breaks()

@@ -39,9 +39,8 @@ def read_grouped(path: Path) -> pl.DataFrame:
     """A grouped activity file (CSV or Parquet) as `isf points` settles it: every row, typed;
     rows that could not be read keep their place with status and error (`fold_read_problems`)."""
     from isf.activity import read_activity
-    from isf.settlement.frame import required_columns
-
     from isf.errors import InputError
+    from isf.settlement.frame import required_columns
 
     frame = read_activity(path, required=list(dict.fromkeys(required_columns(grouped=True))))
     if frame.height == 0:

@@ -73,9 +73,9 @@ def report_command(
     and group names come from the run's logic and weight lists where they have them. With
     `isf rbf` output (--rbf, or RUN_DIR/rbf) the report gets an RBF section.
     """
+    from isf.rbf.run import SUMMARY_FILE
     from isf.reports.html import build_report
     from isf.reports.rbf import rbf_section
-    from isf.rbf.run import SUMMARY_FILE
     from isf.run import read_context
 
     if not run_dir.is_dir():

@@ -32,7 +32,7 @@ from isf.params.model import (
     YearParams,
 )
 
-__all__ = ["load_params", "parse_params", "parse_override", "shipped_years", "params_dir"]
+__all__ = ["load_params", "params_dir", "parse_override", "parse_params", "shipped_years"]
 
 
 def params_dir() -> Path:

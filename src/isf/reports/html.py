@@ -225,9 +225,7 @@ def _cell(c: str, v: object, numeric: bool) -> str:
         text = fmt.year(int(v))  # type: ignore[call-overload]
     elif c in ("tertial", "maaned") or c in _COUNTS or (isinstance(v, int) and not isinstance(v, bool)):
         text = fmt_number(v, 0)
-    elif "kroner" in c:
-        text = fmt_number(v, 2)
-    elif c.endswith("_pst"):
+    elif "kroner" in c or c.endswith("_pst"):
         text = fmt_number(v, 2)
     elif c.startswith(("poeng", "endring", "isf_poeng", "diff")):
         text = fmt_number(v, 3)
@@ -357,11 +355,14 @@ def _effects_section(eff: pl.DataFrame) -> list[str]:
         parts.append(_table(eff, "Effekter per sektor, RHF og HF", headers=_HEAD))
         return parts
     label = next((c for c, ty in eff.schema.items() if ty == pl.Utf8 and c != "sektor"), eff.columns[0])
-    value = next((c for c in _EFFECT_VALUES if c in eff.columns), None) or (_numeric(eff) or [None])[-1]
+    numeric = _numeric(eff)
+    value = next((c for c in _EFFECT_VALUES if c in eff.columns), numeric[-1] if numeric else None)
     if value:
-        fmt_v = (lambda v: fmt_number(v, 0) + "\u00a0kr") if "kroner" in value else (lambda v: fmt_number(v, 1))
+        places = 0 if "kroner" in value else 1
+        unit = "\u00a0kr" if "kroner" in value else ""
         items = sorted(_pairs(eff, label, value), key=lambda kv: kv[1])
-        parts.append(diverging_chart(items, title=f"{value} per {label}", fmt=lambda v: ("+" if v > 0 else "") + fmt_v(v)))
+        parts.append(diverging_chart(items, title=f"{value} per {label}",
+                                     fmt=lambda v: ("+" if v > 0 else "") + fmt_number(v, places) + unit))
     parts.append(_table(eff, "Effekter", headers=_HEAD))
     return parts
 

@@ -93,7 +93,7 @@ def search_codes(logic: Logic, q: str, *, kind: str, limit: int = 20) -> list[di
     cl = _code_list(logic, kind)
     key = q.strip().upper().replace(".", "")
     i = bisect.bisect_left(cl.codes, key)
-    out = []
+    out: list[dict[str, str]] = []
     while i < len(cl.codes) and cl.codes[i].startswith(key) and len(out) < limit:
         out.append({"code": cl.originals[i], "label": cl.labels[i]})
         i += 1

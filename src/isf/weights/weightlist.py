@@ -345,7 +345,7 @@ def read_weights_xlsx(
     all_rows: list[tuple[Any, ...]] = []
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl lets zipfile/XML/KeyError errors through: a file problem, named
+    except Exception as e:  # noqa: BLE001 - openpyxl lets zipfile/XML/KeyError errors through: a file problem
         raise WeightListError(str(p), None, None, f"not a readable XLSX workbook ({type(e).__name__}); "
                                                   "save it again from the spreadsheet program, or as CSV") from None
     try:
@@ -353,11 +353,10 @@ def read_weights_xlsx(
             raise WeightListError(str(p), None, None, f"no sheet {sheet!r} (sheets: {wb.sheetnames})")
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
         title = ws.title
-        for r in ws.iter_rows(values_only=True):
-            all_rows.append(r)
+        all_rows.extend(ws.iter_rows(values_only=True))  # rows read so far stay counted if it breaks
     except WeightListError:
         raise
-    except Exception as e:
+    except Exception as e:  # noqa: BLE001 - a broken sheet: name file and row, never a traceback
         raise WeightListError(f"{p}[{title}]", len(all_rows) + 1, None,
                               f"the workbook cannot be read from this row on ({type(e).__name__})") from None
     finally:
