@@ -160,6 +160,7 @@ def test_compare_two_versions(server, page):
         assert "drg" in diff_rows and "rule" in diff_rows  # demo 183 vs NOR2015 173
     assert "points" in diff_rows or "kroner" in diff_rows
     assert "≠" in page.locator("tr.diff").first.inner_text()
+    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")  # both rule tables fit
     page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
 
 
