@@ -219,3 +219,17 @@ def test_report_command_adds_the_rbf_section(units, tmp_path: Path):
 
     bad = CliRunner().invoke(app, ["report", str(run), "--out", str(out), "--rbf", str(tmp_path)])
     assert bad.exit_code == 2 and "is not an `isf rbf` output folder" in bad.output
+
+
+def test_effects_of_isf_effects_chart_the_rhf_rows_and_say_they_are_not_run_totals(units, tmp_path):
+    # issue 13: 'the effects total differs from the run total without a word about why'
+    eff = pl.DataFrame({
+        "sektor": ["Somatikk"] * 5, "nivaa": ["RHF", "RHF", "RHF", "HF", "HF"],
+        "navn": ["Helse Nord", "Helse Vest", "TOTALT", "UNN HF", "TOTALT"],
+        "poeng_gammel": [10.0, 20.0, 30.0, 10.0, 10.0], "poeng_ny": [11.0, 19.0, 30.0, 11.0, 11.0],
+        "endring": [1.0, -1.0, 0.0, 1.0, 1.0], "endring_pst": [10.0, -5.0, 0.0, 10.0, 10.0],
+    })
+    html = build_report(units, out=tmp_path / "r.html", effects=eff).read_text(encoding="utf-8")
+    desc = re.search(r"<title>Endring i poeng per RHF \(sørge for\)</title><desc>([^<]*)</desc>", html).group(1)
+    assert desc.replace("\u00a0", " ") == "Helse Nord (Somatikk): +1,000; Helse Vest (Somatikk): -1,000"  # no TOTALT, no HF
+    assert "summene er derfor ikke oppgjørets poeng" in html
