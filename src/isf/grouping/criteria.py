@@ -62,6 +62,7 @@ __all__ = [
     "View",
     "conditions",
     "criteria",
+    "describe_condition",
     "first_failure",
     "limit_ok",
     "limit_points",
@@ -88,8 +89,7 @@ class Condition:
 
     def describe(self, lang: str = "nb", texts: Texts | None = None) -> str:
         """What the rule asks, in words (the release's text of a property value added)."""
-        u = self.unit or unit(self.column)
-        return u.describe(self.required, lang, text=u.text(self.required, texts))
+        return describe_condition(self.column, self.required, lang, texts, self.unit)
 
     def note(self, f: CaseFeatures, lang: str = "nb") -> str:
         """What the case has for this column, in words ("" when the codes say it)."""
@@ -620,6 +620,18 @@ def unit(column: str) -> Criterion:
             raise KeyError(column)
         return DgProp(int(column[6:]))
     return found
+
+
+def describe_condition(column: str, required: str, lang: str = "nb", texts: Texts | None = None,
+                       u: Criterion | None = None) -> str:
+    """A rule column's value in words, without a case (``or P`` -> "minst én OR-prosedyre
+    (OR 1 eller 2)"), with the release's text of the property value it names.
+
+    >>> describe_condition("dgcat", "05M01", "en", lambda kind, v: "Acute MI" if kind == "DGCAT" else "")
+    'principal diagnosis in category 05M01 (Acute MI)'
+    """
+    u = u or unit(column)
+    return u.describe(required, lang, text=u.text(required, texts))
 
 
 def _requirements(rule: Rule, columns: tuple[Criterion, ...]) -> Iterator[tuple[Criterion, Hashable]]:

@@ -51,8 +51,11 @@ def _w(lang: str, nb: str, en: str) -> str:
 
 
 def rtc_words(e: Explanation, lang: str = "nb") -> str:
-    """The return code's text: the release's own, else NordDRG's meaning in `lang`."""
-    return e.rtc_text or _w(lang, *_RTC.get(e.result.rtc, ("?", "?")))
+    """The return code's text: in bokmål the release's own (its language), else NordDRG's
+    meaning in `lang`."""
+    if e.rtc_text and lang != "en":
+        return e.rtc_text
+    return _w(lang, *_RTC.get(e.result.rtc, (e.result.rtc, e.result.rtc)))
 
 
 def _cond(c: Condition, e: Explanation, lang: str) -> dict[str, Any]:
@@ -77,6 +80,7 @@ def _code(c: CodeInfo, e: Explanation, code_texts: dict[str, str]) -> dict[str, 
         "code": c.code,
         "pair_with": c.pair_with or None,
         "role": c.role,
+        "slot": c.slot,
         "known": c.known,
         "valid": c.valid,
         "text": code_texts.get(c.code, ""),
