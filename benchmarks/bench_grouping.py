@@ -4,6 +4,7 @@ that does not (`random_cases.py`: codes drawn uniformly from the logic's own tab
 
     .venv/bin/python benchmarks/bench_grouping.py                      # 1M rows, both kinds
     .venv/bin/python benchmarks/bench_grouping.py --rows 1000000 10000000
+    .venv/bin/python benchmarks/bench_grouping.py --rows 10000000 --no-alone --single-rows 0  # isf group at 10M
 
 Every figure comes from its own child process (peak RSS per phase). It prints:
 
@@ -189,28 +190,32 @@ def _phase_floor(a: Figures) -> Figures:
     return {"seconds": time.perf_counter() - t, "rows": df.height}
 
 
-PHASES = {"setup": _phase_setup, "single": _phase_single, "alone": _phase_alone, "processes": _phase_processes,
-          "floor": _phase_floor}
+def _phase_data(a: Figures) -> Figures:
+    """Paths of the Parquet input and (random data) the case-string input, written if missing.
 
-
-# -- driver ---------------------------------------------------------------------------------------
-def _data(kind: str, logic: str, rows: int, seed: int, strings: bool) -> tuple[str, str | None]:
-    """Paths of the Parquet input and (random data) the case-string input."""
+    A child phase: Linux counts the RSS a process had when it forked in its children's peak, so
+    the driver must never grow (it would raise every later figure to its own size)."""
     DATA.mkdir(parents=True, exist_ok=True)
-    if kind == "random":
+    logic, rows, seed = a["logic"], a["rows"], a["seed"]
+    if a["kind"] == "random":
         from random_cases import write_random_cases
 
-        pq_path, txt = write_random_cases(logic, rows, DATA / f"random_{logic}_{rows}", seed=seed, strings=strings)
-        return str(pq_path), str(txt) if strings and txt.exists() else None
+        pq_path, txt = write_random_cases(logic, rows, DATA / f"random_{logic}_{rows}", seed=seed, strings=a["strings"])
+        return {"src": str(pq_path), "txt": str(txt) if a["strings"] and txt.exists() else None}
     from isf.definitions import load_logic
     from isf.synth import write_synth
 
     src = DATA / f"activity_{logic}_{rows}.parquet"
     if not src.exists():
         write_synth(load_logic(logic), src, rows=rows, seed=seed, year=2025, fmt="parquet", quiet=True)
-    return str(src), None
+    return {"src": str(src), "txt": None}
 
 
+PHASES = {"setup": _phase_setup, "single": _phase_single, "alone": _phase_alone, "processes": _phase_processes,
+          "floor": _phase_floor, "data": _phase_data}
+
+
+# -- driver ---------------------------------------------------------------------------------------
 def _memo(r: Figures) -> str:
     if "memo_size" not in r:
         return "-"
@@ -236,6 +241,7 @@ def main() -> None:
     ap.add_argument("--single-rows", type=int, default=20_000, help="cases for the single-case figures (0: skip)")
     ap.add_argument("--no-strings", action="store_true", help="skip the case-string input of random data")
     ap.add_argument("--no-e2e", action="store_true", help="skip `isf group` end to end and the I/O floor")
+    ap.add_argument("--no-alone", action="store_true", help="skip grouping alone (e.g. only `isf group` at 10M)")
     ap.add_argument("--seed", type=int, default=2025)
     ap.add_argument("--phase")
     ap.add_argument("--args")
@@ -260,11 +266,13 @@ def main() -> None:
     singles: list[str] = []
     for rows in args.rows:
         for kind in args.data:
-            src, txt = _data(kind, args.logic, rows, args.seed, strings=not args.no_strings and rows <= 2_000_000)
+            d = _child("data", kind=kind, logic=args.logic, rows=rows, seed=args.seed,
+                       strings=not args.no_strings and rows <= 2_000_000)
+            src, txt = d["src"], d["txt"]
             if args.single_rows and rows == args.rows[0]:
                 s = _child("single", **base, src=src, rows=args.single_rows)
                 singles.append(f"| {kind} | {s['group_per_s']:,.0f} | {s['explain_per_s']:,.0f} |")
-            inputs = [("Parquet columns", src)] + ([("case strings", txt)] if txt else [])
+            inputs = [] if args.no_alone else [("Parquet columns", src)] + ([("case strings", txt)] if txt else [])
             for fmt, path in inputs:
                 common = base | {"src": path, "rows": rows}
                 for th in args.threads:
@@ -285,10 +293,11 @@ def main() -> None:
         print("\nSingle case (the public API, one case at a time):\n")
         print("| data | group() per s | explain() per s |\n|---|---:|---:|")
         print("\n".join(singles))
-    print("\nGrouping alone (Arrow batches in memory -> result columns):\n")
-    print("| data | input | rows | how | cases/s | fact memo size / hit rate | row-by-row rows | peak RSS |")
-    print("|---|---|---:|---|---:|---:|---:|---:|")
-    print("\n".join(alone))
+    if alone:
+        print("\nGrouping alone (Arrow batches in memory -> result columns):\n")
+        print("| data | input | rows | how | cases/s | fact memo size / hit rate | row-by-row rows | peak RSS |")
+        print("|---|---|---:|---|---:|---:|---:|---:|")
+        print("\n".join(alone))
     if e2e:
         print("\nEnd to end (a new process: imports, logic, compile and numba included) against the I/O floor "
               "(polars reads the input and writes it as Parquet):\n")
