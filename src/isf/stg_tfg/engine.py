@@ -24,6 +24,8 @@ from isf.stg_tfg.definitions import StgTfgDefinitions
 __all__ = [
     "ADJUSTMENT_SCHEMA",
     "ASSIGNMENT_SCHEMA",
+    "INPUT_COLUMNS",
+    "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "ActivitySchemaError",
     "StgTfgResult",
@@ -36,7 +38,11 @@ REQUIRED_COLUMNS = (
     "omsorgsniva", "utskrklar_dager",
 )
 # `hdiag2` is optional; `sektor` is needed when a definition restricts an STG to sectors.
-OPTIONAL_COLUMNS = ("hdiag2", "sektor")
+# `kontakt_type` (null: unknown, so an STG with `kontakttype` is not formed from a non-døgn
+# contact) and `act_halv_maaned` (null: the condition is taken as met) are optional.
+OPTIONAL_COLUMNS = ("hdiag2", "sektor", "kontakt_type", "act_halv_maaned")
+#: every column the engine reads, for callers that pass a selection of their frame
+INPUT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 ASSIGNMENT_SCHEMA: dict[str, pl.DataType] = {
     "pasient_id": pl.String(),
     "gruppe": pl.String(),
@@ -128,6 +134,9 @@ def _prepare(activity: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
         raise ActivitySchemaError(f"activity lacks column(s): {', '.join(missing)}")
     hdiag2 = pl.col("hdiag2").cast(pl.String) if "hdiag2" in names else pl.lit(None, pl.String)
     sektor = pl.col("sektor").cast(pl.String) if "sektor" in names else pl.lit(None, pl.String)
+    ktype = pl.col("kontakt_type").cast(pl.Int16, strict=False) if "kontakt_type" in names else pl.lit(None, pl.Int16)
+    halv = pl.col("act_halv_maaned").cast(pl.Boolean, strict=False) if "act_halv_maaned" in names \
+        else pl.lit(None, pl.Boolean)
     return activity.select(
         pl.col("kontakt_id").cast(pl.Int64),
         pl.col("pasient_id").cast(pl.String),
@@ -140,6 +149,8 @@ def _prepare(activity: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
         pl.col("omsorgsniva").cast(pl.Int8),
         pl.col("utskrklar_dager").cast(pl.Int32).fill_null(0),
         sektor.alias("sektor"),
+        ktype.alias("kontakt_type"),
+        halv.alias("act_halv_maaned"),
     )
 
 
@@ -175,6 +186,7 @@ def _stg_contacts(valid: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
             .filter(pl.col("kun_sektor").is_null() | pl.col("sektor_ok").fill_null(False))
             .drop("kun_sektor", "sektor_ok")
         )
+    hits = _contact_conditions(hits, valid, defs)
     indicated = [(s.kode, p) for s in defs.stg for p in s.diagnoser]
     if indicated:
         prefixes = pl.LazyFrame(indicated, schema={"gruppe": pl.String, "prefix": pl.String},
@@ -204,6 +216,33 @@ def _stg_contacts(valid: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
             .filter(pl.col("krever_diag").is_null() | pl.col("diag_ok").fill_null(False))
         )
     return hits.select("pasient_id", "kontakt_id", "inn_dato", "gruppe")
+
+
+def _contact_conditions(hits: pl.LazyFrame, valid: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
+    """Drop (contact, STG) hits that fail `kontakttype`, `unntatt_koder` or `halv_maaned`."""
+    typed = [(s.kode, t) for s in defs.stg for t in s.kontakttype]
+    if typed:
+        allowed = pl.LazyFrame(typed, schema={"gruppe": pl.String, "kontakt_type": pl.Int16}, orient="row")
+        limited = pl.LazyFrame({"gruppe": sorted({g for g, _ in typed}), "kun_type": True})
+        hits = (
+            hits.join(limited, on="gruppe", how="left")
+            .join(allowed.with_columns(type_ok=pl.lit(True)), on=["gruppe", "kontakt_type"], how="left")
+            .filter(pl.col("kun_type").is_null() | (pl.col("omsorgsniva") == 1) | pl.col("type_ok").fill_null(False))
+            .drop("kun_type", "type_ok")
+        )
+    excluded = [(c, s.kode) for s in defs.stg for c in s.unntatt_koder]
+    if excluded:
+        table = pl.LazyFrame(excluded, schema={"kode": pl.String, "gruppe": pl.String}, orient="row")
+        out = (
+            valid.select("kontakt_id", pl.col("prosedyrer").alias("kode")).explode("kode")
+            .join(table, on="kode", how="inner").select("kontakt_id", "gruppe").unique()
+        )
+        hits = hits.join(out, on=["kontakt_id", "gruppe"], how="anti")
+    halv = [s.kode for s in defs.stg if s.halv_maaned]
+    if halv:
+        short = pl.col("act_halv_maaned").not_().fill_null(False)  # explicitly false; null = met
+        hits = hits.filter(~(pl.col("gruppe").is_in(halv) & short))
+    return hits
 
 
 def _aggregate(contacts: pl.LazyFrame, groups: pl.LazyFrame, year: int) -> pl.LazyFrame:
