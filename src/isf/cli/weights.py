@@ -76,14 +76,15 @@ def weights_command(
     min_stays_drg: Annotated[int, typer.Option("--min-stays-drg", help="Eligible stays below which a DRG is low-volume.")] = 10,
     min_hf: Annotated[int, typer.Option("--min-hf", help="Eligible HFs below which a DRG is low-volume.")] = 1,
     egenandel_kr: Annotated[str | None, typer.Option("--egenandel-kr", help="Flat copay subtracted (kr); 'reported' uses the KPP column.")] = "375",
-    pairs: Annotated[Path | None, typer.Option("--pairs", help="JSON {day DRG: [inpatient DRG, ...]}.")] = None,
+    pairs: Annotated[Path | None, typer.Option("--pairs", help="JSON {day DRG: [inpatient DRG, ...]} (default: the pairs the seeds name for --year).")] = None,
+    prissatt: Annotated[list[str] | None, typer.Option("--prissatt", help="PHV/TSB DRG keeping its priced weight (repeat; default TD97). Add the structured day offers.")] = None,
 ) -> None:
     """Estimate cost weights from KPP data and calibrate them to the old total points."""
     import polars as pl
 
     from isf.weights.calibrate import CalibrationError, calibrate
     from isf.weights.effects import format_no
-    from isf.weights.estimate import EstimateParams, EstimationError, estimate_weights
+    from isf.weights.estimate import PHV_TSB_PRISSATTE, EstimateParams, EstimationError, estimate_weights
     from isf.weights.kpp import KppError
     from isf.weights.weightlist import WeightListError
 
@@ -92,7 +93,8 @@ def weights_command(
         params = EstimateParams(
             aar=year, trim_iqr_factor=Fraction(trim_factor), min_stays_hf=min_stays_hf,
             min_stays_drg=min_stays_drg, min_hf=min_hf, egenandel_ore=copay,
-            dagkirurgi_par=json.loads(pairs.read_text(encoding="utf-8")) if pairs else {},
+            dagkirurgi_par=json.loads(pairs.read_text(encoding="utf-8")) if pairs else None,
+            prissatte_drg=tuple(prissatt) if prissatt else PHV_TSB_PRISSATTE,
         )
         raw = estimate_weights(read_table(kpp), params=params)
         if old is None:
