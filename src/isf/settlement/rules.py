@@ -242,11 +242,22 @@ def _telefon_egenandel(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
     return fails.fill_null(False), pl.lit("somatisk telefonkonsultasjon uten rapportert egenandel (før 2022: DRG 470)")
 
 
+#: «pasienter med leppe, kjeve og ganespalte og kraniofaciale tilstander» ([002] 825-826): ICD-10
+#: Q35-Q37 (clefts), Q67 and Q75 (face and skull); the procedure codes of the treatment are the parameter
+KJEVE_DIAGNOSER = ("Q35", "Q36", "Q37", "Q67", "Q75")
+
+
 def _kjeveortopedi(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
+    none = pl.lit(False), pl.lit(None, dtype=pl.String)
+    if not {"prosedyrer", "hdiag", "bdiag"} <= set(df.columns):
+        return none
+    diag = pl.concat_list(pl.col("hdiag").cast(pl.String), pl.col("bdiag").cast(pl.List(pl.String)).fill_null([]))
+    patient = diag.list.eval(pl.element().str.contains("^(" + "|".join(KJEVE_DIAGNOSER) + ")")).list.any()
+    patient = patient.fill_null(False)
+    if not _present(df, patient):
+        return none  # no cleft or craniofacial patient: the code list is not needed
     codes = p.strs("alle", "kjeveortopedi_koder")
-    if "prosedyrer" not in df.columns or not codes:
-        return pl.lit(False), pl.lit(None, dtype=pl.String)
-    hit = pl.col("prosedyrer").list.eval(pl.element().is_in(codes)).list.any().fill_null(False)
+    hit = patient & pl.col("prosedyrer").list.eval(pl.element().is_in(codes)).list.any().fill_null(False)
     return hit, pl.lit("kjeveortopedisk behandling ved leppe-kjeve-ganespalte: finansiert av folketrygden fra 2026")
 
 
@@ -383,8 +394,8 @@ RULES: tuple[Rule, ...] = (
                 "from 2022; before, such a contact grouped to DRG 470 (line 223); input egenandel_rapportert"),
          kinds=("DRG",), years=(None, 2021), compute=_telefon_egenandel, aktivitet=True),
     Rule("kjeveortopedi", "vilkaar",
-         "Fra 2026: kjeveortopedisk behandling ved leppe-kjeve-ganespalte og kraniofaciale tilstander er ikke i ISF "
-         "(alle.kjeveortopedi_koder).",
+         "Fra 2026: kjeveortopedisk behandling (alle.kjeveortopedi_koder) av pasienter med leppe-kjeve-ganespalte "
+         "og kraniofaciale tilstander (ICD-10 Q35-Q37, Q67, Q75) er ikke i ISF.",
          Source("002", 836, "tilbake til folketrygden for 2026, og inngår med det ikke lenger i ISF-",
                 "in ISF 2025 only; the procedure codes are a parameter"),
          kinds=("DRG",), years=(2026, None), compute=_kjeveortopedi, params=("alle.kjeveortopedi_koder",),
