@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 SEEDS_DIR = Path(__file__).resolve().parents[3] / "shared" / "seeds"
-_CITE = re.compile(r"\[(\d{3})\]((?:(?!\[\d{3}\]).)*?)\blines? (\d+)(?:-(\d+))?[^«\[]{0,80}?«([^»]+)»", re.S)
+_CITE = re.compile(r"\[(\d{3})\]((?:(?!\[\d{3}\]).)*?)\blines? (\d+)(?:-(\d+))?[^«\[]{0,80}?«([^»]+)»", re.DOTALL)
 
 
 def _fold(text: str) -> str:

@@ -9,7 +9,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from seed_quotes import SEEDS_DIR, quote_problems
 
 HERE = Path(__file__).parent

@@ -12,10 +12,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from seed_quotes import SEEDS_DIR, quote_on_line
 
 from isf.params import load_params
 from isf.weights.weightlist import load_weights
-from seed_quotes import SEEDS_DIR, quote_on_line
 
 D = Decimal
 

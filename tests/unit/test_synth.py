@@ -23,8 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from isf.grouping import group, make_case
 from isf.cli.synth import synth_command
+from isf.grouping import group, make_case
 from isf.synth import ACTIVITY_SCHEMA, load_geography, synth_activity, write_synth
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -22,7 +22,7 @@ import pyarrow as pa
 from isf.definitions.model import Logic
 from isf.grouping import group, make_case
 
-__all__ = ["Bank", "build_bank", "COHORTS", "BANDS", "SOMATIKK", "FODSEL", "NYFODT", "PHV", "TSB"]
+__all__ = ["BANDS", "COHORTS", "FODSEL", "NYFODT", "PHV", "SOMATIKK", "TSB", "Bank", "build_bank"]
 
 SOMATIKK, FODSEL, NYFODT, PHV, TSB = range(5)
 COHORTS = ("somatikk", "fodsel", "nyfodt", "phv", "tsb")
