@@ -15,6 +15,7 @@ The engine forms groups; what they weigh is settlement's business (`isf.settleme
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -176,16 +177,7 @@ def _stg_contacts(valid: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
         .join(levels, on=["gruppe", "omsorgsniva"], how="inner")
         .filter(~pl.col("krever_utskrklar") | (pl.col("utskrklar_dager") > 0))
     )
-    sectors = [(s.kode, x) for s in defs.stg for x in s.sektor]
-    if sectors:
-        allowed = pl.LazyFrame(sectors, schema={"gruppe": pl.String, "sektor": pl.String}, orient="row")
-        limited = pl.LazyFrame({"gruppe": sorted({g for g, _ in sectors}), "kun_sektor": True})
-        hits = (
-            hits.join(limited, on="gruppe", how="left")
-            .join(allowed.with_columns(sektor_ok=pl.lit(True)), on=["gruppe", "sektor"], how="left")
-            .filter(pl.col("kun_sektor").is_null() | pl.col("sektor_ok").fill_null(False))
-            .drop("kun_sektor", "sektor_ok")
-        )
+    hits = _only_allowed(hits, [(s.kode, x) for s in defs.stg for x in s.sektor], "sektor", pl.String)
     hits = _contact_conditions(hits, valid, defs)
     indicated = [(s.kode, p) for s in defs.stg for p in s.diagnoser]
     if indicated:
@@ -218,18 +210,27 @@ def _stg_contacts(valid: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
     return hits.select("pasient_id", "kontakt_id", "inn_dato", "gruppe")
 
 
+def _only_allowed(hits: pl.LazyFrame, pairs: list[tuple[str, Any]], column: str, dtype: Any,
+                  exempt: pl.Expr | None = None) -> pl.LazyFrame:
+    """Keep (contact, STG) hits whose group sets no list for `column`, whose value is in the
+    group's list (`pairs` of group and allowed value), or that are `exempt`."""
+    if not pairs:
+        return hits
+    allowed = pl.LazyFrame(pairs, schema={"gruppe": pl.String, column: dtype}, orient="row")
+    limited = pl.LazyFrame({"gruppe": sorted({g for g, _ in pairs}), "_limited": True})
+    keep = pl.col("_limited").is_null() | pl.col("_allowed").fill_null(False)
+    return (
+        hits.join(limited, on="gruppe", how="left")
+        .join(allowed.with_columns(_allowed=pl.lit(True)), on=["gruppe", column], how="left")
+        .filter(keep if exempt is None else keep | exempt)
+        .drop("_limited", "_allowed")
+    )
+
+
 def _contact_conditions(hits: pl.LazyFrame, valid: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
     """Drop (contact, STG) hits that fail `kontakttype`, `unntatt_koder` or `halv_maaned`."""
     typed = [(s.kode, t) for s in defs.stg for t in s.kontakttype]
-    if typed:
-        allowed = pl.LazyFrame(typed, schema={"gruppe": pl.String, "kontakt_type": pl.Int16}, orient="row")
-        limited = pl.LazyFrame({"gruppe": sorted({g for g, _ in typed}), "kun_type": True})
-        hits = (
-            hits.join(limited, on="gruppe", how="left")
-            .join(allowed.with_columns(type_ok=pl.lit(True)), on=["gruppe", "kontakt_type"], how="left")
-            .filter(pl.col("kun_type").is_null() | (pl.col("omsorgsniva") == 1) | pl.col("type_ok").fill_null(False))
-            .drop("kun_type", "type_ok")
-        )
+    hits = _only_allowed(hits, typed, "kontakt_type", pl.Int16, exempt=pl.col("omsorgsniva") == 1)
     excluded = [(c, s.kode) for s in defs.stg for c in s.unntatt_koder]
     if excluded:
         table = pl.LazyFrame(excluded, schema={"kode": pl.String, "gruppe": pl.String}, orient="row")
