@@ -16,6 +16,8 @@ from typing import Literal
 from isf.errors import IsfError
 
 __all__ = [
+    "MAX_DEFAULT",
+    "MAX_VALUE",
     "PARAM_SPECS",
     "SECTORS",
     "MissingParameterError",
@@ -48,6 +50,17 @@ PARAM_SPECS: dict[str, tuple[Kind, tuple[str, ...], str]] = {
     "trekk_andel": ("decimal", ("alle",), "deducted share of the base points (0-1)"),
     "kjeveortopedi_koder": ("strs", ("alle",), "procedure codes of orthodontic treatment of cleft/craniofacial patients"),
 }
+
+
+#: The largest value a number parameter may take (name -> limit; others: `MAX_DEFAULT`). Far
+#: above any real value, far below what the fixed-point money columns hold: 1e999999 is a typo.
+MAX_VALUE: dict[str, Decimal] = {
+    "enhetspris": Decimal(10_000_000),  # kroner per point (2026: about 57 000)
+    "isf_andel": Decimal(1),
+    "trekk_andel": Decimal(1),
+    "egenandel_maks_alder": Decimal(150),
+}
+MAX_DEFAULT = Decimal(100_000)  # points (ambulant_vekt, egenandel_poeng) and kroner (egenandel_kr)
 
 
 class ParameterError(IsfError, ValueError):
