@@ -157,7 +157,7 @@ def weights_command(
                                                      help="Flat copay subtracted (kr); 'reported' uses the KPP column.")] = "375",
     pairs: Annotated[Path | None, typer.Option("--pairs", metavar="FILE",
                                                help='JSON object: day-surgery DRG -> list of inpatient DRGs, '
-                                                    'e.g. {"8O": ["8A", "8B"]} (default: the pairs the seeds name for --year).')] = None,
+                                                    'e.g. {"8O": ["8A", "8B"]}. Default: the pairs the seeds name for --year.')] = None,
     prissatt: Annotated[list[str] | None, typer.Option("--prissatt", metavar="DRG",
                                                        help="PHV/TSB DRG keeping its priced weight (repeat; default TD97). "
                                                             "Add the structured day offers.")] = None,

@@ -151,10 +151,6 @@ class YearParams:
     def source(self, sector: str, name: str) -> str:
         return self.param(sector, name).source
 
-    def with_values(self, extra: dict[tuple[str, str], ParamValue]) -> YearParams:
-        """A copy where `extra` replaces or adds values."""
-        return YearParams(self.year, {**self.values, **extra})
-
     def demo_names(self) -> list[str]:
         """``sector.name`` of every DEMO value (invented, not official)."""
         return [f"{sec}.{name}" for (sec, name), pv in sorted(self.values.items()) if pv.demo]

@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from isf.definitions.model import DefinitionError
+from isf.yearfiles import bundled_years, load_year_file
 
 __all__ = [
     "OMSORGSNIVAA",
@@ -265,23 +265,11 @@ def parse_stg_tfg(text: str, *, source: str = "<text>") -> StgTfgDefinitions:
     )
 
 
-def _data_dir() -> Any:
-    return resources.files("isf") / "data" / "stg_tfg"
-
-
 def available_years() -> tuple[int, ...]:
     """Years with a bundled definition file."""
-    names = [p.name for p in _data_dir().iterdir() if p.name.endswith(".toml")]
-    return tuple(sorted(int(n[:-5]) for n in names if n[:-5].isdigit()))
+    return bundled_years("stg_tfg")
 
 
 def load_stg_tfg(year: int) -> StgTfgDefinitions:
-    """Load the bundled definitions of `year` (file `isf/data/stg_tfg/<year>.toml`)."""
-    res = _data_dir() / f"{year}.toml"
-    if not res.is_file():
-        known = ", ".join(str(y) for y in available_years())
-        raise DefinitionError(f"stg_tfg/{year}.toml", None, None, f"no definitions (known: {known})")
-    defs = parse_stg_tfg(res.read_text(encoding="utf-8"), source=f"stg_tfg/{year}.toml")
-    if defs.aar != year:
-        raise DefinitionError(f"stg_tfg/{year}.toml", "top", None, f"'aar' is {defs.aar}")
-    return defs
+    """The bundled definitions of `year` (file `isf/data/stg_tfg/<year>.toml`)."""
+    return load_year_file("stg_tfg", year, parse_stg_tfg, "definitions")

@@ -277,9 +277,3 @@ def calibrate(
     return Calibration(weights=weights, factors=factors, total_old=sum((t[0] for t in totals.values()), Decimal(0)),
                        total_new=sum((t[1] for t in totals.values()), Decimal(0)), low_volume_points=p_low_all,
                        totals=totals)
-
-
-def calibrate_stg(stg_raw: pl.DataFrame, factor: Fraction, *, places: int = WEIGHT_PLACES) -> pl.DataFrame:
-    """STG weights in points: the DRG factor converts cost-relative units to points (assumed)."""
-    vals = [to_decimal(Fraction(v) * factor, places) for v in stg_raw["vekt_raa"].to_list()]
-    return stg_raw.with_columns(pl.Series("vekt", vals, dtype=WEIGHT_DTYPE))
