@@ -302,7 +302,7 @@ def test_test_grouper_reads_in_its_language_without_layout_overlap(server, brows
 
 
 @pytest.mark.parametrize("lang", ["nb", "en"])
-@pytest.mark.parametrize(("sektor", "dx", "drg"), [("phv", "F320", "919O"), ("tsb", "F102", "435")])
+@pytest.mark.parametrize(("sektor", "dx", "drg"), [("phv", "F320", "919O"), ("tsb", "F102", "920O")])
 def test_phv_and_tsb_points_in_the_browser(server, page, lang, sektor, dx, drg):
     _group(page, server, lang, sektor=sektor, care="3", los="0", dx=dx, year="2026")
     assert page.get_by_test_id("drg").inner_text() == drg

@@ -157,7 +157,10 @@ def weights_command(
                                                      help="Flat copay subtracted (kr); 'reported' uses the KPP column.")] = "375",
     pairs: Annotated[Path | None, typer.Option("--pairs", metavar="FILE",
                                                help='JSON object: day-surgery DRG -> list of inpatient DRGs, '
-                                                    'e.g. {"8O": ["8A", "8B"]}.')] = None,
+                                                    'e.g. {"8O": ["8A", "8B"]}. Default: the pairs the seeds name for --year.')] = None,
+    prissatt: Annotated[list[str] | None, typer.Option("--prissatt", metavar="DRG",
+                                                       help="PHV/TSB DRG keeping its priced weight (repeat; default TD97). "
+                                                            "Add the structured day offers.")] = None,
 ) -> None:
     """Estimate cost weights from KPP data and calibrate them to the old total points.
 
@@ -169,21 +172,22 @@ def weights_command(
 
     from isf.errors import IsfError
     from isf.weights.calibrate import calibrate
-    from isf.weights.estimate import EstimateParams, EstimationError, estimate_weights
+    from isf.weights.estimate import PHV_TSB_PRISSATTE, EstimateParams, EstimationError, estimate_weights
 
     k = _fraction(trim_factor, "--trim-factor")
     copay = None
     if egenandel_kr not in (None, "reported"):
         copay = int(_fraction(egenandel_kr, "--egenandel-kr") * 100)
     try:
-        dag_pairs = json.loads(pairs.read_text(encoding="utf-8")) if pairs else {}
+        dag_pairs = json.loads(pairs.read_text(encoding="utf-8")) if pairs else None  # None: the year's seed pairs
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         fail(f"{pairs}: not a JSON file of day-surgery pairs ({type(e).__name__})", e)
-    if not isinstance(dag_pairs, dict) or not all(
-            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in dag_pairs.values()):
+    if dag_pairs is not None and (not isinstance(dag_pairs, dict) or not all(
+            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in dag_pairs.values())):
         fail(f"{pairs}: expected a JSON object of DRG -> list of DRGs")
     params = EstimateParams(aar=year, trim_iqr_factor=k, min_stays_hf=min_stays_hf, min_stays_drg=min_stays_drg,
-                            min_hf=min_hf, egenandel_ore=copay, dagkirurgi_par=dag_pairs)
+                            min_hf=min_hf, egenandel_ore=copay, dagkirurgi_par=dag_pairs,
+                            prissatte_drg=tuple(prissatt) if prissatt else PHV_TSB_PRISSATTE)
     try:
         kpp_rows, kpp_line = _read_kpp(kpp)
         try:

@@ -45,8 +45,10 @@ PARAM_SPECS: dict[str, tuple[Kind, tuple[str, ...], str]] = {
     "egenandel_maks_alder": ("decimal", ("alle",), "last age (calendar-year rule) of the exemption"),
     "egenandel_kontakttyper": ("ints", ("alle",), "kontakt_type codes that would carry a copay"),
     "egenandel_unntak_drg": ("strs", ("alle",), "DRGs excluded from copay points (LAR etc.)"),
-    "trekk_drg_prefiks": ("strs", ("alle",), "DRG code prefixes the deduction applies to"),
+    "egenandel_put_maks_alder": ("decimal", ("alle",), "last age (calendar-year rule) of the PUT exception"),
+    "trekk_drg": ("strs", ("alle",), "DRGs the 980 deduction applies to (it applied «kun … i noen tilfeller»)"),
     "trekk_andel": ("decimal", ("alle",), "deducted share of the base points (0-1)"),
+    "kjeveortopedi_koder": ("strs", ("alle",), "procedure codes of orthodontic treatment of cleft/craniofacial patients"),
 }
 
 
@@ -148,10 +150,6 @@ class YearParams:
 
     def source(self, sector: str, name: str) -> str:
         return self.param(sector, name).source
-
-    def with_values(self, extra: dict[tuple[str, str], ParamValue]) -> YearParams:
-        """A copy where `extra` replaces or adds values."""
-        return YearParams(self.year, {**self.values, **extra})
 
     def demo_names(self) -> list[str]:
         """``sector.name`` of every DEMO value (invented, not official)."""

@@ -41,6 +41,7 @@ from isf.settlement.fixed import KRONER, POINTS, e4_to_points
 from isf.settlement.frame import PLACE_COLUMNS, prepare
 from isf.settlement.rules import Params
 from isf.stg_tfg import StgTfgDefinitions, assign
+from isf.stg_tfg.engine import INPUT_COLUMNS
 from isf.weights.weightlist import WeightList
 
 __all__ = [
@@ -56,8 +57,7 @@ UNIT_COLUMNS = (
     *COMPONENTS, "isf_poeng", "isf_tellende", "isf_arsak", "isf_regel", "poeng_regel",
     "enhetspris", "isf_andel", "isf_kroner",
 )
-_ENGINE_COLUMNS = ("kontakt_id", "pasient_id", "inn_dato", "drg", "prosedyrer", "hdiag", "hdiag2", "bdiag",
-                   "omsorgsniva", "utskrklar_dager", "sektor")
+_ENGINE_COLUMNS = INPUT_COLUMNS  # the STG/TFG engine names the columns it reads
 
 
 class MissingWeightsError(IsfError, LookupError):

@@ -23,11 +23,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from isf.errors import IsfError
 from isf.weights.estimate import WEIGHT_DTYPE, WEIGHT_PLACES, RawWeights, to_decimal
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 #: columns of a weight list (the CSV layout shared with isf.weights.weightlist)
 WEIGHTLIST_COLUMNS = ("drg", "navn", "vekt", "trimpunkt", "vekt_per_dag", "gjsn_liggetid", "dagkirurgi")
@@ -115,22 +119,23 @@ def points_by(activity: pl.DataFrame, weights: pl.DataFrame, by: Sequence[str] =
     """
     by = list(by)
     cells = _cells(activity, weights, by)
-    totals: dict[tuple[object, ...], list[object]] = {}
+    stays: dict[tuple[object, ...], int] = {}
+    unweighted: dict[tuple[object, ...], int] = {}
+    poeng: dict[tuple[object, ...], Decimal] = {}
     key_idx = len(by)
     for row in cells.iter_rows():
         key = tuple(row[:key_idx])
         _drg, vekt, per_dag, n, over_days = row[key_idx:]
-        t = totals.setdefault(key, [0, 0, Decimal(0)])
-        t[0] = int(t[0]) + int(n)  # type: ignore[call-overload]
+        stays[key] = stays.get(key, 0) + int(n)
+        poeng.setdefault(key, Decimal(0))
         if vekt is None:
-            t[1] = int(t[1]) + int(n)  # type: ignore[call-overload]
+            unweighted[key] = unweighted.get(key, 0) + int(n)
             continue
         p = int(n) * vekt + (int(over_days) * per_dag if per_dag is not None else 0)
-        t[2] = t[2] + p  # type: ignore[operator]
-    rows = [dict(zip(by, k)) | {"opphold": v[0], "uten_vekt": v[1], "poeng": v[2]} for k, v in totals.items()]
-    schema = {c: activity.schema[c] for c in by} | {
-        "opphold": pl.Int64, "uten_vekt": pl.Int64, "poeng": pl.Decimal(38, WEIGHT_PLACES)
-    }
+        poeng[key] += p
+    rows = [dict(zip(by, k)) | {"opphold": n, "uten_vekt": unweighted.get(k, 0), "poeng": poeng[k]} for k, n in stays.items()]
+    schema: dict[str, PolarsDataType] = {c: activity.schema[c] for c in by}
+    schema.update({"opphold": pl.Int64, "uten_vekt": pl.Int64, "poeng": pl.Decimal(38, WEIGHT_PLACES)})
     if not rows:
         return pl.DataFrame(schema=schema)
     return pl.DataFrame(rows, schema=schema).sort(by) if by else pl.DataFrame(rows, schema=schema)
@@ -189,7 +194,8 @@ def calibrate(
     """Scale the raw weights so each sector's new total equals its old total (budget neutrality).
 
     `activity_old` is the base activity grouped with the old logic; `activity_new` the same
-    activity regrouped with the new logic (defaults to `activity_old`). Low-volume DRGs keep
+    activity regrouped with the new logic (defaults to `activity_old`). Low-volume DRGs, and
+    PHV/TSB DRGs with a priced weight (TD97, structured day offers, [004] 1199-1209), keep
     their old weight, trimpunkt and per-day weight unscaled (they are already in points);
     each sector's factor is found on the rest: f_s = (T_old,s − P_low,s) / P_raw,s.
     A DRG with stays in two sectors is an error; one with a KPP estimate but no stays takes
@@ -211,7 +217,7 @@ def calibrate(
         elif d in old:
             low_rows.append({"drg": d, "vekt": old[d]["vekt"], "trimpunkt": old[d]["trimpunkt"],
                              "vekt_per_dag": old[d]["vekt_per_dag"]})
-    schema = {"drg": pl.String, "vekt": WEIGHT_DTYPE, "trimpunkt": pl.Int64, "vekt_per_dag": WEIGHT_DTYPE}
+    schema: dict[str, PolarsDataType] = {"drg": pl.String, "vekt": WEIGHT_DTYPE, "trimpunkt": pl.Int64, "vekt_per_dag": WEIGHT_DTYPE}
     est_df = pl.DataFrame(est_rows, schema=schema)
     low_df = pl.DataFrame(low_rows, schema=schema)
 
@@ -229,6 +235,9 @@ def calibrate(
                 p_raw += int(n) * w + (int(over) * per_day if per_day is not None else 0)
         p_low = points_total(a_new, low_df)
         p_low_all += p_low
+        if p_raw == 0 and totals_old[sec] == p_low:
+            factors[sec] = Fraction(1)  # every DRG of the sector kept its weight (PHV/TSB before 2022)
+            continue
         if p_raw == 0:
             raise CalibrationError(f"the estimated weights give no points on the new activity ({SECTOR_LABELS.get(sec, sec)})")
         factors[sec] = (Fraction(totals_old[sec]) - Fraction(p_low)) / Fraction(p_raw)
@@ -255,11 +264,12 @@ def calibrate(
                      if per_day is not None else None,
                      "regel": raw.regel.get(d, "kpp")}
         elif d in old:
+            kept = "prissatt_vekt" if raw.regel.get(d) == "prissatt_vekt" else "lavt_volum_gammel_vekt"
             base |= {"vekt": old[d]["vekt"], "trimpunkt": old[d]["trimpunkt"],
-                     "vekt_per_dag": old[d]["vekt_per_dag"], "regel": "lavt_volum_gammel_vekt"}
+                     "vekt_per_dag": old[d]["vekt_per_dag"], "regel": kept}
         else:
-            base |= {"vekt": None, "trimpunkt": r["trimpunkt"], "vekt_per_dag": None,
-                     "regel": "lavt_volum_uten_vekt"}
+            missing = "prissatt_uten_vekt" if raw.regel.get(d) == "prissatt_vekt" else "lavt_volum_uten_vekt"
+            base |= {"vekt": None, "trimpunkt": r["trimpunkt"], "vekt_per_dag": None, "regel": missing}
         out.append(base)
     weights = pl.DataFrame(
         out,
@@ -272,9 +282,3 @@ def calibrate(
     return Calibration(weights=weights, factors=factors, total_old=sum((t[0] for t in totals.values()), Decimal(0)),
                        total_new=sum((t[1] for t in totals.values()), Decimal(0)), low_volume_points=p_low_all,
                        totals=totals)
-
-
-def calibrate_stg(stg_raw: pl.DataFrame, factor: Fraction, *, places: int = WEIGHT_PLACES) -> pl.DataFrame:
-    """STG weights in points: the DRG factor converts cost-relative units to points (assumed)."""
-    vals = [to_decimal(Fraction(v) * factor, places) for v in stg_raw["vekt_raa"].to_list()]
-    return stg_raw.with_columns(pl.Series("vekt", vals, dtype=WEIGHT_DTYPE))
