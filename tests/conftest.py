@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DEFINITIONS = SHARED / "norddrg" / "definitions"
 REFERENCE_2015 = SHARED / "norddrg" / "reference" / "nor2015_reference_cases.csv"
+NOR2012 = DEFINITIONS / "NordDRG_2012_CCtest_Nor_dbf.zip"  # NCC dBase release with code lists and a test database
 LOGIC_FILES = {
     "NOR2015": DEFINITIONS / "DefinitionData_NOR_2015_Pr1cN.zip",
     "NOR2016": DEFINITIONS / "DefinitionData_NOR_2016_PR1cN.zip",
@@ -103,6 +104,13 @@ def nor_logics(nor2015):
     from isf.definitions import read_json_logic
 
     return {"NOR2015": nor2015} | {k: read_json_logic(_need(v)) for k, v in LOGIC_FILES.items() if k != "NOR2015"}
+
+
+@pytest.fixture(scope="session")
+def nor2012():
+    from isf.definitions import load_logic
+
+    return load_logic(_need(NOR2012))
 
 
 @pytest.fixture(scope="session")

@@ -15,8 +15,8 @@ How the fields map (decided by the 2012 database, see docs/certification.md):
   ``LAMA`` (left against advice) is alive. ``DISCH`` agrees in every record (E with DEATH,
   R with REM, L with LAMA alone); a record where it does not is reported as an error row.
 
-Grouping runs through the vectorised batch path (`isf.batch.vectorized.group_frame`), the
-one used for real activity; the explanation of a mismatch is the single-case `explain`.
+Grouping runs through the native batch path (`isf.batch.fast.group_table`), the one used for
+real activity; the explanation of a mismatch is the single-case `explain`.
 """
 
 from __future__ import annotations
@@ -253,14 +253,14 @@ def read_test_cases(path: str | Path) -> tuple[list[TestCase], int]:
 
 
 # -- grouping -----------------------------------------------------------------------------------
-def _frame(cases: Iterable[Case]) -> Any:
-    """The cases in the activity layout the batch path reads (docs/data-model.md)."""
-    import polars as pl
+def _table(cases: Iterable[Case]) -> Any:
+    """The cases in the activity layout the batch path reads (docs/data-model.md), as Arrow."""
+    import pyarrow as pa
 
-    from isf.batch.kernel import PAIR_SEP
+    from isf.batch.fast import COLUMNS
+    from isf.grouping.compiled import PAIR_SEP
 
-    cols: dict[str, list[Any]] = {k: [] for k in ("kjonn", "alder_dager", "utskr_maate", "liggetid", "hdiag",
-                                                  "hdiag2", "bdiag", "prosedyrer")}
+    cols: dict[str, list[Any]] = {k: [] for k in COLUMNS}
     for c in cases:
         p = c.principal
         cols["kjonn"].append({"M": 1, "F": 2}.get(c.sex))
@@ -271,19 +271,19 @@ def _frame(cases: Iterable[Case]) -> Any:
         cols["hdiag2"].append(p[1] if len(p) == 2 else None)
         cols["bdiag"].append([PAIR_SEP.join(s) for s in c.diagnoses[1:]])
         cols["prosedyrer"].append(list(c.procedures))
-    return pl.DataFrame(cols, schema={
-        "kjonn": pl.Int8, "alder_dager": pl.Int64, "utskr_maate": pl.String, "liggetid": pl.Int64,
-        "hdiag": pl.String, "hdiag2": pl.String, "bdiag": pl.List(pl.String), "prosedyrer": pl.List(pl.String),
-    })
+    types = {"kjonn": pa.int8(), "alder_dager": pa.int64(), "liggetid": pa.int64(), "bdiag": pa.list_(pa.string()),
+             "prosedyrer": pa.list_(pa.string())}
+    return pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in cols.items()})
 
 
 def certify(logic: Logic, tests: list[TestCase], *, markers: int = 0) -> Certification:
     """Group every readable test case through the batch path and compare DRG and rule."""
-    from isf.batch.vectorized import group_frame
+    from isf.batch.fast import GroupingRun, group_table
 
     readable = [t for t in tests if t.case is not None]
-    res = group_frame(logic, _frame(t.case for t in readable if t.case is not None)) if readable else None
-    got = iter(res.iter_rows(named=True)) if res is not None else iter(())
+    table = _table(t.case for t in readable if t.case is not None)
+    res = group_table(GroupingRun.for_logic(logic, threads=2), table).to_pylist() if readable else []
+    got = iter(res)
     rows: list[CertificationRow] = []
     for t in tests:
         if t.case is None:

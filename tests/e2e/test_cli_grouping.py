@@ -64,14 +64,19 @@ def test_group_csv_and_parquet_activity(tmp_path: Path):
 
 def test_explain_text_and_json(reference_cases):
     rc = reference_cases[4]
-    res = runner.invoke(app, ["explain", "--logic", "NOR2015", rc.case_string])
+    res = runner.invoke(app, ["explain", "--logic", "NOR2015", "--lang", "en", rc.case_string])
     assert res.exit_code == 0, res.output
     assert f"DRG {rc.drg}" in res.output and f"rule {rc.rule}" in res.output
     assert "Matched rule" in res.output and "failed on" in res.output
+    res = runner.invoke(app, ["explain", "--logic", "NOR2015", rc.case_string])  # bokmål by default
+    assert res.exit_code == 0 and f"DRG {rc.drg}" in res.output and f"regel {rc.rule}" in res.output
+    assert "Regelen som slo til" in res.output and "feilet på" in res.output
+    assert "gyldig hoveddiagnose  [icd +]" in res.output  # conditions in words, the table's value beside
     res = runner.invoke(app, ["explain", "--logic", "NOR2015", "--json", rc.case_string])
     data = json.loads(res.output)
     assert data["result"]["drg"] == rc.drg and data["matched_rule"]["ord"] == rc.rule
     assert all(c["satisfied"] for c in data["matched_rule"]["conditions"])
+    assert all(c["text"] and c["required"] for c in data["matched_rule"]["conditions"])
     assert data["near_misses"] and all(not t["matched"] and t["first_failed"] for t in data["near_misses"])
 
 

@@ -177,14 +177,46 @@ def test_no_value_from_the_input_in_messages_or_errors(tmp_path: Path) -> None:
     assert not leaks, leaks
 
 
-@pytest.mark.xfail(strict=True, reason="explain owner: `isf explain` prints the grouper's CaseError message, which "
-                                       "quotes the value (e.g. not a whole number: '13097248851x'); use "
-                                       "isf.errors.safe_reason or name the field only")
-def test_explain_does_not_echo_a_malformed_value() -> None:
+@pytest.mark.parametrize(("field", "value"), [
+    ("age_days", "{m}x"), ("age_days", "1²"), ("age_days", "١٢٣"), ("age_days", "9" * 5000), ("los", "{m}"),
+    ("sex", "{m}"), ("discharge", "{m}"),
+])
+def test_explain_does_not_echo_a_malformed_value(field: str, value: str) -> None:
+    """A malformed field stops `isf explain` with exit 2 naming the field, never the value
+    (superscript and Arabic-Indic digits and 5,000-digit numbers included)."""
     from hostile.corpus import MARKER
 
-    res = runner.invoke(app, ["explain", f"1,{MARKER}x,H,3,,I219"])
-    assert res.exit_code == 2 and MARKER not in res.output
+    fields = {"sex": "1", "age_days": "100", "discharge": "H", "los": "3"}
+    fields[field] = value.format(m=MARKER)
+    case = ",".join([fields["sex"], fields["age_days"], fields["discharge"], fields["los"], "", "I219"])
+    res = runner.invoke(app, ["explain", case])
+    assert res.exit_code == 2 and f"malformed case string: {field}: " in res.output
+    assert MARKER not in res.output and value.format(m=MARKER)[:12] not in res.output
+
+
+@pytest.mark.parametrize("value", ["1²", "١٢٣", "9" * 5000, "1" + "0" * 25])
+def test_odd_digits_are_row_errors_on_every_path(tmp_path: Path, value: str) -> None:
+    """Digits other than ASCII 0-9 and numbers far too long are a row error naming the field,
+    from a CSV column and from a case string alike (never an exception, never the value)."""
+    src = tmp_path / "odd.csv"
+    src.write_text(f"kjonn,alder_dager,liggetid,hdiag\n1,{value},3,I219\n1,100,{value},I219\n1,100,3,I219\n",
+                   encoding="utf-8")
+    out = tmp_path / "odd.out.csv"
+    res = runner.invoke(app, ["group", str(src), "-o", str(out)])
+    assert_clean_exit(res)
+    rows = read_output(out)
+    assert [r["status"] for r in rows] == ["invalid_age_days", "invalid_los", "ok"]
+    assert rows[0]["error"].startswith("row 1: alder_dager: ") and rows[1]["error"].startswith("row 2: liggetid: ")
+    strings = tmp_path / "odd.txt"
+    strings.write_text(f"1,{value},H,3,,I219\n1,100,H,{value},,I219\n", encoding="utf-8")
+    out2 = tmp_path / "odd2.csv"
+    res = runner.invoke(app, ["group", str(strings), "-o", str(out2)])
+    assert_clean_exit(res)
+    rows = read_output(out2)
+    assert [r["status"] for r in rows] == ["invalid_case", "invalid_case"] or [r["status"] for r in rows] == [
+        "invalid_age_days", "invalid_los"]
+    assert rows[0]["error"].startswith("row 1: case_string: ") and rows[1]["error"].startswith("row 2: case_string: ")
+    assert all(value[:8] not in r["error"] for r in rows)
 
 
 def test_usage_errors_stay_usage_errors(tmp_path: Path) -> None:

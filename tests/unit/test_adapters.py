@@ -9,7 +9,8 @@ import polars as pl
 import pyarrow as pa
 
 from isf.batch.engine import group_dataframe
-from isf.batch.kernel import GroupingCache, group_record_batch
+from isf.batch.fast import GroupingRun
+from isf.batch.kernel import group_record_batch
 from isf.synth import synth_activity
 
 
@@ -21,11 +22,11 @@ def test_polars_and_duckdb_adapters_agree(demo_logic, tmp_path: Path):
     assert grouped.height == 3_000 and grouped["kontakt_id"].to_list() == table["kontakt_id"].to_pylist()
     assert set(grouped["status"].unique()) == {"ok"}
 
-    cache = GroupingCache(demo_logic)
+    run = GroupingRun.for_logic(demo_logic)  # one run across the reader's batches
     reader = duckdb.sql(f"select * from '{path}' order by kontakt_id").to_arrow_reader(1_000)
     drgs: list[str] = []
     for b in reader:
-        drgs += group_record_batch(demo_logic, b, cache=cache).column("drg").to_pylist()
+        drgs += group_record_batch(demo_logic, b, run=run).column("drg").to_pylist()
     assert drgs == grouped["drg"].to_list()
 
     # polars map_batches: the kernel as an expression over a struct of the needed columns

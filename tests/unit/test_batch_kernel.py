@@ -1,10 +1,11 @@
-"""The Arrow batch kernel: every row out, in order, bad rows with status; memo = no memo."""
+"""The Arrow batch kernel: every row out, in order, bad rows with status; one run over batches = the row API."""
 
 from __future__ import annotations
 
 import pyarrow as pa
 
-from isf.batch.kernel import GroupingCache, group_record_batch
+from isf.batch.fast import GroupingRun
+from isf.batch.kernel import group_record_batch
 from isf.grouping import group, make_case
 
 
@@ -30,13 +31,13 @@ def test_bad_rows_get_status_and_keep_position(demo_logic):
     assert out["drg"][0] == out["drg"][6] and out["drg"][1] is None
 
 
-def test_memoised_path_equals_row_api(demo_logic):
+def test_one_run_over_batches_equals_row_api(demo_logic):
     variants = [dict(GOOD, bdiag=list(reversed(GOOD["bdiag"]))), dict(GOOD, alder_dager=10), dict(GOOD, liggetid=0),
                 dict(GOOD, kjonn=2, hdiag="N47"), dict(GOOD, hdiag="A390", hdiag2="G01"), dict(GOOD, bdiag=["A390&G01"])]
     rows = (variants * 5)
-    cache = GroupingCache(demo_logic)
-    out = group_record_batch(demo_logic, _batch(rows), cache=cache).to_pydict()
-    assert cache.hits >= len(rows) - len(variants) - 1
+    run = GroupingRun.for_logic(demo_logic)
+    out = group_record_batch(demo_logic, _batch(rows), run=run).to_pydict()
+    assert run.rows == run.fast_rows == len(rows)
     for i, r in enumerate(rows):
         slots = [(r["hdiag"], r["hdiag2"]) if r["hdiag2"] else (r["hdiag"],)]
         slots += [tuple(b.split("&")) for b in r["bdiag"]]

@@ -254,7 +254,7 @@ def test_bokmal_page_has_no_english_explanations(client):
     for english in ("needs a valid principal diagnosis", "of DRG", "sum of the components", "Failed", "does not apply",
                     "case:", "no procedure with", "length of stay is", "grouped"):
         assert english not in text, english
-    assert "gyldig hoveddiagnose" in text and "gjelder ikke" in text and "saken: liggetid 30 dager" in text
+    assert "gyldig hoveddiagnose" in text and "gjelder ikke" in text and "liggetiden er 30 dager" in text
 
 
 def test_english_page_has_no_bokmal_explanations(client):
@@ -282,18 +282,19 @@ def test_rule_conditions_read_as_words_with_the_raw_value_beside(client):
 
 
 def test_describe_condition_covers_every_rule_column():
-    from isf.web.explain_view import describe_condition
+    # the lookup page words a rule's columns with the grouping's own units (one wording)
+    from isf.grouping.criteria import describe_condition
 
-    cases = {("icd", "+"): "gyldig hoveddiagnose", ("or", "N"): "ingen operasjonsprosedyre (OR 1)",
-             ("procpro", "05S01"): "en prosedyre med egenskapen 05S01", ("dgprop1", "-05X01"): "ingen kode",
-             ("agelim", "<=17"): "alder høyst 17 dager", ("dur", "<1"): "liggetid under 1 dager",
-             ("sex", "F"): "kvinne", ("disch", "E"): "død ved utskrivning", ("compl", "1"): "minst 1",
-             ("secpro", "-"): "ingen annen prosedyre med OR 1", ("mdc", "-05"): "ikke i MDC 05"}
+    cases = {("icd", "+"): "gyldig hoveddiagnose", ("or", "N"): "ingen OR-prosedyre med OR 1",
+             ("procpro", "05S01"): "prosedyre med egenskap 05S01", ("dgprop1", "-05X01"): "ingen diagnose eller",
+             ("agelim", "<=17"): "alder høyst 17 dager", ("dur", "<1"): "liggetid under 1 dag",
+             ("sex", "F"): "kvinne", ("disch", "E"): "død", ("compl", "1"): "minst én komplikasjon",
+             ("secpro", "-"): "ingen annen prosedyre med OR 1", ("mdc", "-05"): "utenfor MDC 05"}
     for (col, req), words in cases.items():
         assert words in describe_condition(col, req, "nb"), (col, req)
         assert describe_condition(col, req, "en") != describe_condition(col, req, "nb"), (col, req)
     named = describe_condition("dgcat", "05M01", "en", lambda k, v: "Acute MI" if (k, v) == ("DGCAT", "05M01") else "")
-    assert named == "principal diagnosis category is 05M01 – Acute MI"
+    assert named == "principal diagnosis in category 05M01 (Acute MI)"
 
 
 @pytest.mark.skipif(not (available_logics().get("NOR2012") and available_logics()["NOR2012"].exists()),

@@ -1,10 +1,13 @@
 """Streaming batch grouping: read (case strings, CSV, Parquet) -> group -> write, in bounded memory.
 
 Input is read chunk by chunk by `isf.activity` (every row of the file, with its row number and
-any read problem), grouped by the pure kernel (optionally in a process pool, order preserved,
-at most a few chunks in flight) and written chunk by chunk to a temporary file that gets its
-real name only when the whole input is done (`isf.files.atomic_output`). Every input row
-comes out, in order, with its result and a status; rows out = rows in is checked at the end.
+any read problem), grouped by the native batch path (`isf.batch.fast`: a chunk is grouped in
+slices on ``threads`` threads, since Arrow's kernels and the native loop release the GIL; or
+in a process pool whose workers get the compiled logic pickled, order preserved, at most a
+few chunks in flight) and written chunk by chunk to a temporary file that gets its real name
+only when the whole input is done (`isf.files.atomic_output`). Reading the next chunk and
+writing the last overlap with grouping. Every input row comes out, in order, with its result
+and a status; rows out = rows in is checked at the end.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -33,10 +37,11 @@ from isf.activity import (
     open_activity,
     typed_view,
 )
-from isf.batch.kernel import RESULT_SCHEMA, GroupingCache
+from isf.batch.fast import RESULT_SCHEMA, GroupingRun, group_table
 from isf.definitions import Logic, load_logic
 from isf.errors import InputError, IsfError, Status
 from isf.files import atomic_output
+from isf.grouping.compiled import CompiledLogic
 
 if TYPE_CHECKING:
     import polars as pl
@@ -45,6 +50,7 @@ __all__ = [
     "FORMATS",
     "BatchStats",
     "count_rows",
+    "default_threads",
     "detect_format",
     "group_chunk",
     "group_dataframe",
@@ -64,12 +70,14 @@ class BatchStats:
     by_status: dict[str, int] = field(default_factory=dict)
     blank_lines: int = 0  # not rows: counted so the user can check the file's line count
     encoding: str | None = None
-    cache_hits: int = 0
-    cache_misses: int = 0
+    memo_size: int = 0  # the run's fact memo (dagger/asterisk pairs outside the tables)
+    memo_hits: int = 0
+    memo_misses: int = 0
+    fallback_rows: int = 0  # rows read one by one by the row kernel (text to clean, bad values)
 
     def add(self, result: pa.RecordBatch) -> None:
-        for s in result.column("status").to_pylist():
-            self.by_status[s] = self.by_status.get(s, 0) + 1
+        for kv in pc.value_counts(result.column("status")).to_pylist():
+            self.by_status[kv["values"]] = self.by_status.get(kv["values"], 0) + kv["counts"]
         self.rows += result.num_rows
         self.ok = self.by_status.get(Status.OK.value, 0)
         self.errors = self.rows - self.ok
@@ -93,60 +101,55 @@ def read_batches(path: Path, fmt: str, *, batch_rows: int = DEFAULT_BATCH_ROWS) 
             yield from chunk.raw.combine_chunks().to_batches()
 
 
-def group_chunk(logic: Logic, chunk: Chunk, *, cache: GroupingCache) -> pa.RecordBatch:
+def default_threads() -> int:
+    """Threads a chunk is grouped on: the machine's cores, at most 4 (two already reach the
+    I/O floor's order on this kind of work)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def group_chunk(run: GroupingRun, chunk: Chunk) -> pa.RecordBatch:
     """Results for every row of `chunk`: grouped, or the row's read/type problem as status."""
-    import polars as pl
-
-    from isf.batch.vectorized import group_frame
-
     typed, status, error = typed_view(chunk)
     n = chunk.num_rows
+    if status.count(None) == n:
+        return group_table(run, typed, rows=chunk.rows, file=chunk.file)
     good = [i for i, s in enumerate(status) if s is None]
-    if len(good) == n:
-        df = pl.from_arrow(typed)
-        assert isinstance(df, pl.DataFrame)
-        res = group_frame(logic, df, cache=cache, rows=chunk.rows, file=chunk.file).to_arrow()
-        return _as_batch(res)
     cols: dict[str, list[Any]] = {k: [None] * n for k in RESULT_SCHEMA.names}
     cols["status"], cols["error"] = status, error
     if good:
-        df = pl.from_arrow(typed.take(pa.array(good, pa.int64())))
-        assert isinstance(df, pl.DataFrame)
-        res = group_frame(logic, df, cache=cache, rows=[chunk.rows[i] for i in good], file=chunk.file)
+        res = group_table(run, typed.take(pa.array(good, pa.int64())), rows=[chunk.rows[i] for i in good],
+                          file=chunk.file).to_pydict()
         for name in RESULT_SCHEMA.names:
-            values = res[name].to_list()
             target = cols[name]
-            for i, v in zip(good, values, strict=True):
+            for i, v in zip(good, res[name], strict=True):
                 target[i] = v
     return pa.RecordBatch.from_pydict(cols, schema=RESULT_SCHEMA)
 
 
-def group_batch(logic: Logic, batch: pa.RecordBatch, *, cache: GroupingCache, row_offset: int = 0) -> pa.RecordBatch:
+def group_batch(run: GroupingRun, batch: pa.RecordBatch, *, row_offset: int = 0) -> pa.RecordBatch:
     """Group one record batch of activity columns (rows numbered from `row_offset` + 1)."""
     n = batch.num_rows
     chunk = Chunk(pa.Table.from_batches([batch]), list(range(row_offset + 1, row_offset + n + 1)), [None] * n, [None] * n)
-    return group_chunk(logic, chunk, cache=cache)
+    return group_chunk(run, chunk)
 
 
-def _as_batch(table: pa.Table) -> pa.RecordBatch:
-    table = table.cast(RESULT_SCHEMA).combine_chunks()
-    batches = table.to_batches()
-    return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=RESULT_SCHEMA)
+def _run_for(logic: Logic | CompiledLogic | str, threads: int) -> GroupingRun:
+    lg = load_logic(logic) if isinstance(logic, str) else logic
+    return GroupingRun.for_logic(lg, threads=threads)
 
 
 # --- worker side ---------------------------------------------------------------------------
-_WORKER: dict[str, GroupingCache] = {}
+_WORKER: dict[str, GroupingRun] = {}  # one process's own run (set once by the pool's initializer)
 
 
-def _init_worker(logic_ref: str, threads: int) -> None:
-    # Each worker runs its own polars: share the cores instead of oversubscribing them.
+def _init_worker(compiled: CompiledLogic, threads: int) -> None:
+    # Each worker runs its own Arrow threads: share the cores instead of oversubscribing them.
     os.environ.setdefault("POLARS_MAX_THREADS", str(threads))
-    _WORKER["cache"] = GroupingCache(load_logic(logic_ref))
+    _WORKER["run"] = GroupingRun(compiled, threads)
 
 
 def _work(chunk: Chunk) -> pa.RecordBatch:
-    cache = _WORKER["cache"]
-    return group_chunk(cache.logic, chunk, cache=cache)
+    return group_chunk(_WORKER["run"], chunk)
 
 
 # --- output --------------------------------------------------------------------------------
@@ -216,21 +219,22 @@ def _empty_output(fmt: str, reader: ActivityReader) -> pa.Table:
 
 
 def _run(
-    logic: Logic | str,
+    logic: Logic | CompiledLogic | str,
     reader: ActivityReader,
     writer: _Writer,
     *,
     workers: int,
+    threads: int,
     max_rows: int | None,
     on_progress: Callable[[int], None] | None,
 ) -> BatchStats:
     fmt = reader.fmt
     stats = BatchStats(encoding=reader.encoding_label)
+    run = _run_for(logic, threads if workers <= 1 else 1)
 
     def emit(chunk: Chunk, result: pa.RecordBatch) -> None:
         if result.num_rows != chunk.num_rows:  # the invariant, checked: never a silent loss
             raise IsfError(f"internal error: {chunk.num_rows} rows read, {result.num_rows} grouped")
-        writer.write(_combine(fmt, chunk, result))
         stats.add(result)
         if on_progress:
             on_progress(chunk.num_rows)
@@ -243,50 +247,66 @@ def _run(
                 raise InputError(f"more than {max_rows} rows", file=reader.name)
             yield chunk
 
-    if workers <= 1:
-        lg = logic if isinstance(logic, Logic) else load_logic(logic)
-        cache = GroupingCache(lg)
-        for chunk in chunks():
-            emit(chunk, group_chunk(lg, chunk, cache=cache))
-        stats.cache_hits, stats.cache_misses = cache.hits, cache.misses
-    else:
-        if isinstance(logic, Logic):
-            raise InputError("workers > 1 needs the logic as a path or id")
-        pending: deque[tuple[Chunk, Future[pa.RecordBatch]]] = deque()
-        ctx = multiprocessing.get_context("spawn")  # polars is not fork-safe
-        threads = max(1, (os.cpu_count() or 1) // workers)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(logic, threads)) as pool:
-            for chunk in chunks():
-                pending.append((chunk, pool.submit(_work, chunk)))
-                while len(pending) > 2 * workers:
+    # The reader runs one chunk ahead and the writer one behind, each on its own thread:
+    # reading and writing overlap grouping (Arrow's readers and writers release the GIL).
+    with ThreadPoolExecutor(1) as out, ThreadPoolExecutor(1) as ahead:
+        written: Future[None] | None = None
+
+        def write(chunk: Chunk, result: pa.RecordBatch) -> None:
+            nonlocal written
+            emit(chunk, result)
+            if written is not None:
+                written.result()
+            written = out.submit(writer.write, _combine(fmt, chunk, result))
+
+        if workers <= 1:
+            source = chunks()
+            following = ahead.submit(next, source, None)
+            while (chunk := following.result()) is not None:
+                following = ahead.submit(next, source, None)
+                write(chunk, group_chunk(run, chunk))
+        else:
+            pending: deque[tuple[Chunk, Future[pa.RecordBatch]]] = deque()
+            ctx = multiprocessing.get_context("spawn")  # polars is not fork-safe
+            per_worker = max(1, (os.cpu_count() or 1) // workers)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                     initargs=(run.compiled, per_worker)) as pool:
+                for chunk in chunks():
+                    pending.append((chunk, pool.submit(_work, chunk)))
+                    while len(pending) > 2 * workers:
+                        c, fut = pending.popleft()
+                        write(c, fut.result())
+                while pending:
                     c, fut = pending.popleft()
-                    emit(c, fut.result())
-            while pending:
-                c, fut = pending.popleft()
-                emit(c, fut.result())
+                    write(c, fut.result())
+        if written is not None:
+            written.result()
     writer.close(_empty_output(fmt, reader))
     stats.blank_lines = reader.blank_lines
+    stats.memo_size, stats.memo_hits, stats.memo_misses = run.memo.size, run.memo.hits, run.memo.misses
+    stats.fallback_rows = run.fallback_rows
     return stats
 
 
 def group_file(
-    logic: Logic | str,
+    logic: Logic | CompiledLogic | str,
     src: Path,
     out: Path,
     *,
     fmt: str | None = None,
     workers: int = 1,
+    threads: int | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     encoding: str = "auto",
     on_progress: Callable[[int], None] | None = None,
 ) -> BatchStats:
     """Group every row of `src` into `out` (CSV or Parquet by suffix), streaming.
 
-    With ``workers > 1`` batches are grouped in a process pool (each worker loads the logic
-    itself from `logic`, which must then be a path or id). Raises `InputError` (naming file,
-    row and column where known) when the file cannot be grouped at all; then `out` is not
-    written (an older `out` stays as it was).
+    Each chunk is grouped on `threads` threads (default `default_threads`); with
+    ``workers > 1`` chunks are grouped in a process pool instead (each worker gets the
+    compiled logic, pickled). Raises `InputError` (naming file, row and column where known)
+    when the file cannot be grouped at all; then `out` is not written (an older `out` stays
+    as it was).
     """
     src, out = Path(src), Path(out)
     if out.resolve() == src.resolve():
@@ -294,7 +314,8 @@ def group_file(
     with open_activity(src, fmt, encoding=encoding, batch_rows=batch_rows, required=REQUIRED_COLUMNS) as reader, \
             atomic_output(out) as tmp:
         writer = _Writer(tmp, parquet=out.suffix.lower() in (".parquet", ".pq"))
-        return _run(logic, reader, writer, workers=workers, max_rows=None, on_progress=on_progress)
+        return _run(logic, reader, writer, workers=workers, threads=threads or default_threads(), max_rows=None,
+                    on_progress=on_progress)
 
 
 def group_stream(
@@ -311,7 +332,7 @@ def group_stream(
 
     reader = open_activity(data, fmt, name=name, encoding=encoding, required=REQUIRED_COLUMNS)
     sink = io.BytesIO()
-    stats = _run(logic, reader, _Writer(sink, parquet=False), workers=1, max_rows=max_rows, on_progress=None)
+    stats = _run(logic, reader, _Writer(sink, parquet=False), workers=1, threads=1, max_rows=max_rows, on_progress=None)
     return sink.getvalue(), stats
 
 
@@ -326,7 +347,7 @@ def group_dataframe(logic: Logic, df: pl.DataFrame, *, batch_rows: int = DEFAULT
 
     from isf.activity import READ_ERROR, READ_STATUS, ROW_COLUMN
 
-    cache = GroupingCache(logic)
+    run = GroupingRun.for_logic(logic, threads=default_threads())
     rows = df[ROW_COLUMN].to_list() if ROW_COLUMN in df.columns else list(range(1, df.height + 1))
     status = df[READ_STATUS].to_list() if READ_STATUS in df.columns else [None] * df.height
     error = df[READ_ERROR].to_list() if READ_ERROR in df.columns else [None] * df.height
@@ -336,7 +357,7 @@ def group_dataframe(logic: Logic, df: pl.DataFrame, *, batch_rows: int = DEFAULT
         piece = base.slice(start, batch_rows)
         end = start + piece.height
         chunk = Chunk(piece.to_arrow(), rows[start:end], status[start:end], error[start:end])
-        parts.append(group_chunk(logic, chunk, cache=cache))
+        parts.append(group_chunk(run, chunk))
     res = pl.from_arrow(pa.Table.from_batches(parts, schema=RESULT_SCHEMA))
     assert isinstance(res, pl.DataFrame)
     return base.hstack(res)

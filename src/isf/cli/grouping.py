@@ -26,6 +26,8 @@ def group_command(
                                 "Windows-1252), or a name such as utf-8, cp1252, latin-1, utf-16.")
     ] = "auto",
     workers: Annotated[int, typer.Option(min=1, help="Processes to group with (1 = in-process).")] = 1,
+    threads: Annotated[int | None, typer.Option(min=1, help="Threads a chunk is grouped on in-process "
+                                                              "(default: the cores, at most 4).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
     """Group every case of INPUT; OUTPUT keeps every row in order with drg, rtc, rule, mdc, status, error.
@@ -43,13 +45,13 @@ def group_command(
         lg = load_logic_or_exit(logic)
         ref = logic if workers > 1 else lg
         prog = progress(quiet, count_rows(input, fmt) if input.exists() else None, "grouping")
-        kwargs = {"fmt": fmt, "workers": workers, "encoding": encoding}
         if prog:
             with prog:
                 task = prog.task_ids[0]
-                stats = group_file(ref, input, output, on_progress=lambda n: prog.advance(task, n), **kwargs)
+                stats = group_file(ref, input, output, fmt=fmt, workers=workers, threads=threads, encoding=encoding,
+                                   on_progress=lambda n: prog.advance(task, n))
         else:
-            stats = group_file(ref, input, output, **kwargs)
+            stats = group_file(ref, input, output, fmt=fmt, workers=workers, threads=threads, encoding=encoding)
     except OSError as e:  # the disk, not the data: no file content in the message
         fail(f"{e.filename or input}: {e.strerror or type(e).__name__}", e)
     if not quiet:
@@ -63,6 +65,7 @@ def explain_command(
     case: Annotated[str, typer.Argument(help="One NPK case string (DRGGrupperingsstreng).")],
     logic: LogicOpt = "demo",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the explanation: nb (bokmål) or en.")] = "nb",
     year: Annotated[int | None, typer.Option(help="Also settle the case for this year: points per unit (DRG, STG, TFG) and kroner.")] = None,
     weights: Annotated[list[str] | None, typer.Option(help="Weight list(s) for --year: 'demo' or CSV/XLSX files (as `isf run`).")] = None,
     sektor: Annotated[str, typer.Option(help="Sector for --year: somatikk, phv or tsb.")] = "somatikk",
@@ -76,18 +79,23 @@ def explain_command(
 ) -> None:
     """Group one case and show why: codes and properties, the matching rule, near misses; with
     --year also the points, component by component, with the rule and source of each."""
+    from isf.errors import safe_reason
     from isf.grouping import CaseError, explain, parse_case_string
     from isf.grouping.render import explanation_to_dict, explanation_to_text
 
+    if lang not in ("nb", "en"):
+        err.print("[red]error:[/] --lang must be nb or en", highlight=False)
+        raise typer.Exit(2)
     lg = load_logic_or_exit(logic)
     try:
         c = parse_case_string(case)
-    except CaseError as e:
-        err.print(f"[red]error:[/] malformed case string: {e}")
-        raise typer.Exit(2) from e
+    except CaseError as bad:  # the message names the field, never the value (patient data)
+        err.print(f"[red]error:[/] malformed case string: {bad.field}: {safe_reason(bad.reason)}", markup=True,
+                  highlight=False)
+        raise typer.Exit(2) from None
     e = explain(lg, c)
-    data = explanation_to_dict(e)
-    lines = [explanation_to_text(e)]
+    data = explanation_to_dict(e, lang=lang)
+    lines = [explanation_to_text(e, lang=lang)]
     if year is not None:
         refs = weights or ["demo"]
         demo = refs == ["demo"] if demo_params is None else demo_params

@@ -58,7 +58,7 @@ def _is_stamp(rec: dict[str, Any]) -> bool:
 
 def read_dbf(path: Path, *, file: str | None = None) -> DbfTable:
     """Read one dBase table with dbfread; any damage becomes a `DefinitionError` with the record."""
-    import dbfread  # type: ignore[import-untyped]
+    import dbfread
 
     where = file or str(path)
     name = path.name

@@ -4,16 +4,26 @@ Case string fields (comma separated): 0 sex (1 male, 2 female), 1 age in days, 2
 (H home, R transferred, E dead), 3 length of stay in days, 4 unused, 5..64 thirty diagnosis
 slots of two codes each (first slot = principal; in a dagger/asterisk combination code 1 is
 the dagger and code 2 the asterisk), 65..163 procedure codes. ``*`` marks are ignored.
+
+>>> c = parse_case_string("2,12000,H,3,,I219,,J960")
+>>> c.sex, c.age_days, c.los, c.diagnoses
+('F', 12000, 3, (('I219',), ('J960',)))
+>>> try:  # digits are ASCII digits; a message names the field, never the value
+...     parse_case_string("2,1²,H,3,,I219")
+... except CaseError as e:
+...     print(e)
+age_days: not a whole number
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from isf.errors import IsfError
 
-__all__ = ["Case", "CaseError", "make_case", "parse_case_string", "to_case_string"]
+__all__ = ["Case", "CaseError", "GroupResult", "make_case", "parse_case_string", "to_case_string"]
 
 N_DIAGNOSIS_SLOTS = 30
 N_PROCEDURES = 99
@@ -24,10 +34,12 @@ _FIELDS = _PROC_START + N_PROCEDURES  # 164
 _SEX = {"1": "M", "2": "F", "M": "M", "F": "F", "K": "F", "": "", "0": "", "9": ""}
 _DISCHARGE = {"H": "H", "R": "R", "E": "E", "": "H", "1": "H", "2": "E", "3": "E"}
 MAX_AGE_DAYS = 200 * 366
+MAX_STAY_DAYS = 100_000
 
 
 class CaseError(IsfError, ValueError):
-    """A case is structurally malformed (not a NordDRG outcome): says which field and why."""
+    """A case is structurally malformed (not a NordDRG outcome): says which field and why,
+    never the value (it may be patient data)."""
 
     def __init__(self, field: str, reason: str) -> None:
         self.field = field
@@ -55,6 +67,17 @@ class Case:
         return self.diagnoses[0] if self.diagnoses else ()
 
 
+@dataclass(frozen=True, slots=True)
+class GroupResult:
+    """The grouping outcome: DRG, return code, matching rule (`ord`) and MDC."""
+
+    drg: str
+    rtc: str
+    rule: str
+    mdc: str
+    logic: str = ""
+
+
 def _clean(code: str) -> str:
     # Case is kept: the tables hold placeholder codes such as ``T4n``; look-ups fold case.
     if code.isalnum():
@@ -62,13 +85,20 @@ def _clean(code: str) -> str:
     return code.replace("*", "").replace(" ", "").replace(".", "").strip()
 
 
+_WHOLE = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: '٣' or '²' are not numbers here
+
+
 def _int_field(name: str, raw: str, *, minimum: int, maximum: int) -> int:
     s = raw.strip()
-    if not s.lstrip("-").isdigit():
-        raise CaseError(name, f"not a whole number: {s!r}" if s else "missing")
+    if not s:
+        raise CaseError(name, "missing")
+    if not _WHOLE.fullmatch(s):
+        raise CaseError(name, "not a whole number")
+    if len(s.lstrip("+-").lstrip("0")) > 18:  # far outside any range (int() refuses over 4,300 digits)
+        raise CaseError(name, f"outside {minimum}..{maximum}")
     v = int(s)
     if v < minimum or v > maximum:
-        raise CaseError(name, f"{v} outside {minimum}..{maximum}")
+        raise CaseError(name, f"outside {minimum}..{maximum}")
     return v
 
 
@@ -84,12 +114,12 @@ def make_case(
     """Build a validated `Case` from loosely typed parts (the strict row API)."""
     sx = _SEX.get(str(sex).strip().upper())
     if sx is None:
-        raise CaseError("sex", f"unknown value {sex!r} (expected 1/2, M/F or empty)")
+        raise CaseError("sex", "unknown value (expected 1/2, M/F or empty)")
     dc = _DISCHARGE.get(str(discharge).strip().upper())
     if dc is None:
-        raise CaseError("discharge", f"unknown value {discharge!r} (expected H, R or E)")
+        raise CaseError("discharge", "unknown value (expected H, R or E)")
     age = _int_field("age_days", str(age_days), minimum=0, maximum=MAX_AGE_DAYS)
-    stay = _int_field("los", str(los), minimum=0, maximum=100_000)
+    stay = _int_field("los", str(los), minimum=0, maximum=MAX_STAY_DAYS)
     slots: list[tuple[str, ...]] = []
     for k, slot in enumerate(diagnoses):
         parts = (slot,) if isinstance(slot, str) else tuple(slot)

@@ -1,116 +1,68 @@
-"""Code -> properties, and the case features the rules test (the grouper's first phase).
+"""Case features: what the `drg_logic` columns test, folded from the codes' facts.
 
-Reading guide (How to read NordDRG definition tables, 2021-12-20) references in brackets.
-Everything here is pure: a compiled `CodeIndex` plus a `Case` in, `CaseFeatures` out.
+The per-code facts come from `isf.grouping.codes`; this module only folds them into one
+`CaseFeatures` per case: unions of property sets, the OR values, the CC level [guide ch. 5].
+The batch path folds the same per-code facts with bit operations (`isf.grouping.compiled`,
+`isf.batch.native`); tests check both folds agree row by row.
+
+It also names the finite views the compiled rules use (age and stay buckets, sex, discharge,
+CC level, OR summary, procedure classes): each is a function of `CaseFeatures` with a
+representative per value, so the compiler can evaluate a rule column's ``check`` once per
+value instead of once per case.
+
+>>> from isf.definitions import DgRow, Rule, build_logic
+>>> from isf.grouping.case import make_case
+>>> from isf.grouping.codes import code_tables
+>>> dg = [DgRow("I219", "", "DGCAT", "05M01"), DgRow("J960", "", "COMPL", "04G05")]
+>>> lg = build_logic(id="T", source="doc", rules=[Rule("999D999", "470", "8")], dg=dg, proc=[],
+...                  complcat=[], complexcl=[])
+>>> f = case_features(code_tables(lg), make_case(sex="M", age_days=20000, diagnoses=["I219", "J960"]))
+>>> f.dgcat, f.mdc, f.cc_level, f.cc_sources
+('05M01', '05', 2, ('J960',))
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, replace
-from functools import lru_cache
-from typing import TypeVar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 from isf.definitions.model import Logic
 from isf.grouping.case import Case
+from isf.grouping.codes import (
+    CodeTables,
+    Contribution,
+    PrincipalFacts,
+    Props,
+    compl_level,
+    principal_facts,
+    principal_view,
+    procedure_contribution,
+    secondary_contribution,
+    slot_properties,
+)
 
-__all__ = ["CaseFeatures", "CodeIndex", "CodeInfo", "case_features", "code_index", "slot_valid", "valid_diagnosis_codes"]
-
-Props = tuple[tuple[str, str], ...]  # ((vartype, varval), ...)
-K = TypeVar("K", str, tuple[str, str])
-
-# Principal-only property types [drg_logic: 'mdc', 'dgcat', 'pdgprop'].
-_PRINCIPAL_ONLY = ("MDC", "DGCAT", "PDGPRO")
-
-
-@dataclass(frozen=True, slots=True)
-class CodeIndex:
-    """The definition tables turned into look-ups (built once per logic, cached by checksum)."""
-
-    dx: dict[str, Props]
-    dx_pair: dict[tuple[str, str], Props]  # (dagger, asterisk) -> pair properties
-    proc: dict[str, Props]
-    inclprop: dict[str, frozenset[str]]  # inactive COMPL -> every DGPROP that activates it
-    complexcl: frozenset[tuple[str, str, str]]  # (compl with letter masked, code, d_code)
-    excl_by_code: frozenset[tuple[str, str]]  # (compl with letter masked, code): single-code exclusions
-    valid_dx: frozenset[str] | None = None  # the release's valid diagnosis codes (None: no list)
-    valid_px: frozenset[str] | None = None  # ... and procedure codes
-
-
-def _inclprops(logic: Logic) -> dict[str, frozenset[str]]:
-    """Inactive category -> all DGPROPs that activate it (one `complcat` row per pair)."""
-    out: dict[str, set[str]] = defaultdict(set)
-    for c in logic.complcat:
-        if c.inclprop:
-            out[c.compl].add(c.inclprop)
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-def _with_upper_aliases(d: dict[K, Props]) -> dict[K, Props]:
-    """Add upper-case keys so 't4n' or 'i219' finds 'T4n' / 'I219' (exact keys win)."""
-    out = dict(d)
-    for k, v in d.items():
-        uk = tuple(x.upper() for x in k) if isinstance(k, tuple) else k.upper()
-        out.setdefault(uk, v)  # type: ignore[arg-type]
-    return out
-
-
-def valid_diagnosis_codes(logic: Logic) -> frozenset[str] | None:
-    """The diagnosis codes a release accepts, or None when it publishes no code list
-    (the 2015-2017 JSON: every code the tables know is used, unknown codes carry nothing).
-
-    With a list (NCC dBase ``ICD.DBF``), a code is valid when the list has it and it is not
-    longer than the list's WHO codes (``CODE_W``, at most four characters in 2012): a
-    five-character national subdivision (``S92.00``, ``F00.00``, ``Z51.13``) is listed, with
-    properties in ``dg_1``, yet NCC's 2012 test database treats it as no valid code -- all
-    709 test cases with one as principal expect an ``icd '-'`` rule, none expects it valid,
-    and as secondary it brings nothing (tests 20779/20780/20792: S9200 gives neither its
-    CC 21C16 nor DGPROP 08X15, S921 in test 4014 gives both). Invalid codes are treated as
-    unknown ones; a dagger/asterisk slot is valid only when both codes are.
-    """
-    if not logic.dx_codes:
-        return None
-    longest = max((len(c.who) for c in logic.dx_codes if c.who), default=0)
-    return frozenset(c.code for c in logic.dx_codes if not longest or len(c.code) <= longest)
-
-
-def _valid_procedures(logic: Logic) -> frozenset[str] | None:
-    """Procedure codes of the release's list (csp.DBF), or None without a list."""
-    return frozenset(c.code for c in logic.proc_codes) if logic.proc_codes else None
-
-
-@lru_cache(maxsize=16)
-def _build_index(logic: Logic) -> CodeIndex:
-    valid = valid_diagnosis_codes(logic)
-    valid_px = _valid_procedures(logic)
-    dx: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    pair: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    for r in logic.dg:
-        if valid is not None and (r.code not in valid or (r.d_code and r.d_code not in valid)):
-            continue
-        if r.d_code:
-            pair[(r.d_code, r.code)].append((r.vartype, r.varval))
-        else:
-            dx[r.code].append((r.vartype, r.varval))
-    proc: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for p in logic.proc:
-        if valid_px is None or p.code in valid_px:
-            proc[p.code].append((p.vartype, p.varval))
-    return CodeIndex(
-        dx=_with_upper_aliases({k: tuple(v) for k, v in dx.items()}),
-        dx_pair=_with_upper_aliases({k: tuple(v) for k, v in pair.items()}),
-        proc=_with_upper_aliases({k: tuple(v) for k, v in proc.items()}),
-        inclprop=_inclprops(logic),
-        complexcl=frozenset((_wildcard(e.compl), e.code, e.d_code) for e in logic.complexcl),
-        excl_by_code=frozenset((_wildcard(e.compl), e.code) for e in logic.complexcl if not e.d_code),
-        valid_dx=None if valid is None else valid | {c.upper() for c in valid},
-        valid_px=valid_px,
-    )
-
-
-def code_index(logic: Logic) -> CodeIndex:
-    """The compiled look-ups of `logic` (memoised; `Logic` is hashable by value)."""
-    return _build_index(logic)
+__all__ = [
+    "CC_LEVELS",
+    "DISCHARGE_VALUES",
+    "ITEM_STATES",
+    "NEUTRAL",
+    "OR1",
+    "OR_STATES",
+    "SEX_VALUES",
+    "CaseFeatures",
+    "CodeInfo",
+    "DirectFacts",
+    "FactSource",
+    "case_features",
+    "cc_level",
+    "item_probe",
+    "item_state",
+    "or_probe",
+    "or_state",
+    "principal_features",
+    "probe",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +75,16 @@ class CodeInfo:
     known: bool
     properties: Props
     pair_with: str = ""
-    valid: bool = True  # False: not a valid code of this release (its list says so)
+    valid: bool = True  # False: not a valid code of this release (its code list says so)
 
 
 @dataclass(frozen=True, slots=True)
 class CaseFeatures:
-    """What the rules look at, derived from the codes [drg_logic columns icd..disch]."""
+    """What the rules look at [guide §1, columns 'icd' .. 'disch'].
+
+    ``proc_props_each`` and ``proc_or`` hold each procedure's PROCPR and OR values, in order;
+    ``or_values`` every OR value of the case (procedures and diagnoses, 0 left out).
+    """
 
     has_principal: bool  # the principal slot holds a code
     principal_known: bool  # ... that the tables know
@@ -138,183 +94,160 @@ class CaseFeatures:
     pdgprops: frozenset[str]
     dgprops: frozenset[str]  # DGPROP/SDGPRO from any diagnosis or procedure
     procprops: frozenset[str]
-    proc_props_each: tuple[frozenset[str], ...]  # PROCPR per procedure, in order
-    proc_or: tuple[frozenset[int], ...]  # OR values per procedure, in order (all of them)
-    or_values: frozenset[int]  # every OR value of the case (procedures and diagnoses)
+    proc_props_each: tuple[frozenset[str], ...]
+    proc_or: tuple[frozenset[int], ...]
+    or_values: frozenset[int]
     cc_level: int  # 0, 1 (CC) or 2 (MCC)
     cc_sources: tuple[str, ...]  # codes that gave CC, for explain
     sex: str
     age_days: int
     los: int
     discharge: str
-    codes: tuple[CodeInfo, ...]
+    codes: tuple[CodeInfo, ...] = ()
 
 
-def _recode98(varval: str, sex: str) -> str:
-    """MDC 98 (shared genital diagnoses) becomes 12 for men, 13 for women [ch. 6]."""
-    if varval.startswith("98"):
-        if sex == "M":
-            return "12" + varval[2:]
-        if sex == "F":
-            return "13" + varval[2:]
-    return varval
+NEUTRAL = CaseFeatures(
+    has_principal=False, principal_known=False, principal_valid=False, mdc="", dgcat="", pdgprops=frozenset(),
+    dgprops=frozenset(), procprops=frozenset(), proc_props_each=(), proc_or=(), or_values=frozenset(), cc_level=0,
+    cc_sources=(), sex="", age_days=0, los=0, discharge="H",
+)
+"""A case with nothing: the compiler's probes replace the fields one column looks at."""
 
 
-def slot_valid(idx: CodeIndex, slot: tuple[str, ...]) -> bool:
-    """Every code of the slot is on the release's list (always true without a list)."""
-    return idx.valid_dx is None or all(c in idx.valid_dx for c in slot)
+def principal_features(dgcat: str) -> dict[str, object]:
+    """The `CaseFeatures` fields a principal with this DGCAT fixes (for probes)."""
+    valid, mdc = principal_view(dgcat)
+    return {"dgcat": dgcat, "mdc": mdc, "principal_valid": valid}
 
 
-def _slot_props(idx: CodeIndex, slot: tuple[str, ...]) -> tuple[Props, bool]:
-    """Properties of a diagnosis slot: the pair's own rows plus each code's single-code rows."""
-    if not slot or not slot_valid(idx, slot):
-        return (), False
-    if len(slot) == 2:
-        dagger, asterisk = slot
-        props = idx.dx_pair.get((dagger, asterisk), ()) + idx.dx.get(dagger, ()) + idx.dx.get(asterisk, ())
-        known = (dagger, asterisk) in idx.dx_pair or dagger in idx.dx or asterisk in idx.dx
-        return props, known
-    code = slot[0]
-    return idx.dx.get(code, ()), code in idx.dx
+def cc_level(
+    t: CodeTables,
+    principal: PrincipalFacts,
+    secondaries: Sequence[tuple[str, Contribution]],
+    procedures: Sequence[tuple[str, Contribution]],
+) -> tuple[int, tuple[str, ...]]:
+    """CC level and the codes that gave it [guide ch. 5].
 
-
-def _canon(code: str, table: dict[str, Props]) -> str:
-    return code if code in table or code.upper() not in table else code.upper()
-
-
-def _canonical(idx: CodeIndex, case: Case) -> Case:
-    """Codes as the tables spell them (look-ups fold case only when the exact code is unknown)."""
-    dx = tuple(tuple(_canon(c, idx.dx) for c in slot) for slot in case.diagnoses)
-    procs = tuple(_canon(c, idx.proc) for c in case.procedures)
-    if dx == case.diagnoses and procs == case.procedures:
-        return case
-    return replace(case, diagnoses=dx, procedures=procs)
-
-
-def _first(props: Props, vartype: str) -> str:
-    for vt, vv in props:
-        if vt == vartype:
-            return vv
-    return ""
-
-
-def _dgcat(idx: CodeIndex, slot: tuple[str, ...]) -> str:
-    """One DGCAT for the principal slot: the pair's own row, else the asterisk's, else the
-    dagger's [reading guide: dg_feat; reference cases 775, 1097, 1098]."""
-    if not slot_valid(idx, slot):
-        return ""
-    if len(slot) == 2:
-        for props in (idx.dx_pair.get((slot[0], slot[1]), ()), idx.dx.get(slot[1], ()), idx.dx.get(slot[0], ())):
-            v = _first(props, "DGCAT")
-            if v:
-                return v
-        return ""
-    return _first(idx.dx.get(slot[0], ()), "DGCAT") if slot else ""
-
-
-def _wildcard(compl: str) -> str:
-    return compl[:2] + "*" + compl[3:]
-
-
-def case_features(logic: Logic, case: Case) -> CaseFeatures:
-    """Derive the grouping features of `case` under `logic` (pure).
-
-    * DGCAT and PDGPRO come from the principal slot only; MDC is the DGCAT's first two digits.
-    * DGPROP (and SDGPRO), PROCPR and OR come from every diagnosis slot and every procedure.
-    * COMPL comes from secondary slots only (see `_cc_level`).
-    * MDC 98 recode: the principal's properties starting with 98 become 12 (male) or 13
-      (female); sex missing leaves 98. Properties from secondary diagnoses are *not* recoded:
-      the 2015 reference case 1322 (Z090 + A630 with DGPROP 98X99, female) requires it.
+    A procedure with CC gives level 1. Each COMPL category of a secondary diagnosis gives its
+    `codes.compl_level` unless the principal blocks it (`PrincipalFacts.blocked`). An inactive
+    category counts once "another diagnosis or procedure code" [ch. 5.3] brings one of its
+    activating DGPROPs: any code of the case -- the principal included -- but the slot that
+    carries the category. The NCC 2012 test database decides the principal (test 16729:
+    principal K315 with 06X02 activates 06I10 of K277); a slot never activates itself (in
+    NOR2017 J042 carries both 03I01 and its activator 04X02, which would make it always active).
     """
-    idx = code_index(logic)
-    case = _canonical(idx, case)
-    sex = case.sex
+    level = 0
+    sources: list[str] = []
+    for code, c in procedures:
+        if c.cc:
+            level = 1
+            sources.append(code)
+    shared: frozenset[str] | None = None
+    for i, (code, c) in enumerate(secondaries):
+        for compl in c.compl:
+            if principal.blocks(compl):
+                continue
+            this, activators = compl_level(t, compl)
+            if activators:
+                if shared is None:
+                    shared = principal.contribution.dgprops.union(*(p.dgprops for _, p in procedures))
+                others = shared.union(*(s.dgprops for j, (_, s) in enumerate(secondaries) if j != i))
+                if not activators & others:
+                    continue
+            if not this:
+                continue
+            sources.append(code)
+            level = max(level, this)
+    return level, tuple(sources)
+
+
+class FactSource(Protocol):
+    """Where the fold gets each code's facts: straight from the tables (`DirectFacts`), or from
+    the compiled logic, which computed them with the same functions ahead of time."""
+
+    @property
+    def tables(self) -> CodeTables: ...
+
+    def principal(self, slot: tuple[str, ...], sex: str) -> PrincipalFacts: ...
+
+    def secondary(self, slot: tuple[str, ...]) -> Contribution: ...
+
+    def procedure(self, code: str) -> Contribution: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DirectFacts:
+    """Every fact computed from the tables on demand (`isf.grouping.codes`)."""
+
+    tables: CodeTables
+
+    def principal(self, slot: tuple[str, ...], sex: str) -> PrincipalFacts:
+        return principal_facts(self.tables, slot, sex)
+
+    def secondary(self, slot: tuple[str, ...]) -> Contribution:
+        return secondary_contribution(self.tables, slot)
+
+    def procedure(self, code: str) -> Contribution:
+        return procedure_contribution(self.tables, code)
+
+
+def case_features(source: FactSource | CodeTables | Logic, case: Case, *, with_codes: bool = True) -> CaseFeatures:
+    """Derive the grouping features of `case` (pure).
+
+    * DGCAT and PDGPRO come from the principal slot only; MDC from the DGCAT [guide §1].
+    * DGPROP (and SDGPRO), PROCPR and OR come from every diagnosis slot and every procedure.
+    * COMPL comes from secondary slots only; see `cc_level`.
+    * MDC 98 recode: the principal's properties only (`codes.principal_facts`).
+
+    `with_codes` adds each code with its table rows (for explain; grouping does not need it).
+    A `Logic` is read through its compiled form (`isf.grouping.compiled.compiled_logic`).
+    """
+    if isinstance(source, Logic):
+        from isf.grouping.compiled import compiled_logic
+
+        source = compiled_logic(source)
+    src: FactSource = DirectFacts(source) if isinstance(source, CodeTables) else source
+    t = src.tables
+    principal = src.principal(case.principal, case.sex)
+    own = principal.contribution
     codes: list[CodeInfo] = []
-    dg_by_slot: dict[int, set[str]] = {}
-    pdgprops: set[str] = set()
-    procprops: set[str] = set()
-    or_values: set[int] = set()
-    mdc = dgcat = ""
-    principal_known = False
-    principal_compl: set[str] = set()
-    secondary_compl: list[tuple[str, int]] = []
-
-    for i, slot in enumerate(case.diagnoses):
-        if not slot:  # an empty principal slot
+    pslot = case.principal
+    if pslot and with_codes:
+        codes.append(CodeInfo(t.dx_code(pslot[0]), "principal", 0, principal.known, principal.properties,
+                              t.dx_code(pslot[1]) if len(pslot) == 2 else "", principal.valid))
+    secondaries: list[tuple[str, Contribution]] = []
+    for i, slot in enumerate(case.diagnoses[1:], start=1):
+        if not slot:
             continue
-        props, known = _slot_props(idx, slot)
-        if i == 0:
-            principal_known = known
-            dgcat = _recode98(_dgcat(idx, slot), sex)
-            mdc = dgcat[:2]
-            props = tuple((vt, _recode98(vv, sex)) for vt, vv in props)
-        mine: set[str] = dg_by_slot.setdefault(i, set())
-        for vt, vv in props:
-            if vt in ("DGPROP", "SDGPRO"):
-                mine.add(vv)
-            elif vt == "PDGPRO":
-                if i == 0:
-                    pdgprops.add(vv)
-            elif vt == "COMPL":
-                if i == 0:
-                    principal_compl.add(_wildcard(vv))
-                else:
-                    secondary_compl.append((vv, i))
-            elif vt == "PROCPR":
-                procprops.add(vv)
-            elif vt == "OR" and vv.isdigit():
-                or_values.add(int(vv))
-        codes.append(
-            CodeInfo(slot[0], "principal" if i == 0 else "secondary", i, known, props,
-                     slot[1] if len(slot) == 2 else "", slot_valid(idx, slot))
-        )
-
-    each: list[frozenset[str]] = []
-    proc_or: list[frozenset[int]] = []
-    proc_cc: list[str] = []
-    proc_dg: set[str] = set()
-    for j, code in enumerate(case.procedures):
-        props = idx.proc.get(code, ())
-        mine_pr: set[str] = set()
-        ors: set[int] = set()
-        for vt, vv in props:
-            if vt == "PROCPR":
-                mine_pr.add(vv)
-            elif vt == "DGPROP":
-                proc_dg.add(vv)
-            elif vt == "OR" and vv.isdigit() and int(vv) > 0:
-                ors.add(int(vv))  # every value: NOR2017's LFB30 has OR 1 and OR 2
-            elif vt == "CC" and vv.isdigit() and int(vv) > 0:
-                proc_cc.append(code)
-        procprops |= mine_pr
-        each.append(frozenset(mine_pr))
-        proc_or.append(frozenset(ors))
-        or_values |= ors
-        codes.append(CodeInfo(code, "procedure", j, code in idx.proc, props, "",
-                              idx.valid_px is None or code in idx.valid_px or code.upper() in idx.valid_px))
-
-    dgprops = proc_dg.union(*dg_by_slot.values())
-    kept = [(c, i) for c, i in secondary_compl if _wildcard(c) not in principal_compl]
-    # An inactive category is activated by "another diagnosis or procedure code" [ch. 5.3]:
-    # any code but the secondary that carries it, the principal included (2012 test case
-    # 16729: K315 with 06X02 activates 06I10 of K277).
-    others = {i: proc_dg.union(*(v for k, v in dg_by_slot.items() if k != i)) for _, i in kept}
-    cc_level, cc_sources = _cc_level(idx, case, [(c, case.diagnoses[i], others[i]) for c, i in kept], proc_cc)
+        first = t.dx_code(slot[0])
+        secondaries.append((first, src.secondary(slot)))
+        if with_codes:
+            props, known = slot_properties(t, slot)
+            codes.append(CodeInfo(first, "secondary", i, known, props, t.dx_code(slot[1]) if len(slot) == 2 else "",
+                                  t.slot_valid(tuple(t.dx_code(c) for c in slot))))
+    procedures: list[tuple[str, Contribution]] = []
+    for j, raw in enumerate(case.procedures):
+        code = t.proc_code(raw)
+        procedures.append((code, src.procedure(code)))
+        if with_codes:
+            codes.append(CodeInfo(code, "procedure", j, code in t.proc, t.proc.get(code, ()), "", t.proc_valid(code)))
+    others = [c for _, c in secondaries] + [c for _, c in procedures]
+    level, sources = cc_level(t, principal, secondaries, procedures)
     return CaseFeatures(
-        has_principal=bool(case.diagnoses and case.diagnoses[0]),
-        principal_known=principal_known,
-        principal_valid=bool(dgcat),
-        mdc=mdc,
-        dgcat=dgcat,
-        pdgprops=frozenset(pdgprops),
-        dgprops=frozenset(dgprops),
-        procprops=frozenset(procprops),
-        proc_props_each=tuple(each),
-        proc_or=tuple(proc_or),
-        or_values=frozenset(or_values),
-        cc_level=cc_level,
-        cc_sources=tuple(cc_sources),
-        sex=sex,
+        has_principal=principal.has_principal,
+        principal_known=principal.known,
+        principal_valid=principal_view(principal.dgcat)[0],
+        mdc=principal.mdc,
+        dgcat=principal.dgcat,
+        pdgprops=principal.pdgprops,
+        dgprops=own.dgprops.union(*(c.dgprops for c in others)),
+        procprops=own.procprops.union(*(c.procprops for c in others)),
+        proc_props_each=tuple(c.procprops for _, c in procedures),
+        proc_or=tuple(c.or_values for _, c in procedures),
+        or_values=own.or_values.union(*(c.or_values for c in others)),
+        cc_level=level,
+        cc_sources=sources,
+        sex=case.sex,
         age_days=case.age_days,
         los=case.los,
         discharge=case.discharge,
@@ -322,63 +255,81 @@ def case_features(logic: Logic, case: Case) -> CaseFeatures:
     )
 
 
-def _cc_level(
-    idx: CodeIndex,
-    case: Case,
-    secondary_compl: list[tuple[str, tuple[str, ...], set[str]]],
-    proc_cc: list[str],
-) -> tuple[int, list[str]]:
-    """CC level from secondary diagnoses' COMPL categories and procedures' CC [ch. 5].
+# -- finite views: what the compiler evaluates a column's check over -------------------------
+SEX_VALUES: tuple[str, ...] = ("", "M", "F")
+DISCHARGE_VALUES: tuple[str, ...] = ("H", "R", "E")
+CC_LEVELS: tuple[int, ...] = (0, 1, 2)
+OR_STATES: tuple[tuple[bool, bool], ...] = ((False, False), (False, True), (True, False), (True, True))
+"""OR summary: whether the case has an OR value of 1, and whether one of 2."""
 
-    A secondary's category counts unless the principal has the same category (letter
-    masked), or the principal is on the category's exclusion list (`compl_excl`, see
-    `_excluded`). An inactive category (I, or J for level 2) counts once one of its
-    `inclprop` DGPROPs (a category may have several: 06I10 has 06X02 and 06X03 in every
-    release) comes from another code of the case (`activators`, see `case_features`).
+OR1 = "\x00OR=1"
+"""The procedure mark of secpro '-' and '+': a procedure with OR 1 (in place of a PROCPR value)."""
+
+ITEM_STATES = 2 * 3**4
+"""Procedure classes for one (secondary, carrier) pair: whether any code brings the secondary
+mark, then per procedure class (neither, carrier only, secondary only, both) how many
+procedures are in it (0, 1, 2 or more). The secondary mark is a PROCPR value, or `OR1`."""
+
+
+def or_state(or_values: frozenset[int] | Sequence[int]) -> int:
+    """Index into `OR_STATES` of a case's OR values.
+
+    >>> OR_STATES[or_state(frozenset({1, 2}))], OR_STATES[or_state(frozenset({2}))]
+    ((True, True), (False, True))
     """
-    level = 0
-    sources: list[str] = []
-    if proc_cc:
-        level = 1
-        sources.extend(proc_cc)
-    pslot = case.diagnoses[0] if case.diagnoses else ()
-    for compl, slot, activators in secondary_compl:
-        this = _compl_level(idx, compl, activators)
-        if not this or _excluded(idx, compl, pslot):
-            continue
-        sources.append(slot[0])
-        level = max(level, this)
-    return level, sources
+    return 2 * (1 in or_values) + (2 in or_values)
 
 
-def _compl_level(idx: CodeIndex, compl: str, activators: set[str] | frozenset[str]) -> int:
-    """The CC level a complication category gives: G 2, C 1; an inactive I (J) gives 1 (2)
-    once one of its activating DGPROPs is among `activators`, else 0."""
-    kind = compl[2:3]
-    if kind in ("I", "J"):
-        return (1 if kind == "I" else 2) if idx.inclprop.get(compl, frozenset()) & activators else 0
-    return {"G": 2, "C": 1}.get(kind, 0)
+def or_probe(state: int) -> dict[str, object]:
+    """Fields of a representative case with OR summary `state`."""
+    has1, has2 = OR_STATES[state]
+    return {"or_values": frozenset(v for v, on in ((1, has1), (2, has2)) if on)}
 
 
-def _excluded(idx: CodeIndex, compl: str, pslot: tuple[str, ...]) -> bool:
-    """Is the principal on `compl`'s exclusion list? A pair principal is excluded by its exact
-    pair row or by either code's own row.
+def _marks(f: CaseFeatures, secondary: str) -> list[bool]:
+    """Per procedure: does it carry the secondary mark?"""
+    if secondary == OR1:
+        return [1 in o for o in f.proc_or]
+    return [secondary in s for s in f.proc_props_each]
 
-    The list is found by the category's MDC and number with the letter masked (`06G03`,
-    `06C03` and `06I03` share one list): the 2012 release publishes lists only under the C
-    form (13,761 rows, no G or I list although 178 G categories exist; its test database
-    needs S141 with 01G02 to be excluded for principal S128 by the 01C02 list), and the
-    2015-2017 releases publish identical C and G lists for every number, so the masked
-    reading gives the same result there.
-    """
-    if not pslot:
-        return False
-    key = _wildcard(compl)
-    if len(pslot) == 2:
-        dagger, asterisk = pslot
-        return (
-            (key, asterisk, dagger) in idx.complexcl
-            or (key, dagger) in idx.excl_by_code
-            or (key, asterisk) in idx.excl_by_code
-        )
-    return (key, pslot[0]) in idx.excl_by_code
+
+def item_state(f: CaseFeatures, secondary: str, carrier: str) -> int:
+    """Index of `f`'s procedure classes for the pair (see `ITEM_STATES`)."""
+    counts = [0, 0, 0, 0]
+    marks = _marks(f, secondary)
+    for s, mark in zip(f.proc_props_each, marks, strict=True):
+        k = (bool(carrier) and carrier in s) + 2 * mark
+        counts[k] = min(counts[k] + 1, 2)
+    state = int(any(marks) if secondary == OR1 else secondary in f.procprops)
+    for k in (3, 2, 1, 0):
+        state = state * 3 + counts[k]
+    return state
+
+
+def item_probe(state: int, secondary: str, carrier: str) -> dict[str, object]:
+    """Fields of a representative case in procedure-class `state` for the pair."""
+    counts = []
+    s = state
+    for _ in range(4):
+        counts.append(s % 3)
+        s //= 3
+    union = bool(s)
+    each: list[frozenset[str]] = []
+    ors: list[frozenset[int]] = []
+    for k, n in enumerate(counts):
+        props = frozenset(v for v, on in ((carrier, k & 1), (secondary, k & 2 and secondary != OR1)) if on and v)
+        each += [props] * n
+        ors += [frozenset({1}) if k & 2 and secondary == OR1 else frozenset()] * n
+    if secondary == OR1:
+        return {"proc_props_each": tuple(each), "proc_or": tuple(ors), "procprops": frozenset().union(*each),
+                "or_values": frozenset().union(*ors)}
+    procprops = frozenset().union(*each) | ({secondary} if union else set())
+    return {"proc_props_each": tuple(each), "proc_or": tuple(ors), "procprops": procprops}
+
+
+_NEUTRAL_FIELDS = {name: getattr(NEUTRAL, name) for name in CaseFeatures.__slots__}
+
+
+def probe(**fields: object) -> CaseFeatures:
+    """`NEUTRAL` with `fields` replaced: a representative case for one column's check."""
+    return CaseFeatures(**(_NEUTRAL_FIELDS | fields))

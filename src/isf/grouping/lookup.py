@@ -4,10 +4,13 @@ These are the two manual look-ups of the reading guide ("How to read NordDRG def
 tables", 2021-12-20) done as pure functions over a `Logic`:
 
 * ch. 8 -- `drgs_for_code`: the rules a code can reach *as principal diagnosis* (or, for a
-  procedure code, as the procedure the rule asks for), by comparing the code's properties
-  with the columns ``mdc`` .. ``dgprop4`` of ``drg_logic`` (``compl`` left out).
+  procedure code, as the procedure the rule asks for). The code's facts come from
+  `isf.grouping.codes` (MDC 98 recode included) and each rule column is judged by its unit's
+  own ``check`` (`isf.grouping.criteria`) on a case holding that code alone: a column the code
+  satisfies by a property it carries is *via*, one it makes impossible drops the rule, and
+  what the rest of the case must bring is *needs*.
 * ch. 7 -- `drg_contents`: the rules leading to a DRG, and for each property a rule asks
-  for, the diagnosis and procedure codes that carry it.
+  for, the diagnosis and procedure codes that carry it (`codes.codes_by_property`).
 
 Both are indicative, as the guide says: a code found this way may also end elsewhere with
 other codes, and a rule may need properties from other codes of the case (listed as
@@ -16,11 +19,23 @@ other codes, and a rule may need properties from other codes of the case (listed
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from collections.abc import Hashable
+from dataclasses import dataclass
 
 from isf.definitions.model import Logic, Rule
+from isf.grouping.codes import Props, principal_facts, procedure_contribution
+from isf.grouping.compiled import CompiledLogic, compiled_logic
+from isf.grouping.criteria import (
+    ICD,
+    OR_PROC,
+    SEX,
+    Criterion,
+    Principal,
+    ProcedureClasses,
+    PropertyValue,
+    unit,
+)
+from isf.grouping.features import CaseFeatures, principal_features, probe
 
 __all__ = [
     "CodeProperties",
@@ -32,8 +47,6 @@ __all__ = [
     "drg_contents",
     "drgs_for_code",
 ]
-
-Props = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,147 +109,72 @@ class DrgContents:
     rules: tuple[RuleContents, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _Index:
-    dx: dict[str, Props]
-    proc: dict[str, Props]
-    dx_by: dict[tuple[str, str], tuple[str, ...]]  # (vartype, varval) -> codes
-    proc_by: dict[tuple[str, str], tuple[str, ...]]
-
-
-@lru_cache(maxsize=8)
-def _index(logic: Logic) -> _Index:
-    dx: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    proc: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    dx_by: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
-    proc_by: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
-    for r in logic.dg:
-        if r.d_code:  # pair rows describe the combination, not the single code
-            dx_by[(r.vartype, r.varval)][f"{r.d_code}&{r.code}"] = None
-            continue
-        dx[r.code].append((r.vartype, r.varval))
-        dx_by[(r.vartype, r.varval)][r.code] = None
-    for p in logic.proc:
-        proc[p.code].append((p.vartype, p.varval))
-        proc_by[(p.vartype, p.varval)][p.code] = None
-    return _Index(
-        dx={k: tuple(v) for k, v in dx.items()},
-        proc={k: tuple(v) for k, v in proc.items()},
-        dx_by={k: tuple(v) for k, v in dx_by.items()},
-        proc_by={k: tuple(v) for k, v in proc_by.items()},
-    )
-
-
 def _clean(code: str) -> str:
     return code.replace("*", "").replace(".", "").replace(" ", "").strip()
 
 
 def code_properties(logic: Logic, code: str, *, kind: str = "auto") -> CodeProperties:
     """The table rows of ``code`` (``kind`` ``dx``, ``proc`` or ``auto``: diagnosis first)."""
-    idx = _index(logic)
+    t = compiled_logic(logic).tables
     c = _clean(code)
-    for k, table in (("dx", idx.dx), ("proc", idx.proc)):
-        if kind not in ("auto", k):
-            continue
-        for cand in (c, c.upper()):
-            if cand in table:
-                return CodeProperties(cand, k, table[cand])
+    for k, table, spell in (("dx", t.dx, t.dx_code), ("proc", t.proc, t.proc_code)):
+        if kind in ("auto", k) and spell(c) in table:
+            return CodeProperties(spell(c), k, table[spell(c)])
     return CodeProperties(c, "proc" if kind == "proc" else "dx", ())
 
 
-def _recode(props: Props, sex: str) -> Props:
-    prefix = {"M": "12", "F": "13"}.get(sex)
-    if prefix is None:
-        return props
-    return tuple((vt, prefix + vv[2:] if vv.startswith("98") else vv) for vt, vv in props)
+def _principal_probe(cl: CompiledLogic, code: str, sex: str) -> CaseFeatures:
+    """A case holding `code` alone as principal diagnosis."""
+    pf = principal_facts(cl.tables, (code,), sex)
+    own = pf.contribution
+    return probe(**principal_features(pf.dgcat), has_principal=True, principal_known=pf.known, pdgprops=pf.pdgprops,
+                 dgprops=own.dgprops, procprops=own.procprops, or_values=own.or_values, sex=sex)
 
 
-def _holds(required: str, have: set[str]) -> bool:
-    return required[1:] not in have if required.startswith("-") else required in have
+def _procedure_probe(cl: CompiledLogic, code: str) -> CaseFeatures:
+    """A case holding `code` alone as procedure (no principal diagnosis)."""
+    c = procedure_contribution(cl.tables, code)
+    return probe(dgprops=c.dgprops, procprops=c.procprops, proc_props_each=(c.procprops,), proc_or=(c.or_values,),
+                 or_values=c.or_values)
 
 
-def _other_needs(rule: Rule) -> list[str]:
-    out = []
-    for col, val in (("compl", rule.compl), ("or", rule.or_proc), ("agelim", rule.agelim),
-                     ("sex", rule.sex), ("dur", rule.dur), ("disch", rule.disch)):
-        if val:
-            out.append(f"{col} {val}")
-    return out
+def _route(cl: CompiledLogic, r: int, f: CaseFeatures, *, principal: bool, sex: str) -> tuple[list[str], list[str]] | None:
+    """(via, needs) when a case with `f`'s code can satisfy rule `r`, else None.
 
-
-def _route_for_dx(rule: Rule, props: Props) -> tuple[list[str], list[str]] | None:
-    """(via, needs) when a principal with ``props`` can satisfy ``rule``, else None."""
-    dgcat = next((vv for vt, vv in props if vt == "DGCAT"), "")
-    mdc = dgcat[:2]
-    pdg = {vv for vt, vv in props if vt == "PDGPRO"}
-    dgp = {vv for vt, vv in props if vt in ("DGPROP", "SDGPRO")}
-    procpr = {vv for vt, vv in props if vt == "PROCPR"}
+    As principal diagnosis the code decides the principal's columns (icd, mdc, dgcat, pdgprop):
+    each must hold. In every role, a column over the case's property sets that the code
+    satisfies with a value it carries is *via*; a negated one it violates drops the rule, as
+    does an 'or' letter that forbids the code's OR value; for a sex variant (MDC 98) the sex
+    column must hold. Everything else is *needs*.
+    """
     via: list[str] = []
     needs: list[str] = []
-    if rule.icd == "-" and dgcat:
-        return None
-    if rule.mdc:
-        if not _holds(rule.mdc, {mdc} if mdc else set()):
-            return None
-        via.append(f"mdc {rule.mdc}")
-    if rule.dgcat:
-        if not dgcat or not _holds(rule.dgcat, {dgcat}):
-            return None
-        via.append(f"dgcat {rule.dgcat}")
-    if rule.pdgprop:
-        if not _holds(rule.pdgprop, pdg):
-            return None
-        via.append(f"pdgprop {rule.pdgprop}")
-    for k, prop in enumerate(rule.dgprop, start=1):
-        if prop.startswith("-"):
-            if prop[1:] in dgp:
+    for c, req in cl.requirements(r):
+        label = f"{c.column} {c.shown(req)}"
+        dom = c.domain(req)
+        if isinstance(dom, Principal) or (isinstance(dom, PropertyValue) and dom.feature == "pdgprops"):
+            if not principal:
+                needs.append(label)
+            elif not c.check(req, f):
                 return None
-            needs.append(f"dgprop{k} {prop}")
-        elif prop in dgp:
-            via.append(f"dgprop{k} {prop}")
-        else:
-            needs.append(f"dgprop{k} {prop}")
-    for col, val in (("procpro", rule.procpro), ("secpro", rule.secpro)):
-        if val and not val.startswith("-") and val in procpr:
-            via.append(f"{col} {val}")
-        elif val:
-            needs.append(f"{col} {val}")
-    if not via:  # nothing ties the rule to this code: any principal could get there
-        return None
-    return via, needs + _other_needs(rule)
-
-
-def _route_for_proc(rule: Rule, props: Props) -> tuple[list[str], list[str]] | None:
-    procpr = {vv for vt, vv in props if vt == "PROCPR"}
-    dgp = {vv for vt, vv in props if vt == "DGPROP"}
-    orv = {vv for vt, vv in props if vt == "OR"}
-    via: list[str] = []
-    needs: list[str] = []
-    for col, val in (("procpro", rule.procpro), ("secpro", rule.secpro)):
-        if not val:
-            continue
-        if val.startswith("-"):
-            if val[1:] in procpr:
-                return None
-            needs.append(f"{col} {val}")
-        elif val in procpr:
-            via.append(f"{col} {val}")
-        else:
-            needs.append(f"{col} {val}")
-    for k, prop in enumerate(rule.dgprop, start=1):
-        if prop.startswith("-") and prop[1:] in dgp:
+            elif c is not ICD:
+                via.append(label)
+        elif isinstance(dom, PropertyValue) or (isinstance(dom, ProcedureClasses) and c.shown(req) not in "+-"):
+            ok = c.check(req, f)
+            if c.shown(req).startswith("-"):
+                if not ok:
+                    return None
+                needs.append(label)
+            else:
+                (via if ok else needs).append(label)
+        elif c is OR_PROC and c.shown(req) in ("N", "Z") and not c.check(req, f):
             return None
-        if prop in dgp:
-            via.append(f"dgprop{k} {prop}")
+        elif c is SEX and sex:
+            if not c.check(req, f):
+                return None
         else:
-            needs.append(f"dgprop{k} {prop}")
-    if not via:
-        return None
-    if rule.or_proc in ("N", "Z") and (orv & ({"1"} if rule.or_proc == "N" else {"1", "2"})):
-        return None
-    principal = [f"{col} {val}" for col, val in (("icd", rule.icd), ("mdc", rule.mdc),
-                 ("dgcat", rule.dgcat), ("pdgprop", rule.pdgprop)) if val]
-    return via, principal + needs + _other_needs(rule)
+            needs.append(label)
+    return (via, needs) if via else None
 
 
 def _sibling_key(rule: Rule) -> tuple[object, ...]:
@@ -256,45 +194,39 @@ def drgs_for_code(logic: Logic, code: str, *, kind: str = "auto") -> list[DrgRou
     cp = code_properties(logic, code, kind=kind)
     if not cp.known:
         return []
-    variants: list[tuple[str, Props]] = [("", cp.properties)]
-    if cp.kind == "dx" and any(vv.startswith("98") for vt, vv in cp.properties if vt == "DGCAT"):
-        variants = [("M", _recode(cp.properties, "M")), ("F", _recode(cp.properties, "F"))]
+    cl = compiled_logic(logic)
+    dx = cp.kind == "dx"
+    sexes: tuple[str, ...] = ("",)
+    if dx and principal_facts(cl.tables, (cp.code,), "").recodable:
+        sexes = ("M", "F")
     routes: list[DrgRoute] = []
-    for sex, props in variants:
-        dgcat = next((vv for vt, vv in props if vt == "DGCAT"), "")
+    for sex in sexes:
+        f = _principal_probe(cl, cp.code, sex) if dx else _procedure_probe(cl, cp.code)
         claimed: set[tuple[object, ...]] = set()
-        for rule in logic.rules:
-            found = _route_for_dx(rule, props) if cp.kind == "dx" else _route_for_proc(rule, props)
+        for r, rule in enumerate(cl.rules):
+            found = _route(cl, r, f, principal=dx, sex=sex)
             if found is None:
                 continue
-            if cp.kind == "dx" and rule.dgcat and rule.dgcat == dgcat:
+            if dx and rule.dgcat and rule.dgcat == f.dgcat:
                 claimed.add(_sibling_key(rule))
-            elif cp.kind == "dx" and not rule.dgcat and _sibling_key(rule) in claimed:
+            elif dx and not rule.dgcat and _sibling_key(rule) in claimed:
                 continue
             via, needs = found
-            if sex and rule.sex and rule.sex != sex:
-                continue
-            routes.append(DrgRoute(rule.drg, logic.drg_name(rule.drg), rule.ord, rule.rtc,
-                                   tuple(via), tuple(needs), sex))
+            routes.append(DrgRoute(rule.drg, logic.drg_name(rule.drg), rule.ord, rule.rtc, tuple(via), tuple(needs), sex))
     routes.sort(key=lambda r: (r.ord, r.sex))
     return routes
 
 
-def _codes(idx: _Index, vartypes: tuple[str, ...], value: str, *, dx: bool, proc: bool) -> PropertyCodes:
-    if value.startswith("-"):
-        return PropertyCodes("", value, (), ())
-    want = [value]
-    if value[:2] in ("12", "13") and vartypes[0] in ("DGCAT", "PDGPRO", "DGPROP"):
-        want.append("98" + value[2:])  # MDC 98 codes reach 12/13 through the sex recode
-    d: dict[str, None] = {}
-    p: dict[str, None] = {}
-    for vt in vartypes:
-        for v in want:
-            if dx:
-                d.update(dict.fromkeys(idx.dx_by.get((vt, v), ())))
-            if proc:
-                p.update(dict.fromkeys(idx.proc_by.get((vt, v), ())))
-    return PropertyCodes("", value, tuple(d), tuple(p))
+def _codes(cl: CompiledLogic, c: Criterion, req: Hashable, *, proc: bool) -> PropertyCodes:
+    """The codes carrying the property value the column's requirement names."""
+    shown = c.shown(req)
+    if shown.startswith("-") or shown in ("+", "") or not c.kind:
+        return PropertyCodes(c.column, shown, (), ())
+    dx_by, proc_by = cl.by_property
+    kinds = ("DGPROP", "SDGPRO") if c.kind == "DGPROP" else (c.kind,)
+    d = tuple(dict.fromkeys(x for k in kinds for x in dx_by.get((k, shown), ())))
+    p = tuple(dict.fromkeys(x for k in kinds for x in proc_by.get((k, shown), ()))) if proc else ()
+    return PropertyCodes(c.column, shown, d, p)
 
 
 def _residual_dgcats(logic: Logic, rule: Rule) -> set[str]:
@@ -314,42 +246,27 @@ def drg_contents(logic: Logic, drg: str) -> DrgContents:
 
     For a rule with an ``mdc`` but no ``dgcat``, the ``mdc`` entry lists the principal
     diagnoses of that MDC whose category no earlier sibling rule claims ("residual
-    diagnosis categories"). Procedures with diagnosis properties are listed under ``proc``.
+    diagnosis categories"): the codes whose principal facts (MDC 98 recode included) pass the
+    ``mdc`` column's check. Procedures with diagnosis properties are listed under ``proc``.
     """
-    idx = _index(logic)
+    cl = compiled_logic(logic)
+    dx_by, _ = cl.by_property
     want = drg.strip()
     out: list[RuleContents] = []
-    for rule in logic.rules:
+    for r, rule in enumerate(cl.rules):
         if rule.drg != want:
             continue
         props: list[PropertyCodes] = []
-        if rule.mdc and not rule.dgcat and not rule.mdc.startswith("-"):
-            taken = _residual_dgcats(logic, rule)
-            codes = [
-                c for c, pr in idx.dx.items()
-                if any(vt == "DGCAT" and vv[:2] in _mdc_forms(rule.mdc) and vv not in taken for vt, vv in pr)
-            ]
-            props.append(PropertyCodes("mdc", rule.mdc, tuple(codes), ()))
-        if rule.dgcat:
-            pc = _codes(idx, ("DGCAT",), rule.dgcat, dx=True, proc=False)
-            props.append(PropertyCodes("dgcat", rule.dgcat, pc.dx, ()))
-        if rule.pdgprop:
-            pc = _codes(idx, ("PDGPRO",), rule.pdgprop, dx=True, proc=False)
-            props.append(PropertyCodes("pdgprop", rule.pdgprop, pc.dx, ()))
-        for col, val in (("procpro", rule.procpro), ("secpro", rule.secpro)):
-            if val:
-                pc = _codes(idx, ("PROCPR",), val, dx=True, proc=True)
-                props.append(PropertyCodes(col, val, pc.dx, pc.proc))
-        for k, prop in enumerate(rule.dgprop, start=1):
-            pc = _codes(idx, ("DGPROP", "SDGPRO"), prop, dx=True, proc=True)
-            props.append(PropertyCodes(f"dgprop{k}", prop, pc.dx, pc.proc))
-        out.append(RuleContents(rule, tuple(replace(p, text=logic.property_text(_KIND[p.column.rstrip("1234")], p.required))
-                                            for p in props)))
+        for c, req in cl.requirements(r):
+            if c.column == "mdc" and not rule.dgcat and not rule.mdc.startswith("-"):
+                taken = _residual_dgcats(logic, rule)
+                cats = [(vv, codes) for (vt, vv), codes in dx_by.items() if vt == "DGCAT" and vv not in taken
+                        and c.check(req, probe(**principal_features(vv)))]
+                codes = tuple(dict.fromkeys(x for _, xs in cats for x in xs if "&" not in x))
+                props.append(PropertyCodes("mdc", rule.mdc, codes, ()))
+            elif c.kind and c.column != "mdc":
+                props.append(_codes(cl, c, req, proc=c.column not in ("dgcat", "pdgprop")))
+        texts = [logic.property_text(unit(p.column).kind, p.required) for p in props]
+        out.append(RuleContents(rule, tuple(PropertyCodes(p.column, p.required, p.dx, p.proc, t)
+                                            for p, t in zip(props, texts, strict=True))))
     return DrgContents(want, logic.drg_name(want), tuple(out))
-
-
-_KIND = {"mdc": "MDC", "dgcat": "DGCAT", "pdgprop": "PDGPRO", "procpro": "PROCPR", "secpro": "PROCPR", "dgprop": "DGPROP"}
-
-
-def _mdc_forms(mdc: str) -> tuple[str, ...]:
-    return (mdc, "98") if mdc in ("12", "13") else (mdc,)

@@ -25,9 +25,10 @@ from fastapi.templating import Jinja2Templates
 
 from isf.definitions import DefinitionError, Logic, available_logics, load_logic
 from isf.grouping import Explanation, explain
+from isf.grouping.criteria import describe_condition
 from isf.grouping.lookup import code_properties, drg_contents, drgs_for_code
+from isf.grouping.render import explanation_to_dict
 from isf.web.batch import MAX_BYTES, MAX_ROWS, BatchError, group_csv
-from isf.web.explain_view import describe_condition, explanation_view
 from isf.web.forms import DEFAULT_DX_ROWS, DEFAULT_PROC_ROWS, CaseForm, parse_case_form
 from isf.web.i18n import pick_lang, translator
 from isf.web.limits import (
@@ -176,7 +177,7 @@ def create_app(*, logic: str = "demo") -> FastAPI:
         view = None
         if form.case is not None and not form.errors:
             ex = explain(lg, form.case)
-            view = explanation_view(ex, lg, lang)
+            view = explanation_to_dict(ex, lang=lang)
             pts = case_points(ex.result, form.case, year=year_of(data.get("year", "")),
                               care_level=data.get("care_level", ""), sektor=data.get("sektor", ""), lang=lang)
         status = 400 if form.errors else 200
@@ -210,7 +211,7 @@ def create_app(*, logic: str = "demo") -> FastAPI:
             sides = []
             for lg, yk in zip(logics, ("year_a", "year_b"), strict=True):
                 ex = explain(lg, form.case)
-                sides.append({"logic": lg.id, "year": data.get(yk, ""), "ex": explanation_view(ex, lg, lang),
+                sides.append({"logic": lg.id, "year": data.get(yk, ""), "ex": explanation_to_dict(ex, lang=lang),
                               "pts": case_points(ex.result, form.case, year=year_of(data.get(yk, "")),
                                                  care_level=data.get("care_level", ""), sektor=data.get("sektor", ""),
                                                  lang=lang)})

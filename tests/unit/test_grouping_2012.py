@@ -1,24 +1,20 @@
-"""Semantics decided by the NCC 2012 test database, on tiny hand-made logics, through every path:
-single case (`group`, condition-by-condition `explain`), the row kernel
-(`group_record_batch`, signature bitsets) and the vectorised polars path (`group_frame`).
+"""Semantics decided by the NCC 2012 test database, on tiny hand-made logics, through every
+grouping path (`grouping_paths.PATHS`: the single-case API, the compiled matcher, the explain
+trace, the native batch path, case strings, the row-by-row fallback, polars and the engine).
 
 Each case names the 2012 test records that decide the rule (docs/certification.md).
 """
 
 from __future__ import annotations
 
-import polars as pl
 import pyarrow as pa
 import pytest
+from grouping_paths import PATHS, group_by
 
-from isf.batch.kernel import GroupingCache, group_record_batch
-from isf.batch.vectorized import group_frame
+from isf.batch.kernel import group_record_batch
 from isf.definitions import CodeEntry, ComplCat, ComplExcl, DgRow, ProcRow, Rule, build_logic
-from isf.grouping import explain, group, make_case
+from isf.grouping import explain, make_case
 from isf.grouping.render import explanation_to_dict, explanation_to_text
-
-SCHEMA = {"kjonn": pl.Int8, "alder_dager": pl.Int64, "utskr_maate": pl.String, "liggetid": pl.Int64,
-          "hdiag": pl.String, "hdiag2": pl.String, "bdiag": pl.List(pl.String), "prosedyrer": pl.List(pl.String)}
 
 
 def tiny(rules, dg=(), proc=(), complcat=(), complexcl=(), dx_codes=None):
@@ -37,21 +33,10 @@ def px(code, **props):
 
 def every_path(logic, cases: list[tuple[tuple[str, ...], list[str], list[str]]]) -> list[str]:
     """DRG of each (principal slot, secondaries, procedures) by every path; they must agree."""
-    single = [group(logic, make_case(sex="F", age_days=20000, los=3, diagnoses=[p, *s], procedures=pr))
-              for p, s, pr in cases]
-    explained = [explain(logic, make_case(sex="F", age_days=20000, los=3, diagnoses=[p, *s], procedures=pr)).result
-                 for p, s, pr in cases]
-    rows = {"kjonn": [2] * len(cases), "alder_dager": [20000] * len(cases), "utskr_maate": ["H"] * len(cases),
-            "liggetid": [3] * len(cases), "hdiag": [p[0] for p, _, _ in cases],
-            "hdiag2": [p[1] if len(p) == 2 else None for p, _, _ in cases],
-            "bdiag": [list(s) for _, s, _ in cases], "prosedyrer": [list(pr) for _, _, pr in cases]}
-    frame = pl.DataFrame(rows, schema=SCHEMA)
-    kernel = group_record_batch(logic, frame.to_arrow().to_batches()[0], cache=GroupingCache(logic)).to_pydict()
-    vector = group_frame(logic, frame, cache=GroupingCache(logic))["drg"].to_list()
-    drgs = [r.drg for r in single]
-    assert [r.drg for r in explained] == drgs
-    assert kernel["drg"] == drgs, "row kernel differs from group()"
-    assert vector == drgs, "vectorised path differs from group()"
+    made = [make_case(sex="F", age_days=20000, los=3, diagnoses=[p, *s], procedures=pr) for p, s, pr in cases]
+    by_path = {path: [group_by(path, logic, c).drg for c in made] for path in PATHS}
+    drgs = by_path["group"]
+    assert all(v == drgs for v in by_path.values()), by_path
     return drgs
 
 
@@ -110,8 +95,10 @@ def test_secpro_plus_and_minus_look_for_an_or1_procedure_without_the_rule_procpr
     cases = [(("R065",), [], ["EMB10", "EMC10"]), (("R065",), [], ["EMB10", "EMB30"]),
              (("R065",), [], ["EMB10", "EMB10"]), (("R065",), [], ["EMB10", "EMA10"]), (("R065",), [], ["EMC10"])]
     assert every_path(lg, cases) == ["PLUS", "MINUS", "MINUS", "MINUS", "REST"]
-    text = explanation_to_text(explain(lg, make_case(sex="F", age_days=9, diagnoses=["R065"], procedures=["EMB10", "EMC10"])))
-    assert "secpro = +  <- EMC10" in text
+    e = explain(lg, make_case(sex="F", age_days=9, diagnoses=["R065"], procedures=["EMB10", "EMC10"]))
+    assert "[secpro +]  <- EMC10" in explanation_to_text(e)
+    assert "another procedure with OR 1 (one without the rule's procpro property)  [secpro +]  <- EMC10" in (
+        explanation_to_text(e, lang="en"))
 
 
 def test_code_list_validity_five_character_codes():
@@ -127,7 +114,9 @@ def test_code_list_validity_five_character_codes():
     without_list = tiny(rules, dg=dg)  # no list: today's behaviour, every code the tables know counts
     assert every_path(without_list, cases) == ["CC", "CC", "NOCC", "NOCC"]
     e = explain(lg, make_case(sex="F", age_days=9, diagnoses=["S9200"]))
-    assert not e.features.codes[0].valid and "not a valid code" in explanation_to_text(e)
+    assert not e.features.codes[0].valid and "not a valid code" in explanation_to_text(e, lang="en")
+    assert "ikke en gyldig kode" in explanation_to_text(e)
+    assert explanation_to_dict(e)["codes"][0]["valid"] is False
 
 
 @pytest.mark.parametrize("pair_ok", [True, False])
