@@ -139,8 +139,16 @@ def _outputs() -> dict[str, pl.Expr]:
     }
 
 
-def _unit_table(frame: pl.DataFrame, *, index: bool) -> pl.DataFrame:
+_UNIT_READS = {"_type", "_gruppe", "_kid", "_n", "_kontakt_ider", "_pid", "_periode", "_sektor", "_oms", "_deb",
+               "_total", "_count", "_arsak", "_regeltekst", "_aar", "_dato", "_regel", "_pris", "_andel", "_kr", "_i",
+               "_unit", *(f"_{c}" for c in PLACE_COLUMNS)}
+
+
+def _unit_table(frame: pl.DataFrame, *, index: bool, only: pl.Expr | None = None) -> pl.DataFrame:
     cols = frame.columns
+    if only is not None:  # filter the columns the table reads, not the whole frame
+        used = [c for c in cols if c in _UNIT_READS or c.startswith("_c_")]
+        frame = frame.select(used).filter(only)
     out = frame.select(
         type=pl.col("_type"),
         gruppe=pl.col("_gruppe"),
@@ -270,7 +278,7 @@ class Settler:
         """DRG units in input order (of the carrying row), then STG/TFG units (patient, type,
         group, period). With `index`, `ROW_INDEX` = the carrying (first) contact's row."""
         assert self.drg is not None and self.groups is not None
-        drg = _unit_table(self.drg.filter(pl.col("_unit")), index=index)
+        drg = _unit_table(self.drg, index=index, only=pl.col("_unit"))
         grp = _unit_table(self.groups, index=index)
         return pl.concat([drg, grp.cast(drg.schema)]) if grp.height else drg
 
