@@ -65,6 +65,7 @@ class RunResult:
     context: dict[str, Any]
     coverage: pl.DataFrame
     stages: dict[str, float] = field(default_factory=dict)  # wall seconds per stage (`isf.pipeline.STAGES`)
+    stages_cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds (all threads) per stage
     parts: int = 1
 
     @property
@@ -279,6 +280,8 @@ def run_job(
     wl: WeightList = load_weight_lists(refs, year=year)
     defs: StgTfgDefinitions = load_stg_tfg(year)
     setup = YearSetup(year=year, weights=wl, params=params, stg_tfg=defs)
+    clock.lap("read")  # opening the input, parameters, weight lists, definitions
+    clock.lap("read")  # opening the input, parameters, weight lists, definitions
 
     with _staging(out_dir) as stage:
         step(("settling grouped rows (drg column, not regrouped)" if grouped else f"grouping with {lg.id if lg else ''}")
@@ -326,5 +329,6 @@ def run_job(
         context=context,
         coverage=coverage,
         stages=dict(clock.seconds),
+        stages_cpu=dict(clock.cpu),
         parts=res.parts,
     )

@@ -54,6 +54,7 @@ __all__ = [
     "Settlement",
     "Settler",
     "coverage_of",
+    "rows_with",
     "settle",
 ]
 
@@ -196,6 +197,13 @@ def _stg_tfg_candidates(frame: pl.DataFrame, activity: pl.DataFrame, defs: StgTf
     return mask.arg_true()
 
 
+def rows_with(activity: pl.DataFrame, outputs: pl.DataFrame) -> pl.DataFrame:
+    """The rows as settlement gives them: the input columns (not internal ones, not earlier
+    outputs) and then `outputs` (`Settler.row_outputs` of the same rows, same order)."""
+    kept = [c for c in activity.columns if not c.startswith("_") and c not in OUTPUT_ROW_COLUMNS]
+    return activity.select(kept).hstack([c for c in outputs.get_columns() if c.name in OUTPUT_ROW_COLUMNS])
+
+
 class Settler:
     """The steps of one settlement, in order (`settle` runs them all; a streaming run times
     them one by one). Each step reads and adds internal columns only."""
@@ -258,12 +266,11 @@ class Settler:
         self.groups = add_kroner(self.groups, self.p, prices=prices)
         self.p.check()
 
-    def rows(self) -> pl.DataFrame:
-        """The input rows (same order; input columns kept, earlier outputs replaced) with the
-        points of their DRG unit on the carrying row."""
+    def row_outputs(self) -> pl.DataFrame:
+        """The columns settlement adds to each input row (`OUTPUT_ROW_COLUMNS`), same order."""
         drg = self.drg
         assert drg is not None
-        out = drg.select(
+        return drg.select(
             vekt=e4_to_points(pl.col("_w_vekt")).cast(POINTS),
             trimpunkt=pl.col("_w_trim").cast(pl.Int32),
             liggetid_isf=(pl.col("_ligg") - pl.col("_uk")).clip(lower_bound=0).cast(pl.Int32),
@@ -271,8 +278,11 @@ class Settler:
             baerende_kontakt_id=pl.col("_baerende").cast(pl.Int64),
             isf_kroner=pl.col("_kr"),
         )
-        kept = [c for c in self.activity.columns if not c.startswith("_") and c not in OUTPUT_ROW_COLUMNS]
-        return self.activity.select(kept).hstack(out.get_columns())
+
+    def rows(self) -> pl.DataFrame:
+        """The input rows (same order; input columns kept, earlier outputs replaced) with the
+        points of their DRG unit on the carrying row."""
+        return rows_with(self.activity, self.row_outputs())
 
     def units(self, *, index: bool = False) -> pl.DataFrame:
         """DRG units in input order (of the carrying row), then STG/TFG units (patient, type,

@@ -120,11 +120,11 @@ def work_units(n: int, pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
 
 @dataclass
 class Part:
-    """One part settled: its rows (input order, with `ROW_INDEX`), its DRG units (input order
-    of the carrying row) and STG/TFG units (each with `ROW_INDEX`), its tables and the counts
-    of groups without weight."""
+    """One part settled: what settlement adds to its rows (`Settler.row_outputs`, input order,
+    with `ROW_INDEX`), its DRG units (input order of the carrying row) and STG/TFG units (each
+    with `ROW_INDEX`), its tables and the counts of groups without weight."""
 
-    rows: pl.DataFrame
+    row_outputs: pl.DataFrame
     drg_units: pl.DataFrame
     group_units: pl.DataFrame
     tables: dict[str, pl.DataFrame]
@@ -136,7 +136,8 @@ def settle_part(frame: pl.DataFrame, setup: YearSetup, *, lap: Callable[[str], N
 
     Groups without weight are settled as not counting and counted in `Part.coverage` (the run
     decides whether to stop); missing parameters raise `MissingParametersError`. `lap(stage)`
-    is called after each stage (stg_tfg, points, money, tables) for the benchmark.
+    is called after each stage (stg_tfg, points, money, write: shaping the outputs) for
+    the benchmark.
     """
     step = lap or (lambda _s: None)
     s = Settler(frame, weights=setup.weights, params=setup.params, year=setup.year)
@@ -146,13 +147,14 @@ def settle_part(frame: pl.DataFrame, setup: YearSetup, *, lap: Callable[[str], N
     step("points")
     s.money()
     step("money")
-    rows = s.rows().with_columns(frame[ROW_INDEX].cast(pl.Int64))
+    outputs = s.row_outputs().with_columns(frame[ROW_INDEX].cast(pl.Int64))
     units = s.units(index=True)
     is_drg = units["type"] == "DRG"
     drg, groups = units.filter(is_drg), units.filter(~is_drg)
+    step("write")
     tables = unit_tables(units.drop(ROW_INDEX))
-    step("tables")
-    return Part(rows=rows, drg_units=drg, group_units=groups, tables=tables, coverage=s.coverage_counts)
+    step("money")
+    return Part(row_outputs=outputs, drg_units=drg, group_units=groups, tables=tables, coverage=s.coverage_counts)
 
 
 @dataclass
