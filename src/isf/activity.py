@@ -602,10 +602,10 @@ def typed_view(chunk: Chunk, *, columns: Sequence[str] = GROUPER_COLUMNS, keep_o
 ROW_COLUMN, READ_STATUS, READ_ERROR = "_row", "_read_status", "_read_error"
 
 
-def model_columns(reader: ActivityReader) -> list[str]:
-    """The data-model columns `chunk_frame` types for this reader's file (plus the grouper's)."""
+def model_columns(columns: Sequence[str]) -> list[str]:
+    """The data-model columns `chunk_frame` types for a file with `columns` (plus the grouper's)."""
     model = [*_INT, *_DATE, *_BOOL, *_TEXT, *_CODE, *_CODES]
-    return [c for c in model if c in reader.columns or c in GROUPER_COLUMNS]
+    return [c for c in model if c in columns or c in GROUPER_COLUMNS]
 
 
 def chunk_frame(chunk: Chunk, columns: Sequence[str]) -> pl.DataFrame:
@@ -633,7 +633,7 @@ def read_activity(path: Path, *, encoding: str = "auto", required: Sequence[str]
     """
     path = Path(path)
     with open_activity(path, encoding=encoding, required=required) as reader:
-        columns = model_columns(reader)
+        columns = model_columns(reader.columns)
         parts = [chunk_frame(c, columns) for c in reader.chunks()]
         if not parts:  # no rows: the columns, typed, and nothing else
             parts = [chunk_frame(Chunk(reader.schema.empty_table(), [], [], []), columns)]

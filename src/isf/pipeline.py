@@ -54,7 +54,7 @@ from isf.settlement.stream import (
     work_units,
 )
 
-__all__ = ["CHUNK_ROWS", "STAGES", "Clock", "Streamed", "stream_settle"]
+__all__ = ["CHUNK_ROWS", "STAGES", "Clock", "Streamed", "fold_read_problems", "stream_settle"]
 
 #: rows per chunk read and grouped at a time
 CHUNK_ROWS = 500_000
@@ -94,7 +94,7 @@ class Streamed:
     clock: Clock = field(default_factory=Clock)
 
 
-def _fold_read_problems(df: pl.DataFrame) -> pl.DataFrame:
+def fold_read_problems(df: pl.DataFrame) -> pl.DataFrame:
     """Grouped input (not regrouped): a row that could not be read keeps that as its status."""
     if "_read_status" not in df.columns:
         return df
@@ -222,7 +222,7 @@ def stream_settle(
             g = group_dataframe(logic, chunk)
             clock.lap("group")
         else:
-            g = _fold_read_problems(chunk)
+            g = fold_read_problems(chunk)
         if "status" in g.columns:
             errors += int((g["status"] != "ok").sum())
         n = g.height

@@ -43,12 +43,15 @@ from isf.pipeline import CHUNK_ROWS, Clock, stream_settle
 from isf.settlement import ActivityColumnsError, MissingWeightsError, check_columns
 from isf.settlement.context import demo_note, run_context
 from isf.settlement.frame import required_columns
-from isf.settlement.stream import PART_ROWS, YearSetup
+from isf.settlement.stream import PART_ROWS, Totals, YearSetup
 from isf.settlement.tables import summary_of, total
 from isf.stg_tfg import StgTfgDefinitions, load_stg_tfg
 from isf.weights.weightlist import WeightList, load_weight_lists
 
-__all__ = ["RunResult", "read_context", "run_job", "write_duckdb", "write_tables"]
+__all__ = [
+    "Finished", "RunResult", "finish", "publish", "read_context", "run_files", "run_job", "staging", "write_duckdb",
+    "write_tables", "year_setup",
+]
 
 
 @dataclass(frozen=True)
@@ -125,14 +128,14 @@ def read_context(run_dir: Path) -> dict[str, Any] | None:
     return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
 
 
-#: files a run writes into its folder (an older run's copies are replaced; others are left alone)
-def _run_files(tables: Iterable[str]) -> list[str]:
+def run_files(tables: Iterable[str]) -> list[str]:
+    """The files a run writes into its folder (an older run's copies are replaced; others are left alone)."""
     return ["points.parquet", "enheter.parquet", *(f"{t}.{ext}" for t in tables for ext in ("parquet", "csv")),
             "vektdekning.csv", "isf.duckdb", "kontekst.json"]
 
 
 @contextlib.contextmanager
-def _staging(out_dir: Path) -> Iterator[Path]:
+def staging(out_dir: Path) -> Iterator[Path]:
     """A folder beside `out_dir` to write the run into; removed when the block fails."""
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -147,7 +150,7 @@ def _staging(out_dir: Path) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def _publish(stage: Path, out_dir: Path, names: list[str]) -> None:
+def publish(stage: Path, out_dir: Path, names: list[str]) -> None:
     """Move the run's files from `stage` into `out_dir`: the old context first out, the new
     one last in, so the folder never holds a `kontekst.json` beside another run's files."""
     if not out_dir.exists():
@@ -157,6 +160,8 @@ def _publish(stage: Path, out_dir: Path, names: list[str]) -> None:
     for name in names:
         src, dst = stage / name, out_dir / name
         if name != "kontekst.json":
+            if dst.is_dir():  # a folder of part files (a Spark run's points.parquet)
+                shutil.rmtree(dst)
             if src.exists():
                 os.replace(src, dst)
             else:
@@ -202,7 +207,7 @@ def _file_chunks(path: Path, *, grouped: bool, chunk_rows: int) -> Iterator[pl.D
     with open_activity(path, required=list(dict.fromkeys(need)), batch_rows=chunk_rows) as reader:
         size = sum(f.stat().st_size for f in ([path] if path.is_file() else path.rglob("*.parquet")))
         yield reader.total_rows if reader.total_rows is not None else size // 60  # CSV: at most a row per 60 bytes
-        columns = model_columns(reader)
+        columns = model_columns(reader.columns)
         empty = True
         for chunk in reader.chunks():
             empty = False
@@ -234,6 +239,70 @@ def _source(activity: Path | pl.DataFrame | None, lg: Logic | None, *, grouped: 
 def _chain(first: pl.DataFrame, rest: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
     yield first
     yield from rest
+
+
+def year_setup(year: int, *, weights: str | Path | Iterable[str | Path] = "demo", param_files: Iterable[Path] = (),
+               overrides: Iterable[str] = (), demo: bool = False) -> YearSetup:
+    """Parameters, weight lists and STG/TFG definitions of `year` (what every part is settled with)."""
+    params: YearParams = load_params(year, demo=demo, files=list(param_files), overrides=list(overrides))
+    refs = [weights] if isinstance(weights, (str, Path)) else list(weights)
+    wl: WeightList = load_weight_lists(refs, year=year)
+    defs: StgTfgDefinitions = load_stg_tfg(year)
+    return YearSetup(year=year, weights=wl, params=params, stg_tfg=defs)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The year's tables, summary, context and weight coverage, written to a folder."""
+
+    tables: dict[str, pl.DataFrame]
+    summary: pl.DataFrame
+    context: dict[str, Any]
+    coverage: pl.DataFrame
+
+
+def finish(
+    folder: Path,
+    totals: Totals,
+    *,
+    setup: YearSetup,
+    rows: int,
+    rows_with_errors: int,
+    logic: Logic | None,
+    grouped: bool,
+    synthetic: bool,
+    command: str,
+    allow_missing_weights: bool,
+    out_dir: Path,
+) -> Finished:
+    """Stop on missing parameters or weights (every one named; the weight list also written
+    to `out_dir/vektdekning.csv`), else write the tables (Parquet and CSV), the DuckDB file
+    and `kontekst.json` (last) into `folder`."""
+    if totals.missing:
+        raise MissingParametersError(setup.year, totals.missing)
+    coverage = totals.coverage(rows)
+    if coverage.height and not allow_missing_weights:  # keep the full list where the user looks for output
+        out_dir.mkdir(parents=True, exist_ok=True)
+        coverage.write_csv(out_dir / "vektdekning.csv")
+        raise MissingWeightsError(coverage, setup.weights.source, full_list=str(out_dir / "vektdekning.csv"))
+    tables = totals.final_tables()
+    summary = summary_of(tables["sektor"])
+    tot = total(summary)
+    context = run_context(
+        year=setup.year, logic_id=None if grouped or logic is None else logic.id,
+        logic_checksum=None if grouped or logic is None else logic.checksum, grouped=grouped, stg_tfg=setup.stg_tfg,
+        weights=setup.weights, params=setup.params, rows_in=rows, rows_with_errors=rows_with_errors,
+        synthetic=synthetic, coverage=coverage,
+        totals={"isf_poeng": tot["isf_poeng"], "isf_kroner": tot["isf_kroner"]}, command=command,
+    )
+    note = demo_note(context)
+    tables["sammendrag"] = summary = summary.with_columns(merknad=pl.lit(note or None, dtype=pl.String))
+    write_tables(tables, folder)
+    if coverage.height:
+        coverage.write_csv(folder / "vektdekning.csv")
+    write_duckdb(tables, folder / "isf.duckdb")
+    (folder / "kontekst.json").write_text(json.dumps(context, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return Finished(tables=tables, summary=summary, context=context, coverage=coverage)
 
 
 def run_job(
@@ -274,60 +343,32 @@ def run_job(
         problems.append("no logic given to group the activity with (or settle it as grouped)")
     if problems:
         raise ActivityColumnsError(problems)
-    use_demo = synthetic if demo_params is None else demo_params
-    params: YearParams = load_params(year, demo=use_demo, files=list(param_files), overrides=list(overrides))
-    refs = [weights] if isinstance(weights, (str, Path)) else list(weights)
-    wl: WeightList = load_weight_lists(refs, year=year)
-    defs: StgTfgDefinitions = load_stg_tfg(year)
-    setup = YearSetup(year=year, weights=wl, params=params, stg_tfg=defs)
-    clock.lap("read")  # opening the input, parameters, weight lists, definitions
+    setup = year_setup(year, weights=weights, param_files=param_files, overrides=overrides,
+                       demo=synthetic if demo_params is None else demo_params)
     clock.lap("read")  # opening the input, parameters, weight lists, definitions
 
-    with _staging(out_dir) as stage:
+    with staging(out_dir) as stage:
         step(("settling grouped rows (drg column, not regrouped)" if grouped else f"grouping with {lg.id if lg else ''}")
              + ", STG/TFG, points and kroner, part by part")
         res = stream_settle(src.chunks, setup=setup, logic=None if grouped else lg, expected_rows=src.expected_rows,
                             work_dir=stage, allow_missing_weights=allow_missing_weights, part_rows=part_rows,
                             on_step=step, clock=clock)
-        if res.totals.missing:
-            raise MissingParametersError(year, res.totals.missing)
-        coverage = res.totals.coverage(res.rows)
-        if coverage.height and not allow_missing_weights:  # keep the full list where the user looks for output
-            out_dir.mkdir(parents=True, exist_ok=True)
-            coverage.write_csv(out_dir / "vektdekning.csv")
-            raise MissingWeightsError(coverage, wl.source, full_list=str(out_dir / "vektdekning.csv"))
-
         step("aggregating and writing")
-        tables = res.totals.final_tables()
-        summary = summary_of(tables["sektor"])
-        tables["sammendrag"] = summary
-        tot = total(summary)
-        context = run_context(
-            year=year, logic_id=None if grouped or lg is None else lg.id,
-            logic_checksum=None if grouped or lg is None else lg.checksum, grouped=grouped, stg_tfg=defs,
-            weights=wl, params=params, rows_in=res.rows, rows_with_errors=res.rows_with_errors, synthetic=synthetic,
-            coverage=coverage, totals={"isf_poeng": tot["isf_poeng"], "isf_kroner": tot["isf_kroner"]},
-            command=command,
-        )
-        note = demo_note(context)
-        tables["sammendrag"] = summary = summary.with_columns(merknad=pl.lit(note or None, dtype=pl.String))
-        write_tables(tables, stage)
-        if coverage.height:
-            coverage.write_csv(stage / "vektdekning.csv")
-        write_duckdb(tables, stage / "isf.duckdb")
-        (stage / "kontekst.json").write_text(json.dumps(context, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        _publish(stage, out_dir, _run_files(tables))
+        done = finish(stage, res.totals, setup=setup, rows=res.rows, rows_with_errors=res.rows_with_errors, logic=lg,
+                      grouped=grouped, synthetic=synthetic, command=command,
+                      allow_missing_weights=allow_missing_weights, out_dir=out_dir)
+        publish(stage, out_dir, run_files(done.tables))
         clock.lap("write")
     return RunResult(
         out_dir=out_dir,
-        logic=context["logikk"]["id"],
+        logic=done.context["logikk"]["id"],
         year=year,
         rows=res.rows,
         rows_with_errors=res.rows_with_errors,
-        summary=summary,
-        tables=tables,
-        context=context,
-        coverage=coverage,
+        summary=done.summary,
+        tables=done.tables,
+        context=done.context,
+        coverage=done.coverage,
         stages=dict(clock.seconds),
         stages_cpu=dict(clock.cpu),
         parts=res.parts,
