@@ -38,9 +38,12 @@ ABOUT = (
     "isf demo logic (nat_ver DEMO): a small grouping logic written by the isf developers in "
     "the NordDRG CSV export layout, so that isf can be tried, taught and tested with no "
     "external files. It uses real public ICD-10 diagnosis codes and NCSP procedure codes, and "
-    "Norwegian DRG numbers and names as familiar labels, but all grouping properties, "
-    "code-to-property assignments and rules are invented and deliberately simplified "
-    "(about 90 rules, a few hundred codes). It is not NordDRG, not derived from the NordDRG "
+    "Norwegian DRG numbers and names as familiar labels (the DRGs the ISF seeds name for "
+    "2022-2026 among them: 209S/T/U/V, TD11A, TD99L, 412A, 853X and the day-surgery DRGs), but "
+    "all grouping properties, code-to-property assignments and rules are invented and "
+    "deliberately simplified (about 120 rules, a few hundred codes; one code, DEMOCART, is a "
+    "placeholder for the CAR-T procedure code the seeds do not give). It is not NordDRG, not "
+    "derived from the NordDRG "
     "definition tables, and must not be used for settlement, reporting or any real financing "
     "purpose; use the official NordDRG definitions for that. Regenerate it with "
     "tools/make_demo_logic.py."
@@ -68,18 +71,22 @@ RTC = [
 MDC = {
     "01": ("Sykdommer i nervesystemet", "Diseases of the nervous system"),
     "02": ("Øyesykdommer", "Diseases of the eye"),
+    "03": ("Sykdommer i øre, nese, munn og hals", "Diseases of the ear, nose, mouth and throat"),
     "04": ("Sykdommer i åndedrettsorganene", "Diseases of the respiratory system"),
     "05": ("Sykdommer i sirkulasjonsorganene", "Diseases of the circulatory system"),
     "06": ("Sykdommer i fordøyelsesorganene", "Diseases of the digestive system"),
     "07": ("Sykdommer i lever, galleveier og bukspyttkjertel", "Diseases of the hepatobiliary system and pancreas"),
     "08": ("Sykdommer i muskel-skjelettsystemet og bindevev", "Diseases of the musculoskeletal system and connective tissue"),
+    "09": ("Sykdommer i hud og underhud", "Diseases of the skin and subcutaneous tissue"),
     "12": ("Sykdommer i mannlige kjønnsorganer", "Diseases of the male reproductive system"),
     "13": ("Sykdommer i kvinnelige kjønnsorganer", "Diseases of the female reproductive system"),
     "14": ("Svangerskap, fødsel og barseltid", "Pregnancy, childbirth and the puerperium"),
     "15": ("Nyfødte og tilstander i perinatalperioden", "Newborns and conditions of the perinatal period"),
+    "17": ("Lymfom, leukemi og andre svulster i blod og lymfesystem", "Lymphoma, leukaemia and other haematological neoplasms"),
     "19": ("Psykiske lidelser", "Mental diseases and disorders"),
     "20": ("Rusmiddelbruk og rusutløste psykiske lidelser", "Alcohol and drug use and induced mental disorders"),
     "23": ("Faktorer som påvirker helsetilstanden og kontakter med helsetjenesten", "Factors influencing health status and contacts with health services"),
+    "40": ("Grupper uavhengig av hoveddiagnose", "Groups independent of the principal diagnosis"),
     "98": ("Sykdommer i kjønnsorganer, felles for menn og kvinner", "Genital diseases common to men and women"),
     "99": ("Ugyldig som hoveddiagnose", "Not valid as principal diagnosis"),
 }
@@ -92,6 +99,7 @@ DGCAT = {
     "02M01": ("Sykdommer i netthinne og glasslegeme", "Diseases of retina and vitreous body"),
     "02M02": ("Katarakt", "Cataract"),
     "02M99": ("Andre øyesykdommer", "Other diseases of the eye"),
+    "03M01": ("Sykdommer i mandler og adenoid vev", "Diseases of tonsils and adenoids"),
     "04M01": ("Pneumoni og pleuritt", "Pneumonia and pleurisy"),
     "04M02": ("Kronisk obstruktiv lungesykdom", "Chronic obstructive pulmonary disease"),
     "04M03": ("Svulster i åndedrettsorganene", "Respiratory neoplasms"),
@@ -111,6 +119,7 @@ DGCAT = {
     "08M01": ("Artrose i hofte og kne", "Osteoarthritis of hip and knee"),
     "08M02": ("Brudd i hofte og bekken", "Fractures of hip and pelvis"),
     "08M99": ("Andre sykdommer i muskel-skjelettsystemet", "Other musculoskeletal diseases"),
+    "09M01": ("Sykdommer i hud og underhud", "Diseases of the skin and subcutaneous tissue"),
     "12M01": ("Betennelse i mannlige kjønnsorganer", "Inflammation of male genital organs"),
     "12M02": ("Prostatahyperplasi", "Prostatic hyperplasia"),
     "12M03": ("Ondartet svulst i mannlige kjønnsorganer", "Malignancy of male genital organs"),
@@ -122,11 +131,14 @@ DGCAT = {
     "14M03": ("Barseltid", "Puerperium"),
     "15M01": ("Nyfødt med sykdom", "Newborn with disease"),
     "15M02": ("Frisk nyfødt", "Healthy newborn"),
+    "17M01": ("Lymfom og leukemi", "Lymphoma and leukaemia"),
     "19M01": ("Psykoser", "Psychoses"),
     "19M02": ("Depressive lidelser", "Depressive disorders"),
     "19M03": ("Organiske psykiske lidelser og psykisk utviklingshemning", "Organic mental disorders and mental retardation"),
     "19M99": ("Andre psykiske lidelser", "Other mental disorders"),
     "20M01": ("Rusmiddelbruk og avhengighet", "Substance use and dependence"),
+    "20M02": ("Opioidavhengighet", "Opioid dependence"),
+    "20M03": ("Legemiddelassistert rehabilitering (LAR): utlevering eller observert inntak", "Opioid agonist treatment (LAR): dispensing or observed intake"),
     "23M01": ("Symptomer og funn", "Symptoms and findings"),
     "23M02": ("Kontroll og etterbehandling", "Follow-up and aftercare"),
     "23M99": ("Andre faktorer som påvirker helsetilstanden", "Other factors influencing health status"),
@@ -180,17 +192,24 @@ COMPL = {
 PROCPR = {
     "02O05": ("Intravitreal injeksjon", "Intravitreal injection"),
     "02S01": ("Operasjoner på linsen", "Lens procedures"),
+    "03S01": ("Operasjoner på tonsiller og adenoid vev", "Tonsil and adenoid procedures"),
     "02S02": ("Vitrektomi", "Vitrectomy"),
     "05S01": ("Perkutan koronar intervensjon (PCI)", "Percutaneous coronary intervention"),
+    "05S02": ("Perkutan ablasjonsbehandling for hjertearytmi", "Percutaneous ablation for arrhythmia"),
     "06E01": ("Gastroskopi og koloskopi", "Gastroscopy and colonoscopy"),
     "06S01": ("Appendektomi", "Appendectomy"),
     "07S01": ("Kolecystektomi", "Cholecystectomy"),
     "07S02": ("Endoskopiske inngrep på galleveiene", "Endoscopic biliary procedures"),
     "08S01": ("Primær hofteprotese", "Primary hip replacement"),
     "08S02": ("Revisjon av hofteprotese", "Revision of hip replacement"),
+    "09S01": ("Annen plastikkirurgi etter stort vekttap", "Other plastic surgery after major weight loss"),
+    "09S02": ("Større plastikkirurgi etter stort vekttap", "Major plastic surgery after major weight loss"),
     "12S01": ("Transuretral prostatareseksjon", "Transurethral prostate resection"),
     "13S01": ("Hysterektomi", "Hysterectomy"),
+    "13S02": ("Gynekologisk laparoskopi", "Gynaecological laparoscopy"),
     "14S01": ("Keisersnitt", "Caesarean section"),
+    "17T01": ("Transfusjon av genmodifiserte autologe lymfocytter (CAR-T)", "Infusion of gene-modified autologous lymphocytes (CAR-T)"),
+    "40O01": ("Strålebehandling med protoner", "Proton radiotherapy"),
 }
 
 # --------------------------------------------------------------------------------------
@@ -260,6 +279,12 @@ DIAGNOSES: dict[str, list[tuple[str, str, str]]] = {
         ("H200", "Akutt og subakutt iridosyklitt", ""),
         ("H401", "Primært åpenvinkelglaukom", ""),
         ("H409", "Uspesifisert glaukom", ""),
+    ],
+    "03M01": [
+        ("J350", "Kronisk tonsillitt", ""),
+        ("J351", "Hypertrofi av mandel", ""),
+        ("J352", "Hypertrofi av adenoid vev", ""),
+        ("J353", "Hypertrofi av mandel med hypertrofi av adenoid vev", ""),
     ],
     "04M01": [
         ("J13", "Pneumoni som skyldes Streptococcus pneumoniae", "04C01"),
@@ -441,6 +466,10 @@ DIAGNOSES: dict[str, list[tuple[str, str, str]]] = {
         ("M797", "Fibromyalgi", ""),
         ("T840", "Mekanisk komplikasjon ved innvendig leddprotese", ""),
     ],
+    "09M01": [
+        ("L987", "Overflødig og løs hud og underhud", ""),
+        ("L989", "Uspesifisert lidelse i hud eller underhud", ""),
+    ],
     "12M01": [
         ("N410", "Akutt prostatitt", ""),
         ("N411", "Kronisk prostatitt", ""),
@@ -523,6 +552,13 @@ DIAGNOSES: dict[str, list[tuple[str, str, str]]] = {
         ("Z381", "Enkeltfødt, født utenfor sykehus", "00P02"),
         ("Z383", "Tvilling, født på sykehus", "00P02"),
     ],
+    "17M01": [
+        ("C833", "Diffust storcellet B-cellelymfom", "00X01"),
+        ("C859", "Uspesifisert non-Hodgkins lymfom", "00X01"),
+        ("C900", "Myelomatose", "00X01"),
+        ("C910", "Akutt lymfatisk leukemi", "00X01"),
+        ("C911", "Kronisk lymfatisk leukemi", "00X01"),
+    ],
     "19M01": [
         ("F200", "Paranoid schizofreni", ""),
         ("F209", "Uspesifisert schizofreni", ""),
@@ -565,11 +601,17 @@ DIAGNOSES: dict[str, list[tuple[str, str, str]]] = {
         ("F103", "Psykiske lidelser og atferdsforstyrrelser som skyldes bruk av alkohol, abstinenstilstand", "20C01"),
         ("F104", "Psykiske lidelser og atferdsforstyrrelser som skyldes bruk av alkohol, abstinenstilstand med delirium", "20C01"),
         ("F105", "Psykiske lidelser og atferdsforstyrrelser som skyldes bruk av alkohol, psykotisk lidelse", ""),
-        ("F112", "Psykiske lidelser og atferdsforstyrrelser som skyldes bruk av opioider, avhengighetssyndrom", ""),
         ("F122", "Psykiske lidelser og atferdsforstyrrelser som skyldes bruk av cannabinoider, avhengighetssyndrom", ""),
         ("F132", "Psykiske lidelser og atferdsforstyrrelser som skyldes bruk av sedativer eller hypnotika, avhengighetssyndrom", ""),
         ("F152", "Psykiske lidelser og atferdsforstyrrelser som skyldes bruk av andre stimulerende midler, avhengighetssyndrom", ""),
         ("F192", "Psykiske lidelser og atferdsforstyrrelser som skyldes bruk av flere stoffer, avhengighetssyndrom", ""),
+    ],
+    "20M02": [
+        ("F112", "Psykiske lidelser og atferdsforstyrrelser som skyldes bruk av opioider, avhengighetssyndrom", ""),
+    ],
+    "20M03": [
+        # [001] 4.4: a LAR contact whose main purpose is dispensing or observed intake has principal Z50.30
+        ("Z5030", "Legemiddelassistert rehabilitering (LAR): utlevering eller observert inntak av legemiddel", ""),
     ],
     "23M01": [
         ("R42", "Svimmelhet", ""),
@@ -635,8 +677,14 @@ PROCEDURES = [
     ("CJE20", "Fakoemulsifikasjon av linse med innsetting av bakre kammerlinse", "02S01 OR1"),
     ("CKD05", "Intravitreal injeksjon av legemiddel", "02O05 OR2"),
     ("CKD65", "Vitrektomi via pars plana", "02S02 OR1"),
+    ("DEMOCART", "DEMO-plassholder: NCMP-koden for CAR-T-behandling (koden er ikke oppgitt i seeds)", "17T01"),
+    ("EMB10", "Tonsillektomi", "03S01 OR1"),
+    ("EMB20", "Adenotonsillektomi", "03S01 OR1"),
     ("FNG02", "Perkutan transluminal koronar angioplastikk (PTCA)", "05S01 OR2"),
     ("FNG05", "Perkutan transluminal koronar angioplastikk med innsetting av stent", "05S01 OR1"),
+    ("FPB10", "Kryoablasjon av ektopisk hjertefokus", "05S02 OR1"),
+    ("FPB20", "Radiobølgeablasjon av aberrant ledningsbane eller hjertefokus", "05S02 OR1"),
+    ("FPB22", "Transvenøs radiobølgeablasjon av aberrant ledningsbane eller hjertefokus", "05S02 OR1"),
     ("GBB00", "Trakeostomi", "CC1"),
     ("JEA00", "Appendektomi", "06S01 OR1"),
     ("JEA01", "Laparoskopisk appendektomi", "06S01 OR1"),
@@ -647,6 +695,7 @@ PROCEDURES = [
     ("JKA21", "Laparoskopisk kolecystektomi", "07S01 OR1"),
     ("JKE02", "Endoskopisk papillotomi", "07S02 OR2"),
     ("JKE12", "Endoskopisk fjerning av stein fra galleganger", "07S02 OR2"),
+    ("NFB11", "Primær proksimal delprotese i hofteledd med sement", "08S01 OR1"),
     ("NFB20", "Primær totalprotese i hofteledd uten sement", "08S01 OR1"),
     ("NFB30", "Primær totalprotese i hofteledd, hybrid", "08S01 OR1"),
     ("NFB40", "Primær totalprotese i hofteledd med sement", "08S01 OR1"),
@@ -657,6 +706,14 @@ PROCEDURES = [
     ("LCD00", "Total abdominal hysterektomi", "13S01 OR1"),
     ("LCD01", "Laparoskopisk total hysterektomi", "13S01 OR1"),
     ("LCD10", "Vaginal hysterektomi", "13S01 OR1"),
+    ("LAC01", "Laparoskopisk ekstirpasjon av ovarialcyste", "13S02 OR1"),
+    ("LAE11", "Unilateral laparoskopisk ooforektomi", "13S02 OR1"),
+    ("LAF01", "Laparoskopisk unilateral salpingo-ooforektomi", "13S02 OR1"),
+    ("QCJ05", "Korreksjon av løs eller overflødig hud på overekstremitet", "09S01 OR1"),
+    ("QDJ05", "Korreksjon av løs eller overflødig hud på underekstremitet", "09S01 OR1"),
+    ("QXJ05", "Korreksjon av løs eller overflødig hud i uspesifisert region", "09S02 OR1"),
+    ("WEGX90", "Doseplan for protonbehandling", "40O01"),
+    ("WEOC00", "Protonterapi", "40O01"),
     ("MCA10", "Keisersnitt i nedre uterinsegment", "14S01 OR1"),
 ]
 
@@ -672,6 +729,7 @@ DRGS = {
     "21": ("01", "Virusmeningitt"),
     "20": ("01", "Infeksjon i nervesystemet unntatt virusmeningitt"),
     "35": ("01", "Andre sykdommer i nervesystemet"),
+    "853X": ("40", "Poliklinisk strålebehandling med protoner"),  # [002] 717, [003] 115: new 2026
     "802U": ("02", "Intravitreal injeksjon, poliklinisk"),
     "902O": ("02", "Øyesykdommer, poliklinisk konsultasjon"),
     "36A": ("02", "Vitrektomi kombinert med linseoperasjon"),
@@ -679,6 +737,11 @@ DRGS = {
     "39": ("02", "Operasjoner på linsen"),
     "42": ("02", "Andre operasjoner på øyet"),
     "47": ("02", "Andre øyesykdommer"),
+    "903O": ("03", "Sykdommer i øre, nese, munn og hals, poliklinisk konsultasjon"),
+    "60O": ("03", "Operasjoner på tonsiller og/eller adenoid vev, dagkirurgisk behandling"),  # [000] 853
+    "60N": ("03", "Operasjoner på tonsiller eller adenoid vev 0-17 år"),  # [002] 732
+    "59N": ("03", "Operasjoner på tonsiller eller adenoid vev >17 år"),  # [002] 1095
+    "73": ("03", "Andre sykdommer i øre, nese, munn og hals"),
     "89": ("04", "Pneumoni og pleuritt >17 år m/kompl"),
     "90": ("04", "Pneumoni og pleuritt >17 år u/kompl"),
     "91A": ("04", "Pneumoni og pleuritt 0-17 år"),
@@ -687,7 +750,9 @@ DRGS = {
     "102": ("04", "Andre sykdommer i åndedrettsorganene"),
     "905O": ("05", "Sykdommer i sirkulasjonsorganene, poliklinisk konsultasjon"),
     "112A": ("05", "Perkutan koronar intervensjon (PCI) ved akutt hjerteinfarkt"),
-    "112B": ("05", "Perkutan koronar intervensjon (PCI) uten akutt hjerteinfarkt"),
+    "112B": ("05", "Perkutan ablasjonsbehandling for hjertearytmi"),  # [000] 865, [002] 734
+    "112P": ("05", "Perkutan ablasjonsbehandling for hjertearytmi, dagkirurgisk behandling"),  # [000] 868
+    "112C": ("05", "Perkutan koronar intervensjon (PCI) uten akutt hjerteinfarkt"),
     "123": ("05", "Akutt hjerteinfarkt, død"),
     "121": ("05", "Akutt hjerteinfarkt m/kompl, levende utskrevet"),
     "122": ("05", "Akutt hjerteinfarkt u/kompl, levende utskrevet"),
@@ -709,32 +774,49 @@ DRGS = {
     "208": ("07", "Sykdommer i galleblære og galleveier u/kompl"),
     "206": ("07", "Sykdommer i lever og bukspyttkjertel"),
     "908O": ("08", "Sykdommer i muskel-skjelettsystemet, poliklinisk konsultasjon"),
-    "209D": ("08", "Revisjon av hofteprotese"),
-    "209E": ("08", "Primær hofteprotese m/kompl"),
-    "209F": ("08", "Primær hofteprotese u/kompl"),
+    "209C": ("08", "Revisjon av hofteleddsprotese"),
+    # [004] 855-865: 209D/209E split from 2022 by the cause of surgery
+    "209S": ("08", "Innsetting av primær hofteleddsprotese pga. fraktur m/bk"),
+    "209T": ("08", "Innsetting av primær hofteleddsprotese pga. fraktur u/bk"),
+    "209U": ("08", "Innsetting av primær hofteleddsprotese av andre årsaker enn fraktur m/bk"),
+    "209V": ("08", "Innsetting av primær hofteleddsprotese av andre årsaker enn fraktur u/bk"),
     "234": ("08", "Andre operasjoner i muskel-skjelettsystemet og bindevev"),
     "236": ("08", "Brudd i hofte og bekken"),
     "256": ("08", "Andre sykdommer i muskel-skjelettsystemet og bindevev"),
+    "909O": ("09", "Sykdommer i hud og underhud, poliklinisk konsultasjon"),
+    "530O": ("09", "Plastikkirurgi etter stort vekttap (inkl. postbariatrisk kirurgi), dagkirurgisk behandling"),  # [000] 891
+    "530": ("09", "Større plastikkirurgi etter stort vekttap (inkl. postbariatrisk kirurgi)"),  # [000] 885
+    "531": ("09", "Annen plastikkirurgi etter stort vekttap (inkl. postbariatrisk kirurgi)"),  # [000] 888
+    "284": ("09", "Andre sykdommer i hud og underhud"),
     "337": ("12", "Transuretral prostatareseksjon"),
     "350": ("12", "Betennelse i mannlige kjønnsorganer"),
     "352": ("12", "Andre sykdommer i mannlige kjønnsorganer"),
     "359": ("13", "Hysterektomi, ikke ondartet sykdom"),
+    "361O": ("13", "Gynekologisk laparoskopi, dagkirurgisk behandling"),  # [002] 1056 (2026 name)
+    "361": ("13", "Gynekologisk laparoskopi"),  # [002] 1054 (2026 name)
     "368": ("13", "Infeksjoner i kvinnelige kjønnsorganer"),
     "369": ("13", "Menstruasjonsforstyrrelser og andre sykdommer i kvinnelige kjønnsorganer"),
     "370": ("14", "Keisersnitt m/kompl"),
     "371": ("14", "Keisersnitt u/kompl"),
     "372": ("14", "Vaginal fødsel m/kompl"),
+    "373O": ("14", "Vaginal fødsel, dagopphold"),  # [000] 943
     "373": ("14", "Vaginal fødsel u/kompl"),
     "383": ("14", "Andre sykdommer i svangerskap og barseltid m/kompl"),
     "384": ("14", "Andre sykdommer i svangerskap og barseltid u/kompl"),
     "386N": ("15", "Ekstrem umodenhet eller respiratorisk distress-syndrom hos nyfødt"),
     "391": ("15", "Normal nyfødt"),
     "390": ("15", "Nyfødt med andre betydelige problemer"),
+    "412A": ("17", "Transfusjon av genmodifiserte autologe lymfocytter"),  # [000] 766, [002] 1034: new 2026
+    "917O": ("17", "Lymfom og leukemi, poliklinisk konsultasjon"),
+    "404": ("17", "Lymfom og leukemi"),
     "919O": ("19", "Psykiske lidelser, poliklinisk konsultasjon"),
     "430A": ("19", "Psykoser"),
     "426C": ("19", "Depressive lidelser"),
     "429A": ("19", "Organiske psykiske lidelser og psykisk utviklingshemning"),
     "432A": ("19", "Andre psykiske lidelser"),
+    "TD99L": ("20", "Utlevering eller observert inntak av LAR-legemiddel"),  # [001] 245-250 (name: isf)
+    "TD11A": ("20", "Opioidavhengighet"),  # [004] 1191
+    "920O": ("20", "Rusmiddelbruk og avhengighet, poliklinisk konsultasjon"),
     "434": ("20", "Rusmiddelbruk og avhengighet m/kompl"),
     "435": ("20", "Rusmiddelbruk og avhengighet u/kompl"),
     "923O": ("23", "Andre kontakter med helsetjenesten, poliklinisk"),
@@ -770,6 +852,9 @@ BLOCKS: list[tuple[str, list[dict[str, str]]]] = [
         R("470", rtc="4", mdc="14", agelim="<3653"),
         R("470", rtc="5", pdgprop="00P02", agelim=">" + AGE_18Y),
     ]),
+    ("040", [  # HDG 40 (any principal): outpatient proton therapy, new in 2026 [002] 717
+        R("853X", procpro="40O01", dur="<1"),
+    ]),
     ("101", [  # MDC 01 nervous system
         R("901O", mdc="01", or_proc="Z", dur="<1"),
         R("14A", dgcat="01M01", compl="1", or_proc="N"),
@@ -787,6 +872,13 @@ BLOCKS: list[tuple[str, list[dict[str, str]]]] = [
         R("42", mdc="02", or_proc="P"),
         R("47", mdc="02"),
     ]),
+    ("103", [  # MDC 03 ear, nose, mouth, throat: tonsil surgery is in the day-surgery solution
+        R("903O", mdc="03", or_proc="Z", dur="<1"),
+        R("60O", mdc="03", or_proc="S", procpro="03S01", dur="<1"),
+        R("60N", mdc="03", or_proc="S", procpro="03S01", agelim="<" + AGE_18Y),
+        R("59N", mdc="03", or_proc="S", procpro="03S01"),
+        R("73", mdc="03", or_proc="N"),
+    ]),
     ("104", [  # MDC 04 respiratory
         R("89", dgcat="04M01", compl="1", or_proc="N", agelim=">" + AGE_18Y),
         R("90", dgcat="04M01", or_proc="N", agelim=">" + AGE_18Y),
@@ -798,10 +890,12 @@ BLOCKS: list[tuple[str, list[dict[str, str]]]] = [
     ("105", [  # MDC 05 circulatory
         R("905O", mdc="05", or_proc="Z", dur="<1"),
         R("112A", mdc="05", or_proc="P", procpro="05S01", dgprop1="05X01"),
-        R("112B", mdc="05", or_proc="P", procpro="05S01"),
+        R("112B", mdc="05", or_proc="P", procpro="05S02", dur=">0"),
         R("123", dgcat="05M01", or_proc="N", disch="E"),
         R("121", dgcat="05M01", compl="1", or_proc="N"),
         R("122", dgcat="05M01", or_proc="N"),
+        R("112P", mdc="05", or_proc="P", procpro="05S02", dur="<1"),
+        R("112C", mdc="05", or_proc="P", procpro="05S01"),
         R("127", dgcat="05M02", or_proc="N"),
         R("139", dgcat="05M03", or_proc="N"),
         R("140", dgcat="05M04", or_proc="N"),
@@ -826,12 +920,21 @@ BLOCKS: list[tuple[str, list[dict[str, str]]]] = [
     ]),
     ("108", [  # MDC 08 musculoskeletal
         R("908O", mdc="08", or_proc="Z", dur="<1"),
-        R("209D", mdc="08", or_proc="S", procpro="08S02"),
-        R("209E", mdc="08", compl="1", or_proc="S", procpro="08S01"),
-        R("209F", mdc="08", or_proc="S", procpro="08S01"),
+        R("209C", mdc="08", or_proc="S", procpro="08S02"),
+        R("209S", dgcat="08M02", compl="1", or_proc="S", procpro="08S01"),
+        R("209T", dgcat="08M02", or_proc="S", procpro="08S01"),
+        R("209U", mdc="08", compl="1", or_proc="S", procpro="08S01"),
+        R("209V", mdc="08", or_proc="S", procpro="08S01"),
         R("234", mdc="08", or_proc="S"),
         R("236", dgcat="08M02", or_proc="N"),
         R("256", mdc="08", or_proc="N"),
+    ]),
+    ("109", [  # MDC 09 skin: plastic surgery after major weight loss is in the day-surgery solution from 2026
+        R("909O", mdc="09", or_proc="Z", dur="<1"),
+        R("530O", mdc="09", or_proc="S", dur="<1"),
+        R("530", mdc="09", or_proc="S", procpro="09S02"),
+        R("531", mdc="09", or_proc="S"),
+        R("284", mdc="09", or_proc="N"),
     ]),
     ("112", [  # MDC 12 male (own codes, and MDC 98 codes recoded for men)
         R("337", mdc="12", or_proc="S", procpro="12S01"),
@@ -840,6 +943,8 @@ BLOCKS: list[tuple[str, list[dict[str, str]]]] = [
     ]),
     ("113", [  # MDC 13 female (own codes, and MDC 98 codes recoded for women)
         R("359", mdc="13", or_proc="S", procpro="13S01"),
+        R("361O", mdc="13", or_proc="S", procpro="13S02", dur="<1"),
+        R("361", mdc="13", or_proc="S", procpro="13S02"),
         R("368", dgcat="13M01", or_proc="N"),
         R("369", mdc="13", or_proc="N"),
     ]),
@@ -847,6 +952,7 @@ BLOCKS: list[tuple[str, list[dict[str, str]]]] = [
         R("370", mdc="14", compl="1", or_proc="S", procpro="14S01"),
         R("371", mdc="14", or_proc="S", procpro="14S01"),
         R("372", mdc="14", compl="1", dgprop1="14X01"),
+        R("373O", mdc="14", dgprop1="14X01", dur="<1"),
         R("373", mdc="14", dgprop1="14X01"),
         R("383", mdc="14", compl="1"),
         R("384", mdc="14"),
@@ -856,6 +962,11 @@ BLOCKS: list[tuple[str, list[dict[str, str]]]] = [
         R("391", dgcat="15M02", or_proc="Z", agelim="<29"),
         R("390", mdc="15"),
     ]),
+    ("117", [  # MDC 17 lymphoma and leukaemia; CAR-T (412A) is new in 2026 [000] 766
+        R("412A", mdc="17", procpro="17T01"),
+        R("917O", mdc="17", or_proc="Z", dur="<1"),
+        R("404", mdc="17"),
+    ]),
     ("119", [  # MDC 19 mental disorders
         R("919O", mdc="19", or_proc="Z", dur="<1"),
         R("430A", dgcat="19M01", or_proc="N"),
@@ -864,6 +975,9 @@ BLOCKS: list[tuple[str, list[dict[str, str]]]] = [
         R("432A", mdc="19", or_proc="N"),
     ]),
     ("120", [  # MDC 20 substance use
+        R("TD99L", dgcat="20M03", dur="<1"),  # [001] 4.4: Z50.30 groups to TD99L
+        R("TD11A", dgcat="20M02", or_proc="Z", dur="<1"),
+        R("920O", mdc="20", or_proc="Z", dur="<1"),
         R("434", mdc="20", compl="1", or_proc="N"),
         R("435", mdc="20", or_proc="N"),
     ]),
@@ -1033,6 +1147,14 @@ def write(folder: Path) -> dict[str, int]:
         "compl_name.csv": [(c, t, incl, NAT_VER) for c, (t, _, incl) in sorted(COMPL.items())],
         "rtc.csv": RTC,
         "drg_name.csv": [(d, name, mdc, NAT_VER) for d, (mdc, name) in DRGS.items()],
+        # code lists and property texts, so explanations and the web show words, not only codes
+        "dg.csv": sorted({(code, text, "", "") for codes in DIAGNOSES.values() for code, text, _ in codes}),
+        "proc.csv": sorted((code, text, "") for code, text, _ in PROCEDURES),
+        "mdc_name.csv": [(v, t[0]) for v, t in sorted(MDC.items())],
+        "dgcat_name.csv": [(v, t[0]) for v, t in sorted(DGCAT.items())],
+        "pdgprop_name.csv": [(v, t[0]) for v, t in sorted(PDGPRO.items())],
+        "dgprop_name.csv": [(v, t[0]) for v, t in sorted(DGPROP.items())],
+        "procprop_name.csv": [(v, t[0]) for v, t in sorted(PROCPR.items())],
     }
     for fname, rows in tables.items():
         with open(folder / fname, "w", newline="", encoding="utf-8") as fh:

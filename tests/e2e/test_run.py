@@ -60,7 +60,7 @@ def reconcile(tmp_path: Path, *, rows: int, year: int, seed: int = 5) -> dict[st
     assert set(units["type"].unique().to_list()) == {"DRG", "STG", "TFG"}
     summary = pl.read_csv(out / "sammendrag.csv", schema_overrides={"isf_kroner": pl.String, "isf_poeng": pl.String})
     tot = summary.filter(pl.col("sektor") == "totalt").row(0, named=True)
-    cli_total = re.search(r"total \(DRG \+ STG \+ TFG\): [\d,.]+ ISF points, ([\d,]+\.\d\d) kr", res.output)
+    cli_total = re.search(r"total \(DRG \+ STG \+ TFG\): [\d ,]+ ISF points, ([\d ]+,\d\d) kr", res.output)
     assert cli_total, res.output
     rep = runner.invoke(app, ["report", str(out), "--out", str(out / "report.html")])
     assert rep.exit_code == 0, rep.output
@@ -72,7 +72,7 @@ def reconcile(tmp_path: Path, *, rows: int, year: int, seed: int = 5) -> dict[st
         "sorge_for.csv": _dec_sum(out / "sorge_for.csv", "isf_kroner"),
         "sorge_for_hf.csv": _dec_sum(out / "sorge_for_hf.csv", "isf_kroner"),
         "summary": Decimal(tot["isf_kroner"]),
-        "cli": Decimal(cli_total.group(1).replace(",", "")),
+        "cli": Decimal(cli_total.group(1).replace(" ", "").replace(",", ".")),  # Norwegian style, to the øre
         "report": Decimal(headline.group(1)),
     }
     assert len(set(got.values())) == 1, got

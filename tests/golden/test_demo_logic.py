@@ -77,7 +77,11 @@ CASES = [
     ("AMI with CC", case_string("1", ADULT, "H", 4, ["I219", "I509"]), "121", "0"),
     ("AMI, died", case_string("1", ADULT, "E", 2, ["I219"]), "123", "0"),
     ("PCI, AMI as secondary", case_string("1", ADULT, "H", 2, ["I251", "I214"], ["FNG05"]), "112A", "0"),
-    ("PTCA without AMI (OR 2, 'P')", case_string("1", ADULT, "H", 1, ["I200"], ["FNG02"]), "112B", "0"),
+    ("PTCA without AMI (OR 2, 'P')", case_string("1", ADULT, "H", 1, ["I200"], ["FNG02"]), "112C", "0"),
+    # 112B is ablation for arrhythmia ([002] 734 «112B Perkutan ablasjonsbehandling for hjertearytmi»),
+    # with the day-surgery DRG 112P ([000] 868)
+    ("ablation, inpatient", case_string("1", ADULT, "H", 1, ["I480"], ["FPB20"]), "112B", "0"),
+    ("ablation, same day", case_string("1", ADULT, "H", 0, ["I480"], ["FPB22"]), "112P", "0"),
     ("AMI + appendectomy", case_string("1", ADULT, "H", 6, ["I219"], ["JEA01"]), "468", "0"),
     # MDC 06 / 07: appendectomy, endoscopy, cholecystectomy day surgery vs inpatient
     ("appendectomy", case_string("2", ADULT, "H", 2, ["K358"], ["JEA01"]), "167", "0"),
@@ -87,9 +91,12 @@ CASES = [
     ("cholecystectomy + ERCP (-secpro)", case_string("2", ADULT, "H", 1, ["K802"], ["JKA21", "JKE12"]), "494", "0"),
     ("cholecystectomy with CC", case_string("2", ADULT, "H", 3, ["K802", "K859"], ["JKA21"]), "493", "0"),
     # MDC 08: hip replacement
-    ("primary hip replacement", case_string("2", ADULT, "H", 4, ["M161"], ["NFB40"]), "209F", "0"),
-    ("primary hip replacement with CC", case_string("2", ADULT, "H", 4, ["M161", "I509"], ["NFB40"]), "209E", "0"),
-    ("revision hip replacement", case_string("2", ADULT, "H", 6, ["T840"], ["NFC40"]), "209D", "0"),
+    # MDC 08: primary hip split by the cause of surgery from 2022 ([004] 855-865)
+    ("primary hip replacement, arthrosis", case_string("2", ADULT, "H", 4, ["M161"], ["NFB40"]), "209V", "0"),
+    ("primary hip replacement, arthrosis, CC", case_string("2", ADULT, "H", 4, ["M161", "I509"], ["NFB40"]), "209U", "0"),
+    ("primary hip prosthesis, fracture", case_string("2", 85 * 365, "H", 7, ["S720"], ["NFB11"]), "209T", "0"),
+    ("primary hip prosthesis, fracture, CC", case_string("2", 85 * 365, "H", 9, ["S721", "J189"], ["NFB11"]), "209S", "0"),
+    ("revision hip replacement", case_string("2", ADULT, "H", 6, ["T840"], ["NFC40"]), "209C", "0"),
     # residual and medical groups
     ("heart failure", case_string("2", ADULT, "H", 6, ["I509"]), "127", "0"),
     ("atrial fibrillation, outpatient", case_string("2", ADULT, "H", 0, ["I489"]), "905O", "0"),
@@ -103,6 +110,22 @@ CASES = [
     ("threatened abortion", case_string("2", MOTHER, "H", 1, ["O200"]), "384", "0"),
     # MDC 12 / 14 / 15
     ("TURP", case_string("1", ADULT, "H", 2, ["N40"], ["KED22"]), "337", "0"),
+    ("day birth ([000] 943 «DRG 373O Vaginal fødsel, dagopphold»)", case_string("2", MOTHER, "H", 0, ["Z370"]), "373O", "0"),
+    # day-surgery DRGs of 2026 ([002] 730-739): tonsils, gynaecological laparoscopy, plastic surgery after weight loss
+    ("tonsillectomy, day surgery", case_string("1", CHILD, "H", 0, ["J350"], ["EMB10"]), "60O", "0"),
+    ("tonsillectomy, child inpatient", case_string("1", CHILD, "H", 1, ["J353"], ["EMB20"]), "60N", "0"),
+    ("tonsillectomy, adult inpatient", case_string("1", ADULT, "H", 1, ["J350"], ["EMB10"]), "59N", "0"),
+    ("tonsils, outpatient", case_string("1", CHILD, "H", 0, ["J351"]), "903O", "0"),
+    ("gyn laparoscopy, day surgery", case_string("2", 35 * 365, "H", 0, ["N832"], ["LAC01"]), "361O", "0"),
+    ("gyn laparoscopy, inpatient", case_string("2", 35 * 365, "H", 2, ["N832"], ["LAE11"]), "361", "0"),
+    ("excess skin, day surgery", case_string("2", 40 * 365, "H", 0, ["L987"], ["QDJ05"]), "530O", "0"),
+    ("excess skin, major", case_string("2", 40 * 365, "H", 3, ["L987"], ["QXJ05"]), "530", "0"),
+    ("excess skin, other", case_string("2", 40 * 365, "H", 2, ["L987"], ["QCJ05"]), "531", "0"),
+    # new DRGs 2026 ([002] 1034-1036): CAR-T and outpatient proton therapy
+    ("CAR-T", case_string("1", ADULT, "H", 21, ["C833"], ["DEMOCART"]), "412A", "0"),
+    ("lymphoma, medical", case_string("1", ADULT, "H", 5, ["C833"]), "404", "0"),
+    ("proton therapy, outpatient", case_string("1", CHILD, "H", 0, ["C859"], ["WEOC00"]), "853X", "0"),
+    ("proton dose plan, outpatient", case_string("2", ADULT, "H", 0, ["H353"], ["WEGX90"]), "853X", "0"),
     ("vaginal delivery", case_string("2", MOTHER, "H", 3, ["Z370"]), "373", "0"),
     ("vaginal delivery with CC", case_string("2", MOTHER, "H", 3, ["Z370", "O720"]), "372", "0"),
     ("caesarean", case_string("2", MOTHER, "H", 4, ["Z370"], ["MCA10"]), "371", "0"),
@@ -117,6 +140,10 @@ CASES = [
     ("depression, outpatient", case_string("2", ADULT, "H", 0, ["F329"]), "919O", "0"),
     ("alcohol dependence + withdrawal delirium", case_string("1", ADULT, "H", 7, ["F102", "F104"]), "434", "0"),
     ("alcohol dependence", case_string("1", ADULT, "H", 7, ["F102"]), "435", "0"),
+    # LAR ([001] 245-250): dispensing or observed intake has principal Z50.30 and groups to TD99L
+    ("LAR dispensing, outpatient", case_string("1", ADULT, "H", 0, ["Z5030"]), "TD99L", "0"),
+    ("opioid dependence, outpatient ([004] 1191 TD11A)", case_string("1", ADULT, "H", 0, ["F112"]), "TD11A", "0"),
+    ("alcohol dependence, outpatient", case_string("1", ADULT, "H", 0, ["F102"]), "920O", "0"),
     ("follow-up with malignancy (dgprop)", case_string("1", ADULT, "H", 2, ["Z098", "C189"]), "465", "0"),
     ("follow-up", case_string("1", ADULT, "H", 2, ["Z098"]), "466", "0"),
     ("syncope with CC", case_string("1", ADULT, "H", 2, ["R55", "I509"]), "463", "0"),
@@ -161,6 +188,30 @@ def test_every_demo_drg_is_named_and_reachable(logic) -> None:
     named = {d.drg for d in logic.drgnames}
     used = {r.drg for r in logic.rules}
     assert used == named
+    assert all(logic.drg_name(d) for d in used)
     designed = {d for _, _, d, _ in CASES}
     # every DRG that has a golden case is one the logic can produce
     assert designed <= used
+
+
+def test_demo_logic_follows_the_seed_drg_changes(logic) -> None:
+    """[004] 837-844: 209D/209E (and 993O/995O) are gone from 2022, replaced by 209S/T/U/V;
+    [002] 1034-1036: 412A and 853X are new in 2026; [002] 734: 112B is ablation, not PCI."""
+    used = {r.drg for r in logic.rules}
+    assert {"209S", "209T", "209U", "209V", "412A", "853X", "TD99L", "TD11A", "112P"} <= used
+    assert not {"209D", "209E", "993O", "995O"} & used
+    assert logic.drg_name("112B") == "Perkutan ablasjonsbehandling for hjertearytmi"
+    assert logic.drg_name("412A") == "Transfusjon av genmodifiserte autologe lymfocytter"
+    assert logic.drg_name("853X") == "Poliklinisk strålebehandling med protoner"
+
+
+def test_every_property_and_code_has_a_text(logic) -> None:
+    """The web and explanations show words: every property value and code of the tables has a text."""
+    for row in logic.dg:
+        assert logic.property_text(row.vartype, row.varval), (row.code, row.vartype, row.varval)
+        assert logic.code_text(row.code), row.code
+    for row in logic.proc:
+        if row.vartype == "PROCPR":
+            assert logic.property_text("PROCPR", row.varval), (row.code, row.varval)
+        assert logic.code_text(row.code, kind="proc"), row.code
+    assert logic.property_text("MDC", "40") and logic.property_text("DGCAT", "20M03")

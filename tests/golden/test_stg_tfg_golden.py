@@ -30,6 +30,7 @@ SCHEMA = {
     "kontakt_id": pl.Int64, "pasient_id": pl.String, "inn_dato": pl.Date, "drg": pl.String,
     "prosedyrer": pl.List(pl.String), "hdiag": pl.String, "bdiag": pl.List(pl.String),
     "omsorgsniva": pl.Int8, "utskrklar_dager": pl.Int32, "sektor": pl.String,
+    "kontakt_type": pl.Int8, "act_halv_maaned": pl.Boolean,
 }
 
 
@@ -109,5 +110,5 @@ def test_bt01_changes_between_2025_and_2026() -> None:
 
 def test_every_case_file_is_collected() -> None:
     names = {p.stem for p in CASES}
-    for group in ("xs08", "js09", "act", "drugs", "bt01", "hip", "t30", "pt", "several"):
+    for group in ("xs08", "js09", "act", "drugs", "bt01", "hip", "t30", "pt", "several", "zwuu20", "nbp"):
         assert any(n.startswith(group) for n in names), group

@@ -4,9 +4,8 @@ The same contract as `isf group`: exit 0 with every row accounted for (bad rows 
 row and field, never a silent default), or exit 2 with a message naming the file; never a
 traceback or an internal error (exit 3), never a value from the input in the output streams.
 
-These commands belong to the settlement work; the cases that fail today are marked
-``xfail(strict=True, reason="settlement owner: ...")`` so that a fix turns them into errors
-here and the mark can go.
+A case that fails for a known reason can be marked through the ``*_XFAIL`` dicts
+(``xfail(strict=True)``, so a fix turns the mark into an error and it must go); all are empty.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ def _stopped(case: Case, res: Any, src: Path) -> None:
 
 
 def _xfail(cases: list[Case], reasons: dict[str, str]) -> list[Any]:
-    return [pytest.param(c, id=c.name, marks=pytest.mark.xfail(strict=True, reason=f"settlement owner: {reasons[c.name]}"))
+    return [pytest.param(c, id=c.name, marks=pytest.mark.xfail(strict=True, reason=reasons[c.name]))
             if c.name in reasons else pytest.param(c, id=c.name) for c in cases]
 
 
@@ -63,18 +62,7 @@ def test_run_accounts_for_every_row(case: Case, tmp_path: Path) -> None:
 
 
 # --- isf points ---------------------------------------------------------------------------------
-POINTS_XFAIL = {
-    "grouped_bad_numbers.csv": "isf points reads CSV with pl.read_csv(try_parse_dates=True) and compute._col casts "
-                               "with strict=False then fill_null(0): liggetid 'abc'/'NaN' becomes a 0-day stay that "
-                               "counts, omsorgsniva 'x' and debitor '²' become null without naming the field",
-    "grouped_impossible_dates.csv": "pl.read_csv(try_parse_dates=True) leaves inn_dato 2025-02-30 as text and a date "
-                                    "conversion in compute raises polars InvalidOperationError: internal error, exit 3, "
-                                    "no row or field named",
-    "grouped_stray_quote.csv": "pl.read_csv raises ComputeError on the unclosed quote: internal error, exit 3, no row "
-                               "named (isf.activity.read_activity(path, required=('drg',)) reads it row by row)",
-    "grouped_empty.csv": "an empty file (no header, no drg column) gives '0 rows' and exit 0 instead of an error "
-                         "naming the file",
-}
+POINTS_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", _xfail(grouped_cases(), POINTS_XFAIL))
@@ -100,18 +88,7 @@ def test_points_accounts_for_every_row(case: Case, tmp_path: Path) -> None:
 
 
 # --- isf weights estimate -------------------------------------------------------------------------
-KPP_XFAIL = {
-    "kpp_bad_costs.csv": "estimate_weights drops rows whose validate_kpp status is not ok without reporting them; "
-                         "print isf.weights.kpp.summarize_kpp(...) (e.g. '30 KPP rows: 24 used, 6 rejected "
-                         "(6 missing_value)') in the command output",
-    "kpp_stray_quote.csv": "cli/weights.read_table uses pl.read_csv, which raises ComputeError on the unclosed quote: "
-                           "internal error, exit 3, no row named",
-    "kpp_empty.csv": "pl.read_csv raises NoDataError on an empty file: internal error, exit 3",
-    "kpp_cp1252.csv": "pl.read_csv fails on Windows-1252 bytes (polars ComputeError): internal error, exit 3",
-    "kpp_header_only.csv": "EstimationError('no valid KPP rows') does not name the KPP file",
-    "kpp_missing_column.csv": "KppError('KPP table lacks column(s): kostnad_ore') names neither the file nor the user's "
-                              "column (kostnad)",
-}
+KPP_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", _xfail(kpp_cases(), KPP_XFAIL))
@@ -132,16 +109,7 @@ def test_weights_estimate_reports_every_rejected_row(case: Case, tmp_path: Path)
 
 
 # --- isf effects and weight lists ---------------------------------------------------------------
-_WL_XLSX = ("weightlist.read_weights_xlsx lets openpyxl's {exc} through (not a WeightListError): internal error, "
-            "exit 3")
-_WL_1E400 = ("weightlist parses vekt 1e400 as Decimal('1E+400') without complaint; {where} then fails "
-             "({exc}): internal error, exit 3")
-EFFECTS_XFAIL = {
-    "weights_xlsx_text.xlsx": _WL_XLSX.format(exc="BadZipFile"),
-    "weights_truncated.xlsx": _WL_XLSX.format(exc="KeyError ([Content_Types].xml)"),
-    "weights_1e400.csv": _WL_1E400.format(where="cli/weights.read_weight_frame", exc="polars Decimal128 overflow, "
-                                                                                     "RuntimeError"),
-}
+EFFECTS_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", _xfail(weight_cases(), EFFECTS_XFAIL))
@@ -154,11 +122,7 @@ def test_effects_stops_on_a_broken_weight_list(case: Case, tmp_path: Path) -> No
     _stopped(case, res, src)
 
 
-RUN_WEIGHTS_XFAIL = {
-    "weights_xlsx_text.xlsx": _WL_XLSX.format(exc="BadZipFile"),
-    "weights_truncated.xlsx": _WL_XLSX.format(exc="KeyError ([Content_Types].xml)"),
-    "weights_1e400.csv": _WL_1E400.format(where="the points step", exc="decimal.InvalidOperation"),
-}
+RUN_WEIGHTS_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", _xfail(weight_cases(), RUN_WEIGHTS_XFAIL))
@@ -171,15 +135,7 @@ def test_run_stops_on_a_broken_weight_list(case: Case, tmp_path: Path) -> None:
     _stopped(case, res, src)
 
 
-EFFECTS_ACTIVITY_XFAIL = {
-    "grouped_cp1252.csv": "cli/weights.read_table uses pl.read_csv: Windows-1252 bytes raise ComputeError, internal "
-                          "error (exit 3)",
-    "grouped_empty.csv": "an empty activity file gives '0 groups' and exit 0 instead of an error naming the file",
-    "grouped_stray_quote.csv": "cli/weights.read_table uses pl.read_csv, which raises ComputeError on the unclosed "
-                               "quote: internal error (exit 3), no row named",
-    "grouped_bad_numbers.csv": "liggetid 'abc'/'NaN' read through pl.read_csv make a later cast raise polars "
-                               "InvalidOperationError: internal error (exit 3), no row or field named",
-}
+EFFECTS_ACTIVITY_XFAIL: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", _xfail(grouped_cases(), EFFECTS_ACTIVITY_XFAIL))

@@ -3,7 +3,8 @@
 Random small activity (several patients, year boundaries, bad rows, duplicate ids, dagger pairs)
 is run through both `assign` and `assign_reference` with the bundled 2026 definitions and with
 a synthetic definition set that exercises every feature (minimum activity, indication
-diagnoses, utskrivningsklar, STG members and triggers of a TFG, families, taking over points).
+diagnoses, utskrivningsklar, contact types, excluding codes, the ACT half-month flag, STG
+members and triggers of a TFG, families, taking over points).
 """
 
 from __future__ import annotations
@@ -40,6 +41,16 @@ navn = "year"
 periode = "aar"
 koder = ["K3"]
 omsorgsniva = [1, 2]
+[[stg]]
+kode = "SK"
+navn = "indirect contacts only, not with X9, followed half the month"
+periode = "maaned"
+koder = ["K1", "K3"]
+kontakttype = [5]
+utskrivningsklar = true
+omsorgsniva = [3, 8]
+unntatt_koder = ["X9"]
+halv_maaned = true
 [[tfg]]
 kode = "TA"
 navn = "drg + stg, stg trigger"
@@ -75,7 +86,7 @@ overtar_drg_poeng = true
 BUNDLED = load_stg_tfg(2026)
 ALPHABET = {
     "synthetic": (["K1", "K2", "K3", "X9"], ["D1", "D2", "D3", "D4", "X"]),
-    "bundled": (["WPBA10", "IEAD00", "N04BA02", "J06BD01", "QXGX00", "N07BC01", "X9"],
+    "bundled": (["WPBA10", "IEAD00", "N04BA02", "J06BD01", "QXGX00", "N07BC01", "ZWUU20", "L01EA01", "X9"],
                 ["802U", "209U", "209V", "TD99L", "370", "373", "901O"]),
 }
 DIAGS = ["G20", "G200", "C50", "Z00", "G20&F023", "I10&C5"]
@@ -83,6 +94,7 @@ SCHEMA = {
     "kontakt_id": pl.Int64, "pasient_id": pl.String, "inn_dato": pl.Date, "drg": pl.String,
     "prosedyrer": pl.List(pl.String), "hdiag": pl.String, "bdiag": pl.List(pl.String),
     "omsorgsniva": pl.Int8, "utskrklar_dager": pl.Int32, "sektor": pl.String,
+    "kontakt_type": pl.Int8, "act_halv_maaned": pl.Boolean,
 }
 
 
@@ -103,6 +115,8 @@ def rows_strategy(which: str = "synthetic") -> st.SearchStrategy[list[dict[str, 
             "omsorgsniva": st.one_of(st.sampled_from([1, 1, 2, 3, 8]), st.none()),
             "utskrklar_dager": st.one_of(st.integers(0, 2), st.none()),
             "sektor": st.sampled_from(["somatikk", "somatikk", "phv", "tsb", None]),
+            "kontakt_type": st.sampled_from([1, 5, 5, 7, None]),
+            "act_halv_maaned": st.sampled_from([True, False, None]),
         }),
         min_size=2,
         max_size=30,

@@ -9,6 +9,7 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 
 from isf.definitions import load_logic
+from isf.formatting import kroner as kroner_text
 from isf.grouping import GroupResult, group, parse_case_string
 from isf.params import load_params
 from isf.settlement import kroner
@@ -25,11 +26,11 @@ def test_bt01_2026_shows_the_tfg_unit_and_its_kroner() -> None:
     assert res.drg == "802U"
     view = case_points(res, case, year=2026)
     assert view is not None
-    labels = [c[0] for c in view.components]
+    labels = [f"{c[0]}: {c[1]}" for c in view.components]
     assert "DRG 802U: ikke_isf" in labels and "TFG BT01: poeng_basis" in labels
     p = load_params(2026, demo=True)
     assert view.points == "3,200"
-    assert view.kroner.replace("\u202f", "") == f"{kroner(Decimal('3.2'), p.decimal('somatikk', 'enhetspris'), Decimal('0.30')):.0f}"
+    assert view.kroner == kroner_text(kroner(Decimal('3.2'), p.decimal('somatikk', 'enhetspris'), Decimal('0.30')), nbsp=True)
     assert view.reason == "DRG 802U: finansiert gjennom TFG BT01"
     assert view.demo
 

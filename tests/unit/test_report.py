@@ -83,11 +83,11 @@ def test_html_context_first_sorge_for_before_treating_headline_exact(units, tmp_
     assert "<script" not in html and not re.search(r'(src|href)="https?://', html)
     assert html.index("Grunnlag") < html.index("Sørge for: per pasientens bo-RHF") < html.index("Behandlende RHF")
     assert 'data-testid="headline-kroner" data-value="124800.00"' in html
-    assert "124\u202f800,00 kr" in html
+    assert "124\u00a0800,00\u00a0kr" in html
     assert "DEMO: parametre somatikk.enhetspris" in html and "abc123def456aaaa" in html
     assert html.count("<svg") >= 7  # sørge-for, RHF, HF, tertial, MDC, groups, effects
     assert 'role="img"' in html and "<desc>" in html
-    assert "-120\u202f000 kr" in html and "+80\u202f000 kr" in html
+    assert "-120\u00a0000\u00a0kr" in html and "+80\u00a0000\u00a0kr" in html
 
 
 def test_points_like_frame_without_context_still_renders(tmp_path):
@@ -100,7 +100,7 @@ def test_points_like_frame_without_context_still_renders(tmp_path):
 
 
 def test_fmt_number():
-    assert fmt_number(1234567.891, 2) == "1\u202f234\u202f567,89"
+    assert fmt_number(1234567.891, 2) == "1\u00a0234\u00a0567,89"  # isf.formatting, no-break spaces
     assert fmt_number(Decimal("-5.5"), 1) == "-5,5"
     assert fmt_number(None) == "–"
 
@@ -132,3 +132,104 @@ def test_report_command_errors(tmp_path: Path):
     assert res.exit_code != 0 and "enheter.parquet" in res.output
     res = CliRunner().invoke(_cli(), ["report", str(tmp_path / "nope")])
     assert res.exit_code != 0
+
+
+# --- issue 13: every number says what it is ------------------------------------------------------
+def _text(html: str) -> str:
+    """The report's visible text (tags dropped, no-break spaces as spaces)."""
+    return re.sub(r"<[^>]+>", " ", html).replace("\u00a0", " ")
+
+
+def test_year_is_printed_2026_not_2_026_and_counts_are_whole(units, tmp_path):
+    # issue 13: 'Year printed "2 025"'; STG/TFG 'counts like "95,0"'
+    html = build_report(units, out=tmp_path / "r.html", context=CONTEXT).read_text(encoding="utf-8")
+    cells = re.findall(r'<td class="num">([^<]*)</td>', html)
+    assert "2026" in cells and "2\u00a0026" not in html and "2 026" not in _text(html)
+    stg = html[html.index("Særtjenestegrupper"):]
+    stg = stg[:stg.index("</table>")]
+    assert "Antall" not in stg  # no column that is always 1
+    assert re.search(r"<td class=\"num\">1</td><td class=\"num\">1</td><td class=\"num\">2</td>", stg)  # TFG: 1 unit, counts, 2 contacts
+
+
+def test_tertial_chart_names_the_spill_over_year(units, tmp_path):
+    # issue 13: 'the tertial chart reads T1 T2 T3 T1 (the spill-over year unnamed)'
+    spill = units.with_columns(aar=pl.Series([2026, 2026, 2026, 2027, 2026]))
+    html = build_report(spill, out=tmp_path / "r.html").read_text(encoding="utf-8")
+    desc = re.search(r"<title>ISF-poeng per tertial</title><desc>([^<]*)</desc>", html).group(1)
+    assert desc.startswith("T1 2026:") and "T3 2027:" in desc
+    labels = re.findall(r">(T[123] 20\d\d)<", html)
+    assert labels == ["T1 2026", "T2 2026", "T3 2027"]
+
+
+def test_notes_print_numbers_norwegian_style(tmp_path):
+    # issue 13: 'notes print "43195 av 1000000"'
+    n = 1_000_000
+    df = pl.DataFrame({"drg": ["122"] * n, "isf_poeng": [1.0] * n,
+                       "isf_tellende": [True] * (n - 43_195) + [False] * 43_195})
+    rep = summarise(df)
+    assert any(note.startswith("43 195 av 1 000 000 enheter") for note in rep.notes), rep.notes
+
+
+def test_drg_mdc_and_group_names_where_known(units, tmp_path):
+    # issue 13: 'no DRG or MDC names'
+    names = {("DRG", "122"): "Akutt hjerteinfarkt u/kompl", ("MDC", "05"): "Sirkulasjonsorganene",
+             ("TFG", "BT01"): "Behandlingsforløp"}
+    rep = summarise(units, names=names)
+    top = {r["gruppe"]: r["navn"] for r in rep.tables["top_grupper"].iter_rows(named=True)}
+    assert top["122"] == "Akutt hjerteinfarkt u/kompl" and top["183"] == "" and top["BT01"] == "Behandlingsforløp"
+    mdc = {r["mdc"]: r["navn"] for r in rep.tables["per_mdc"].iter_rows(named=True)}
+    assert mdc["05"] == "Sirkulasjonsorganene" and mdc["06"] == ""
+    assert rep.tables["per_mdc"].columns[:2] == ["mdc", "navn"]
+    assert "navn" not in summarise(units).tables["per_mdc"].columns  # no names known: no empty column
+
+
+def test_report_names_from_the_demo_logic_and_weights():
+    from isf.definitions import load_logic
+    from isf.reports.html import report_names
+    from isf.weights.weightlist import load_weight_lists
+
+    names = report_names(load_logic("demo"), load_weight_lists(["demo"], year=2026))
+    assert names[("DRG", "122")] == load_logic("demo").drg_name("122") != ""
+    assert names[("TFG", "BT01")]
+
+
+def test_headline_kroner_say_demo(units, tmp_path):
+    # issue 13: 'kroner are never marked as demo in the summary'
+    html = build_report(units, out=tmp_path / "r.html", context=CONTEXT).read_text(encoding="utf-8")
+    assert "Kroner (DRG + STG + TFG) – DEMO" in html
+
+
+def test_report_command_adds_the_rbf_section(units, tmp_path: Path):
+    import json
+
+    from isf.rbf.run import run_rbf
+
+    run = tmp_path / "run"
+    run.mkdir()
+    units.write_parquet(run / "enheter.parquet")
+    (run / "kontekst.json").write_text(json.dumps(CONTEXT), encoding="utf-8")
+    run_rbf(year=2026, out_dir=run / "rbf", rows=3000, seed=2)
+    out = tmp_path / "report.html"
+    res = CliRunner().invoke(_cli(), ["report", str(run), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    html = out.read_text(encoding="utf-8")
+    assert 'id="rbf"' in html and "Resultatbasert finansiering (RBF) 2026" in html and "DEMO" in html
+    assert html.index("Sørge for") < html.index('id="rbf"')
+    from isf.cli import app
+
+    bad = CliRunner().invoke(app, ["report", str(run), "--out", str(out), "--rbf", str(tmp_path)])
+    assert bad.exit_code == 2 and "is not an `isf rbf` output folder" in bad.output
+
+
+def test_effects_of_isf_effects_chart_the_rhf_rows_and_say_they_are_not_run_totals(units, tmp_path):
+    # issue 13: 'the effects total differs from the run total without a word about why'
+    eff = pl.DataFrame({
+        "sektor": ["Somatikk"] * 5, "nivaa": ["RHF", "RHF", "RHF", "HF", "HF"],
+        "navn": ["Helse Nord", "Helse Vest", "TOTALT", "UNN HF", "TOTALT"],
+        "poeng_gammel": [10.0, 20.0, 30.0, 10.0, 10.0], "poeng_ny": [11.0, 19.0, 30.0, 11.0, 11.0],
+        "endring": [1.0, -1.0, 0.0, 1.0, 1.0], "endring_pst": [10.0, -5.0, 0.0, 10.0, 10.0],
+    })
+    html = build_report(units, out=tmp_path / "r.html", effects=eff).read_text(encoding="utf-8")
+    desc = re.search(r"<title>Endring i poeng per RHF \(sørge for\)</title><desc>([^<]*)</desc>", html).group(1)
+    assert desc.replace("\u00a0", " ") == "Helse Nord (Somatikk): +1,000; Helse Vest (Somatikk): -1,000"  # no TOTALT, no HF
+    assert "summene er derfor ikke oppgjørets poeng" in html

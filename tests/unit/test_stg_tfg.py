@@ -53,17 +53,17 @@ def frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 # --- definitions -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("year", [2024, 2025, 2026])
+@pytest.mark.parametrize("year", [2022, 2023, 2024, 2025, 2026])
 def test_bundled_years_load_and_are_frozen_and_picklable(year: int) -> None:
     defs = load_stg_tfg(year)
     assert defs.aar == year and len(defs.checksum) == 64
     assert pickle.loads(pickle.dumps(defs)) == defs
     with pytest.raises(AttributeError):
         defs.aar = 1999  # type: ignore[misc]
-    assert {2024, 2025, 2026} <= set(available_years())
+    assert {2022, 2023, 2024, 2025, 2026} <= set(available_years())
 
 
-@pytest.mark.parametrize("year", [2024, 2025, 2026])
+@pytest.mark.parametrize("year", [2022, 2023, 2024, 2025, 2026])
 def test_every_group_has_a_demo_weight_entry_and_a_source(year: int) -> None:
     """Weights live in the weight lists: every defined group has an STG/TFG demo-list entry
     (weight, or isf = N without financing), and the demo lists are marked DEMO."""
@@ -92,6 +92,26 @@ def test_seed_facts_per_year() -> None:
     assert d26.stg_by_code()["DS04"].koder == ("J06BD01", "J06BD08")
     t30 = d24.tfg_by_code()["T30"]
     assert t30.utloser_stg == ("TS03",) and not t30.overtar_drg_poeng
+    # [002]/[003] define AS04 by the drugs' ATC codes only: no diagnosis condition
+    assert d26.stg_by_code()["AS04"].diagnoser == ()
+
+
+def test_seed_facts_2022_2023() -> None:
+    """[004] 635-645: XS08 new in 2022 (outpatient, utskrivningsklar inpatients); [001] 158: direct
+    consultations only from 2024; [004] 983-998 HT05/HT06 replace HT02/HT03; [001] 234 ACT half month;
+    [000] 714-717 ZWUU20 from 2025, cancer first."""
+    d22, d23, d24, d25 = (load_stg_tfg(y) for y in (2022, 2023, 2024, 2025))
+    for d in (d22, d23):
+        xs08 = d.stg_by_code()["XS08"]
+        assert xs08.kontakttype == (5,) and xs08.utskrivningsklar and xs08.sektor == ("somatikk",)
+        assert {"HT05", "HT06"} <= set(d.tfg_by_code()) and not {"HT02", "HT03", "T30"} & set(d.tfg_by_code())
+        assert {"XS80", "XS81", "XS82", "XS04"} <= set(d.stg_by_code()) and "JS09" not in d.stg_by_code()
+    assert d24.stg_by_code()["XS08"].kontakttype == ()
+    for d in (d22, d23, d24, d25, load_stg_tfg(2026)):
+        assert d.stg_by_code()["ACT"].halv_maaned
+        drugs = [s for s in d.stg if s.kode in ("TS03", "DS03", "XS82", "XS83", "AS04", "DS04", "XS80", "XS81")]
+        assert all(s.unntatt_koder == ("ZWUU20",) for s in drugs)
+        assert (d.stg_by_code()["KREFT"].unntatt_koder == ()) == (d.aar >= 2025)
 
 
 @pytest.mark.parametrize("year", [2024, 2025, 2026])
@@ -130,6 +150,16 @@ def test_load_unknown_year_raises() -> None:
      "min_kontakter"),
     ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nkoder=['A']\nfoo=1",
      "unknown key"),
+    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nkoder=['A']\nkontakttype=[4]",
+     "kontakttype"),
+    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nkoder=['A']\nkontakttype=5",
+     "kontakttype"),
+    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nkoder=['A']\nhalv_maaned=true",
+     "halv_maaned"),
+    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='maaned'\nkoder=['A']\nhalv_maaned='ja'",
+     "halv_maaned"),
+    ("aar = 2030\n[[stg]]\nkode='S'\nnavn='x'\nperiode='aar'\nkoder=['A']\nunntatt_koder=['A']",
+     "exclude"),
     ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\ndrg=['1']\nutloser_drg=['2']",
      "must also be members"),
     ("aar = 2030\n[[tfg]]\nkode='T'\nnavn='x'\nperiode='aar'\nstg=['NOPE']",
@@ -253,6 +283,23 @@ def test_xs08_forms_from_somatic_contacts_only() -> None:
     assert [(a["pasient_id"], a["gruppe"]) for a in ref] == [("q", "XS08")]
     with pytest.raises(ActivitySchemaError, match="sektor"):
         assign(act.drop("sektor"), defs, year=2024)
+
+
+def test_contact_conditions_without_their_columns() -> None:
+    """Without `kontakt_type`, a 2022 outpatient contact cannot show it was indirect: no XS08 (an
+    utskrivningsklar inpatient still forms it); without `act_halv_maaned` the ACT month stands."""
+    defs = load_stg_tfg(2022)
+    act = frame([row(1, "a", date(2022, 3, 1), codes=["WPBA10"]),
+                 row(2, "b", date(2022, 3, 1), codes=["WPBA10"], niva=1, klar=3),
+                 row(3, "c", date(2022, 3, 1), codes=["IEAD00"], sektor="phv")])
+    got = assign(act, defs, year=2022).assignments.select("pasient_id", "gruppe").rows()
+    assert got == [("b", "XS08"), ("c", "ACT")]
+    ref, _ = assign_reference(act.to_dicts(), defs, year=2022)
+    assert [(a["pasient_id"], a["gruppe"]) for a in ref] == got
+    typed = act.with_columns(kontakt_type=pl.Series([5, None, 1], dtype=pl.Int8),
+                             act_halv_maaned=pl.Series([None, None, False]))
+    got = assign(typed, defs, year=2022).assignments.select("pasient_id", "gruppe").rows()
+    assert got == [("a", "XS08"), ("b", "XS08")]
 
 
 def test_engine_accepts_lazyframe_and_optional_hdiag2() -> None:

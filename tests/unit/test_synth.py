@@ -23,8 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from isf.grouping import group, make_case
 from isf.cli.synth import synth_command
+from isf.grouping import group, make_case
 from isf.synth import ACTIVITY_SCHEMA, load_geography, synth_activity, write_synth
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,10 +79,18 @@ def test_chunks_are_bounded_and_ids_continue(demo_logic):
     assert list(synth_activity(demo_logic, rows=0, seed=1)) == []
 
 
+def _stg_codes(year: int) -> set[str]:
+    """Trigger codes of the year's bundled STGs, and ZWUU20 (isf.synth.stg_codes)."""
+    from isf.stg_tfg import load_stg_tfg
+
+    return {c for s in load_stg_tfg(year).stg for c in s.koder} | {"ZWUU20"}
+
+
 def test_every_code_exists_in_the_logic(case):
+    """Every code is the logic's, except the STG trigger codes of the year (stg=True, default)."""
     logic, t = case
     dx = {r.code for r in logic.dg} | {r.d_code for r in logic.dg if r.d_code}
-    procs = {p.code for p in logic.proc}
+    procs = {p.code for p in logic.proc} | _stg_codes(2025)
     assert set(t["hdiag"].to_pylist()) <= dx
     assert set(t["hdiag2"].drop_null().to_pylist()) <= dx
     assert set(t["bdiag"].combine_chunks().flatten().to_pylist()) <= dx
@@ -264,7 +272,43 @@ def test_cli_end_to_end(tmp_path):
     assert runner.invoke(_app(), ["synth", "--logic", "NOSUCH", "--out", str(out)]).exit_code == 2
 
 
-@pytest.mark.parametrize("module", ["activity.py", "catalogue.py"])
+def test_stg_codes_only_extend_prosedyrer(demo_logic):
+    """STG trigger codes come from their own random stream: every other column, and the codes a
+    row had, are the same as without them; only codes of the year's STGs are added."""
+    plain = _table(demo_logic, rows=3_000, seed=3, year=2026, stg=False)
+    with_stg = _table(demo_logic, rows=3_000, seed=3, year=2026)
+    assert with_stg.schema == plain.schema
+    for name in plain.column_names:
+        if name != "prosedyrer":
+            assert with_stg[name].equals(plain[name]), name
+    codes = _stg_codes(2026)
+    added = 0
+    for before, after in zip(plain["prosedyrer"].to_pylist(), with_stg["prosedyrer"].to_pylist()):
+        assert after[: len(before)] == before and set(after[len(before):]) <= codes
+        added += len(after) > len(before)
+    assert added > 30
+    assert with_stg.equals(_table(demo_logic, rows=3_000, seed=3, year=2026))  # deterministic
+    # a year without bundled STG definitions gets none
+    assert _table(demo_logic, rows=500, seed=3, year=2019).equals(_table(demo_logic, rows=500, seed=3, year=2019, stg=False))
+
+
+def test_stg_codes_follow_the_year_and_the_rows_they_fit(demo_logic):
+    """XS08 codes often on indirect somatic contacts (the only XS08 before 2024, [001] 158); LAR drugs on
+    TSB contacts with a LAR/opioid principal (T30's trigger TS03 with TD99L/TD11A); AS04 drugs only in
+    2026; ZWUU20 with a cancer drug."""
+    t22 = _table(demo_logic, rows=20_000, seed=2, year=2022).to_pylist()
+    t26 = _table(demo_logic, rows=20_000, seed=2, year=2026).to_pylist()
+    xs08 = {"WPBA10", "WPBA15", "WPBA20", "WMFG10"}
+    assert sum(1 for r in t22 if r["kontakt_type"] == 5 and set(r["prosedyrer"]) & xs08) >= 20
+    assert not any(set(r["prosedyrer"]) & {"N04BA02", "N04BA03", "N04BA07", "N04BC07"} for r in t22)
+    assert any(set(r["prosedyrer"]) & {"N04BA02", "N04BA03", "N04BA07", "N04BC07"} for r in t26)
+    lar = [r for r in t26 if set(r["prosedyrer"]) & {"N07BC01", "N07BC02", "N07BC51"}]
+    assert lar and all(r["sektor"] == "tsb" and r["hdiag"].startswith(("Z5030", "F11")) for r in lar)
+    zw = [r for r in t26 if "ZWUU20" in r["prosedyrer"]]
+    assert zw and all(set(r["prosedyrer"]) & {"L01EA01", "L01EF01", "L02BB04"} for r in zw)
+
+
+@pytest.mark.parametrize("module", ["activity.py", "catalogue.py", "stg_codes.py"])
 def test_generator_modules_do_no_io(module):
     tree = ast.parse((ROOT / "src" / "isf" / "synth" / module).read_text(encoding="utf-8"))
     imported = {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from isf.definitions import available_logics, load_logic
+from isf.formatting import kroner as kroner_text
 from isf.grouping import group, make_case
 from isf.web.app import create_app
 from isf.web.batch import MAX_BYTES
@@ -59,7 +60,7 @@ def test_points_and_kroner_match_points_module(client):
     pts = explain_points(row, w, p)[-1].value
     kr = kroner(pts, p.decimal("somatikk", "enhetspris"), p.decimal("somatikk", "isf_andel"))
     assert _texts(r.text, "points") == [f"{pts:.3f}".replace(".", ",")]
-    assert _texts(r.text, "kroner")[0].replace("\u202f", "") == f"{kr:.0f}"
+    assert _texts(r.text, "kroner")[0].strip() == kroner_text(kr, nbsp=True)  # 54 512,64 kr, to the øre
     assert "poeng_langligger" in r.text  # the component table explains the long-stay part
 
 
@@ -233,3 +234,157 @@ def test_serve_command_registers_with_typer():
     app.command("noop")(lambda: None)
     res = CliRunner().invoke(app, ["serve", "--help"])
     assert res.exit_code == 0 and "--port" in res.output and "--logic" in res.output
+
+
+# --- issue 13: bokmål and English throughout, readable rules, sectors, DEMO -----------------------
+LONG = CASE | {"los": "30", "year": "2025"}
+
+
+def _visible(html: str) -> str:
+    """The page's text without the sources column (seed quotes are citations, kept verbatim)."""
+    html = re.sub(r'<td class="src">.*?</td>', "", html, flags=re.DOTALL)
+    html = re.sub(r"<(script|style|datalist)[^>]*>.*?</\1>", "", html, flags=re.DOTALL)
+    return re.sub(r"<[^>]+>", " ", html).replace("\u00a0", " ")
+
+
+def test_bokmal_page_has_no_english_explanations(client):
+    # issue 13: 'Explanations are half English (`needs a valid principal diagnosis`, `vekt of DRG 122`,
+    # `sum of the components`)'
+    text = _visible(client.post("/", data=LONG).text)
+    for english in ("needs a valid principal diagnosis", "of DRG", "sum of the components", "Failed", "does not apply",
+                    "case:", "no procedure with", "length of stay is", "grouped"):
+        assert english not in text, english
+    assert "gyldig hoveddiagnose" in text and "gjelder ikke" in text and "saken: liggetid 30 dager" in text
+
+
+def test_english_page_has_no_bokmal_explanations(client):
+    text = _visible(client.post("/?lang=en", data=LONG | {"lang": "en"}).text)
+    for bokmal in ("gjelder ikke", "liggedager", "vekt 1", "hoveddiagnose", "saken:", "Forklaring", "utskrivningsklar",
+                   "Gruppert", "mangler"):
+        assert bokmal not in text, bokmal
+    assert "a valid principal diagnosis" in text and "days of stay" in text and "weight 1.04 (DRG 122)" in text
+
+
+def test_rule_conditions_read_as_words_with_the_raw_value_beside(client):
+    # issue 13: 'rule syntax is raw (`or N`, `procpro 05S01 or P` reads as the word "or")'
+    nb, en = client.post("/", data=LONG).text, client.post("/?lang=en", data=LONG | {"lang": "en"}).text
+    for html in (nb, en):
+        near = html.split('class="near-list"')[1].split("</ol>")[0]
+        first = re.search(r'→ DRG 112B: [^<]*<span class="cond-text">([^<]+)</span> <code class="sub">or P</code>', near)
+        assert first, near
+        words = first.group(1)
+        assert words != "or P" and len(words.split()) >= 3 and "OR" in words
+    nb_words = re.search(r'112B: [^<]*<span class="cond-text">([^<]+)<', nb).group(1)
+    en_words = re.search(r'112B: [^<]*<span class="cond-text">([^<]+)<', en).group(1)
+    assert nb_words != en_words
+    matched = nb.split('class="conds"')[1].split("</table>")[0]
+    assert re.search(r'<th scope="row" class="cond-text">[^<]+</th><td><code>dgcat 05M01</code>', matched)
+
+
+def test_describe_condition_covers_every_rule_column():
+    from isf.web.explain_view import describe_condition
+
+    cases = {("icd", "+"): "gyldig hoveddiagnose", ("or", "N"): "ingen operasjonsprosedyre (OR 1)",
+             ("procpro", "05S01"): "en prosedyre med egenskapen 05S01", ("dgprop1", "-05X01"): "ingen kode",
+             ("agelim", "<=17"): "alder høyst 17 dager", ("dur", "<1"): "liggetid under 1 dager",
+             ("sex", "F"): "kvinne", ("disch", "E"): "død ved utskrivning", ("compl", "1"): "minst 1",
+             ("secpro", "-"): "ingen annen prosedyre med OR 1", ("mdc", "-05"): "ikke i MDC 05"}
+    for (col, req), words in cases.items():
+        assert words in describe_condition(col, req, "nb"), (col, req)
+        assert describe_condition(col, req, "en") != describe_condition(col, req, "nb"), (col, req)
+    named = describe_condition("dgcat", "05M01", "en", lambda k, v: "Acute MI" if (k, v) == ("DGCAT", "05M01") else "")
+    assert named == "principal diagnosis category is 05M01 – Acute MI"
+
+
+@pytest.mark.skipif(not (available_logics().get("NOR2012") and available_logics()["NOR2012"].exists()),
+                    reason="needs ../shared (NOR2012 dBase release)")
+def test_property_texts_from_the_release(client):
+    # issue 13: 'properties (05M01, 05X01 …) have no descriptions'
+    r = client.post("/", data=CASE | {"logic": "NOR2012", "dx1_1": "J189"})
+    codes = r.text.split('data-testid="codes"')[1].split("</table>")[0]
+    assert 'title="Simple pneumonia and pleurisy"' in codes and '<span class="ptext">Simple pneumonia and pleurisy' in codes
+    assert "Lungebetennelse" in _texts(r.text, "drg-name")[0]  # the release's DRG name, not a dash
+
+
+def test_drg_name_is_a_dash_only_when_nothing_names_it(client):
+    # issue 13: 'DRG names show "–" for the real logics'
+    if not HAS_NOR2015:
+        pytest.skip("needs ../shared (NOR2015)")
+    r = client.post("/", data=CASE | {"logic": "NOR2015", "year": "2026"})
+    name = r.text.split('data-testid="drg-name">')[1].split("</dd>")[0]
+    assert "Akutt hjerteinfarkt" in name and "navn fra vektlisten" in name  # NOR2015 names none: the list does
+    r = client.post("/", data=CASE | {"logic": "NOR2015", "year": ""})
+    assert _texts(r.text, "drg-name") == ["–"]
+
+
+@pytest.mark.parametrize(("sektor", "dx", "care", "drg"), [("phv", "F320", "3", "919O"), ("tsb", "F102", "3", "920O")])
+def test_phv_and_tsb_points(client, sektor, dx, care, drg):
+    # issue 13: 'No sector field, so PHV/TSB points cannot be tried'
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from isf.formatting import points as points_text
+    from isf.params import load_params
+    from isf.weights.weightlist import load_weights
+
+    data = CASE | {"los": "0", "care_level": care, "dx1_1": dx, "year": "2026", "sektor": sektor}
+    r = client.post("/", data=data)
+    assert _texts(r.text, "drg") == [drg]
+    w, p = load_weights("demo", year=2026), load_params(2026, demo=True)
+    vekt = w.get(drg).vekt
+    assert _texts(r.text, "points") == [points_text(vekt, nbsp=True)]
+    kr = (vekt * p.decimal("phv_tsb", "enhetspris") * p.decimal("phv_tsb", "isf_andel")).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP)  # the one money rule (isf.settlement.fixed.kroner)
+    assert _texts(r.text, "kroner")[0].strip() == kroner_text(kr, nbsp=True)  # PHV/TSB price and 25 % share
+    assert f'<option value="{sektor}" selected>' in r.text
+    inpatient = client.post("/", data=data | {"care_level": "1", "los": "5"})
+    assert "omsorgsnivå 1 i " + sektor + " er ikke i ISF" in _texts(inpatient.text, "points-reason")[0]
+
+
+def test_demo_is_labelled_where_kroner_surface(client):
+    # guide: 'demo values are labelled DEMO everywhere they surface (summary, report, web)'
+    r = client.post("/", data=LONG)
+    money = r.text.split('data-testid="money"')[1].split("</dl>")[0]
+    assert ">DEMO</span>" in money
+    cmp = client.post("/compare", data=LONG | {"logic_a": "DEMO", "logic_b": "DEMO", "year_a": "2025", "year_b": "2026"})
+    kr_row = cmp.text.split('data-row="kroner"')[1].split("</tr>")[0]
+    assert kr_row.count(">DEMO</span>") == 2
+
+
+def test_compare_shows_why_a_unit_does_not_count(client):
+    # issue 13: 'the compare page shows the not-counting reason too'
+    data = CASE | {"logic_a": "DEMO", "logic_b": "DEMO", "year_a": "2025", "year_b": "2026", "sektor": "phv",
+                   "dx1_1": "F320", "los": "5"}
+    r = client.post("/compare", data=data)
+    row = r.text.split('data-row="reason"')[1].split("</tr>")[0]
+    assert row.count("omsorgsnivå 1 i phv er ikke i ISF") == 2
+    ok = client.post("/compare", data=LONG | {"logic_a": "DEMO", "logic_b": "DEMO", "year_a": "2025", "year_b": "2026"})
+    assert ok.text.split('data-row="reason"')[1].split("</tr>")[0].count("ja, teller") == 2
+
+
+def test_case_string_label_is_not_repeated(client):
+    # issue 13: 'a repeated "eller NPK-grupperingsstreng" label'
+    text = _visible(client.get("/").text)
+    assert text.count("eller NPK-grupperingsstreng") == 1
+    assert 'class="sr-only">NPK-grupperingsstreng' in client.get("/").text  # the field keeps an accessible name
+
+
+def test_english_rule_texts_cover_every_text_the_settlement_writes():
+    from isf.web.points_view import rule_text
+
+    samples = ["gjelder ikke", "vekt 1.0400 (DRG 122)", "(30 liggedager - 0 utskrivningsklar - trimpunkt 14) x 0.1430",
+               "ambulant tillegg 0.0190", "ISF-poeng i stedet for egenandel: 0.1020 (PHV/TSB, 2026 - 2004 <= 26 år)",
+               "980-trekk -0.0500", "vekt 1.0400 (DRG 122); bærende opphold i sykehusopphold 7",
+               "ikke ISF: ikke gruppert (status invalid_los)", "ikke ISF: ukjent sektor (tom)",
+               "ikke ISF: år 2027 er utenfor oppgjørsåret 2026", "ikke ISF: debitor 11 er ikke ISF-finansiert",
+               "ikke ISF: enheten er ikke ISF-tellende (isf_enhet)", "ikke ISF: omsorgsnivå 1 i phv er ikke i ISF",
+               "ikke ISF: finansiert gjennom TFG BT01", "ikke ISF: DRG 999X mangler i vektlisten",
+               "ikke ISF: TFG PT13 er ikke ISF-finansiert (vektliste)",
+               "ikke ISF: avdelingsopphold i sykehusopphold 4: poengene ligger på bærende opphold kontakt_id 9"]
+    norwegian = re.compile(r"\b(gjelder|ikke|vekt|liggedager|utskrivningsklar|tillegg|stedet|egenandel|trekk|bærende|"
+                           r"sykehusopphold|gruppert|ukjent|år|utenfor|oppgjørsåret|enheten|omsorgsnivå|finansiert|"
+                           r"gjennom|mangler|vektlisten|avdelingsopphold|poengene|ligger)\b")
+    for s in samples:
+        en = rule_text(s, "en")
+        assert not norwegian.search(en), (s, en)
+    assert rule_text("vekt 1.0400 (DRG 122)", "nb") == "vekt 1,0400 (DRG 122)"
+    assert rule_text("vekt 1.0400 (DRG 122)", "en") == "weight 1.0400 (DRG 122)"

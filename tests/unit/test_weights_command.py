@@ -11,6 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from isf.cli.weights import effects_command, read_weight_frame, weights_app
+from isf.formatting import DEFAULT_YEAR
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "weights"
 runner = CliRunner()
@@ -81,7 +82,7 @@ def test_effects_command_writes_exact_table_and_prints_whole_points(tmp_path: Pa
         Decimal("0.108"), Decimal("-0.170"), Decimal("0.062"), Decimal("0.000")]
     assert t.filter(pl.col("nivaa") == "RHF")["navn"].to_list() == ["R1", "R2", "TOTALT"]
     assert "Effekter RHF – Alle sektorer – sørge for" in res.output and "Foretak" in res.output
-    assert "2023-vekter" in res.output and "TOTALT" in res.output
+    assert f"{DEFAULT_YEAR - 1}-vekter" in res.output and "TOTALT" in res.output  # the default year
     svg = (tmp_path / "eff-alle_sektorer.svg").read_text()
     assert svg.count("<rect") == 2  # R1, R2 (no bar for the total)
 

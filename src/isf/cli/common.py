@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
     from isf.definitions import Logic
 
-__all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "IsfGroup", "LogicOpt", "err", "fail", "load_logic_or_exit", "progress"]
+__all__ = ["EXIT_INPUT", "EXIT_INTERNAL", "IsfGroup", "LogicOpt", "err", "fail", "load_logic_or_exit", "progress",
+           "tidy_help"]
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
@@ -51,9 +52,58 @@ def load_logic_or_exit(ref: str) -> Logic:
         fail(str(e), e)
 
 
+def _no_hyphen_breaks() -> None:
+    """Help text wraps at spaces only: "docs/data-model.md" and "non-NPR" are never split at
+    their hyphen (click's wrapper would print "docs/data- model.md")."""
+    import importlib
+
+    for name in ("typer._click._textwrap", "click._textwrap"):
+        try:
+            mod = importlib.import_module(name)
+        except ImportError:
+            continue
+        base = getattr(mod, "TextWrapper", None)
+        if base is None or getattr(base, "_isf", False):
+            continue
+
+        class Wrapper(base):  # type: ignore[misc, valid-type]
+            _isf = True
+
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                kwargs.setdefault("break_on_hyphens", False)
+                super().__init__(*args, **kwargs)
+
+        setattr(mod, "TextWrapper", Wrapper)  # noqa: B010 - the vendored module is untyped
+
+
+_no_hyphen_breaks()
+
+
+def _metavar(param: Any) -> str:
+    """A value's placeholder in help: its name in capitals (``--year YEAR``, ``INPUT``)."""
+    return str(param.name or "value").strip("_").upper().replace("_", "-")
+
+
+def tidy_help(command: Any) -> None:
+    """Give every option of `command` (and of its subcommands) a plain metavar.
+
+    Typer's default shows Python types (``<list[str]>``, ``<bool>``); a name in capitals
+    reads better and never needs cutting (tests/unit/test_cli_help.py renders every help)."""
+    for p in getattr(command, "params", []):
+        if p.param_type_name == "option" and p.metavar is None and not getattr(p, "is_flag", False):
+            p.metavar = _metavar(p)
+    for sub in getattr(command, "commands", {}).values():
+        tidy_help(sub)
+
+
 class IsfGroup(TyperGroup):
     """The root command group: every `IsfError` a command lets through becomes ``error: ...``
-    and exit 2; anything else is an internal error, reported without traceback or values."""
+    and exit 2; anything else is an internal error, reported without traceback or values.
+    Help is plain text (no tables that cut long words) with readable placeholders."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tidy_help(self)
 
     def invoke(self, ctx: Any) -> Any:
         from isf.errors import IsfError

@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 
 from isf.cli.common import err
+from isf.formatting import DEFAULT_YEAR
 
 __all__ = ["rbf_command"]
 
 
 def rbf_command(
-    year: Annotated[int, typer.Option(help="RBF budget year (definitions isf/data/rbf/<year>.toml).")] = 2026,
+    year: Annotated[int, typer.Option(help="RBF budget year (definitions isf/data/rbf/<year>.toml).")] = DEFAULT_YEAR,
     activity: Annotated[
         Path | None,
         typer.Option("--activity", "-a", help="NPR-like activity (Parquet/CSV, docs/data-model.md). Default: synthetic DEMO data."),

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from isf.cli.common import LogicOpt, err, load_logic_or_exit
+from isf.formatting import DEFAULT_YEAR
 
 if TYPE_CHECKING:
     from isf.run import RunResult
@@ -31,12 +32,15 @@ SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Parameter overr
 
 
 def _fmt(v: object) -> str:
+    """A summary cell as people read it (`isf.formatting`): 1 748 317,25 (kroner), 17 446,533 (points)."""
+    from isf.formatting import number
+
     if v is None:
         return ""
     if isinstance(v, Decimal):
-        return f"{v:,.2f}" if v.as_tuple().exponent == -2 else f"{v:,.4f}"
+        return number(v, 2) if v.as_tuple().exponent == -2 else number(v, 3)
     if isinstance(v, int):
-        return f"{v:,}"
+        return number(v)
     return str(v)
 
 
@@ -64,7 +68,7 @@ def print_result(res: RunResult, *, quiet: bool) -> None:
         return
     demo = res.demo
     title = f"ISF {res.year}" + (f", logic {res.logic}" if res.logic else ", grouped input") + \
-        f": {res.rows:,} rows, {res.rows_with_errors:,} with input errors"
+        f": {_fmt(res.rows)} rows, {_fmt(res.rows_with_errors)} with input errors"
     t = Table(title=title + (f"\n{demo}" if demo else ""))
     cols = ["sektor", "type", "antall", "antall_tellende", "isf_poeng", "isf_kroner"]
     for c in cols:
@@ -74,7 +78,7 @@ def print_result(res: RunResult, *, quiet: bool) -> None:
     Console(width=max(Console().width, 110)).print(t)
     tot = res.summary.filter(res.summary["sektor"] == "totalt").row(0, named=True)
     typer.echo(f"total (DRG + STG + TFG): {_fmt(tot['isf_poeng'])} ISF points, {_fmt(tot['isf_kroner'])} kr"
-               + (" (DEMO)" if demo else ""))
+               + (" (DEMO)" if demo else ""))  # Norwegian style; the exact figures are in sammendrag.csv
     typer.echo(f"tables written to {res.out_dir}/ (sorge_for.csv, sorge_for_hf.csv, enheter.parquet, points.parquet, "
                f"aggregates as Parquet/CSV, isf.duckdb, kontekst.json); `isf report {res.out_dir}` makes an HTML report")
 
@@ -84,7 +88,7 @@ def run_command(
         Path | None, typer.Option("--activity", "-a", help="Activity (Parquet/CSV, docs/data-model.md). Default: synthetic demo.")
     ] = None,
     logic: LogicOpt = "demo",
-    year: Annotated[int, typer.Option(help="Settlement year (parameters, weights, STG/TFG rules).")] = 2026,
+    year: Annotated[int, typer.Option(help="Settlement year (parameters, weights, STG/TFG rules).")] = DEFAULT_YEAR,
     weights: WeightsOpt = None,
     params: ParamsOpt = None,
     set_: SetOpt = None,
@@ -96,7 +100,7 @@ def run_command(
     rows: Annotated[int, typer.Option(help="Synthetic rows when no --activity is given.")] = 50_000,
     seed: Annotated[int, typer.Option(help="Seed for the synthetic activity.")] = 1,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("isf-out"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No steps and no summary table.")] = False,
 ) -> None:
     """The main job: activity -> grouping -> settlement (DRG, STG, TFG) -> kroner per sørge-for RHF/HF."""
     lg = None if grouped else load_logic_or_exit(logic)

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from isf.formatting import DEFAULT_YEAR
+
 if TYPE_CHECKING:
     from isf.definitions import Logic
 
@@ -18,10 +20,10 @@ DEFAULT_OUT = Path("isf-out/activity.parquet")
 def synth_command(
     rows: Annotated[int, typer.Option(min=0, help="Number of rows (stays/contacts) to generate.")] = 10_000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same rows.")] = 1,
-    year: Annotated[int, typer.Option(min=1900, max=2200, help="Activity year (admission dates).")] = 2025,
+    year: Annotated[int, typer.Option(min=1900, max=2200, help="Activity year (admission dates).")] = DEFAULT_YEAR,
     logic: Annotated[str, typer.Option(help="Logic id (demo, NOR2015, ...) or path to its tables.")] = "demo",
     out: Annotated[
-        Path, typer.Option(help="Output file (a folder of part files above 2M rows).")
+        Path, typer.Option("--out", "-o", help="Output file (a folder of part files above 2M rows).")
     ] = DEFAULT_OUT,
     fmt: Annotated[str, typer.Option("--format", "--fmt", help="parquet or csv.")] = "parquet",
     kpp: Annotated[
@@ -51,7 +53,9 @@ def synth_command(
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from e
     if not quiet:
-        typer.echo(f"wrote {rows:,} rows ({loaded.id}, seed {seed}, {year}) to {path}")
+        from isf.formatting import number
+
+        typer.echo(f"wrote {number(rows)} rows ({loaded.id}, seed {seed}, {year}) to {path}")
     if kpp:
         written = write_kpp(loaded, path, seed=seed, fmt=fmt)
         if not quiet:

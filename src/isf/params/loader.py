@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from isf.params.model import (
+    MAX_DEFAULT,
+    MAX_VALUE,
     PARAM_SPECS,
     SECTORS,
     ParameterError,
@@ -30,7 +32,7 @@ from isf.params.model import (
     YearParams,
 )
 
-__all__ = ["load_params", "parse_params", "parse_override", "shipped_years", "params_dir"]
+__all__ = ["load_params", "params_dir", "parse_override", "parse_params", "shipped_years"]
 
 
 def params_dir() -> Path:
@@ -55,11 +57,14 @@ def _convert(file: str, key: str, raw: Any) -> Value:
         try:
             d = Decimal(str(raw).replace(" ", "").replace(",", "."))
         except InvalidOperation:
-            raise ParameterError(file, key, f"not a number: {raw!r}") from None
+            raise ParameterError(file, key, "not a number (write it as 56000 or 0.30)") from None
         if not d.is_finite() or d < 0:
-            raise ParameterError(file, key, f"must be a finite number >= 0, got {raw!r}")
+            raise ParameterError(file, key, "must be a finite number >= 0")
+        limit = MAX_VALUE.get(name, MAX_DEFAULT)
         if name in ("isf_andel", "trekk_andel") and d > 1:
-            raise ParameterError(file, key, f"a share must be between 0 and 1, got {raw!r}")
+            raise ParameterError(file, key, "a share must be between 0 and 1 (30 % is 0.30)")
+        if d > limit:
+            raise ParameterError(file, key, f"must be at most {limit:,} (a typo?)".replace(",", " "))
         return d
     if isinstance(raw, (str, int)) and not isinstance(raw, bool):
         raw = [x for x in str(raw).split(",") if x.strip()]
@@ -67,9 +72,12 @@ def _convert(file: str, key: str, raw: Any) -> Value:
         raise ParameterError(file, key, f"expected a list, got {raw!r}")
     if kind == "ints":
         try:
-            return tuple(int(x) for x in raw)
+            values = tuple(int(x) for x in raw)
         except (TypeError, ValueError):
             raise ParameterError(file, key, f"expected whole numbers, got {raw!r}") from None
+        if any(abs(v) > 100_000 for v in values):
+            raise ParameterError(file, key, "codes must be whole numbers below 100 000")
+        return values
     return tuple(str(x).strip() for x in raw)
 
 

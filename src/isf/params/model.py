@@ -16,6 +16,8 @@ from typing import Literal
 from isf.errors import IsfError
 
 __all__ = [
+    "MAX_DEFAULT",
+    "MAX_VALUE",
     "PARAM_SPECS",
     "SECTORS",
     "MissingParameterError",
@@ -43,9 +45,22 @@ PARAM_SPECS: dict[str, tuple[Kind, tuple[str, ...], str]] = {
     "egenandel_maks_alder": ("decimal", ("alle",), "last age (calendar-year rule) of the exemption"),
     "egenandel_kontakttyper": ("ints", ("alle",), "kontakt_type codes that would carry a copay"),
     "egenandel_unntak_drg": ("strs", ("alle",), "DRGs excluded from copay points (LAR etc.)"),
-    "trekk_drg_prefiks": ("strs", ("alle",), "DRG code prefixes the deduction applies to"),
+    "egenandel_put_maks_alder": ("decimal", ("alle",), "last age (calendar-year rule) of the PUT exception"),
+    "trekk_drg": ("strs", ("alle",), "DRGs the 980 deduction applies to (it applied «kun … i noen tilfeller»)"),
     "trekk_andel": ("decimal", ("alle",), "deducted share of the base points (0-1)"),
+    "kjeveortopedi_koder": ("strs", ("alle",), "procedure codes of orthodontic treatment of cleft/craniofacial patients"),
 }
+
+
+#: The largest value a number parameter may take (name -> limit; others: `MAX_DEFAULT`). Far
+#: above any real value, far below what the fixed-point money columns hold: 1e999999 is a typo.
+MAX_VALUE: dict[str, Decimal] = {
+    "enhetspris": Decimal(10_000_000),  # kroner per point (2026: about 57 000)
+    "isf_andel": Decimal(1),
+    "trekk_andel": Decimal(1),
+    "egenandel_maks_alder": Decimal(150),
+}
+MAX_DEFAULT = Decimal(100_000)  # points (ambulant_vekt, egenandel_poeng) and kroner (egenandel_kr)
 
 
 class ParameterError(IsfError, ValueError):
@@ -135,10 +150,6 @@ class YearParams:
 
     def source(self, sector: str, name: str) -> str:
         return self.param(sector, name).source
-
-    def with_values(self, extra: dict[tuple[str, str], ParamValue]) -> YearParams:
-        """A copy where `extra` replaces or adds values."""
-        return YearParams(self.year, {**self.values, **extra})
 
     def demo_names(self) -> list[str]:
         """``sector.name`` of every DEMO value (invented, not official)."""

@@ -14,10 +14,10 @@ import re
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from importlib import resources
 from typing import Any
 
 from isf.definitions.model import DefinitionError
+from isf.yearfiles import bundled_years, load_year_file
 
 __all__ = [
     "COUNTS",
@@ -363,23 +363,11 @@ def parse_rbf(text: str, *, source: str = "<text>") -> RbfDefinitions:
     )
 
 
-def _data_dir() -> Any:
-    return resources.files("isf") / "data" / "rbf"
-
-
 def available_years() -> tuple[int, ...]:
     """Years with a bundled definition file."""
-    names = [p.name for p in _data_dir().iterdir() if p.name.endswith(".toml")]
-    return tuple(sorted(int(n[:-5]) for n in names if n[:-5].isdigit()))
+    return bundled_years("rbf")
 
 
 def load_rbf(year: int) -> RbfDefinitions:
     """The bundled definitions of `year` (file `isf/data/rbf/<year>.toml`)."""
-    res = _data_dir() / f"{year}.toml"
-    if not res.is_file():
-        known = ", ".join(str(y) for y in available_years())
-        raise DefinitionError(f"rbf/{year}.toml", None, None, f"no RBF definitions (known years: {known})")
-    defs = parse_rbf(res.read_text(encoding="utf-8"), source=f"rbf/{year}.toml")
-    if defs.aar != year:
-        raise DefinitionError(f"rbf/{year}.toml", "top", None, f"'aar' is {defs.aar}")
-    return defs
+    return load_year_file("rbf", year, parse_rbf, "RBF definitions")

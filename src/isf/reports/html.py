@@ -26,9 +26,13 @@ from typing import Any
 
 import polars as pl
 
+from isf import formatting as fmt
 from isf.reports.svg import column_chart, diverging_chart, hbar_chart
 
-__all__ = ["RHF_ORDER", "ReportData", "build_report", "fmt_number", "render_report", "summarise"]
+__all__ = ["RHF_ORDER", "ReportData", "build_report", "fmt_number", "render_report", "report_names", "summarise"]
+
+#: (kind, code) -> name: kind is DRG, STG, TFG or MDC (from the logic and the weight lists)
+Names = Mapping[tuple[str, str], str]
 
 _EFFECT_VALUES = ("endring_kroner", "endring_poeng", "diff_kroner", "diff_poeng", "endring", "diff")
 #: the regions in the order of the directorate's tables ([002] «Effekter RHF»)
@@ -37,19 +41,23 @@ _UNKNOWN = "(ukjent)"
 
 
 def fmt_number(v: object, decimals: int = 1) -> str:
-    """Norwegian number format: thin space for thousands, comma for decimals (1 234,5)."""
+    """A number as people read it in the report (`isf.formatting`, bokmål, no-break spaces):
+    1 234 567,89; "–" for None; "ja"/"nei" for booleans; other values as text."""
     if v is None:
         return "–"
     if isinstance(v, bool):
         return "ja" if v else "nei"
     if isinstance(v, int | float | Decimal):
-        s = f"{v:,.{decimals}f}"
-        return s.replace(",", "\u202f").replace(".", ",")
+        return fmt.number(v, decimals, nbsp=True)
     return str(v)
 
 
-def _kr(v: object, decimals: int = 0) -> str:
-    return fmt_number(v, decimals) + " kr" if v is not None else "–"
+def _kr(v: object, decimals: int = 2) -> str:
+    return fmt_number(v, decimals) + "\u00a0kr" if v is not None else "–"
+
+
+def _pct(v: object) -> str:
+    return fmt.percent(Decimal(str(v)), 1, nbsp=True) if v is not None else "–"
 
 
 @dataclass(slots=True)
@@ -102,6 +110,34 @@ def _numeric(df: pl.DataFrame) -> list[str]:
     return [c for c, t in df.schema.items() if t.is_numeric()]
 
 
+def report_names(logic: Any | None = None, weights: Any | None = None) -> dict[tuple[str, str], str]:
+    """(kind, code) -> name for the report: DRG names and MDC texts of the logic (`isf.definitions.
+    Logic`), STG/TFG (and DRG) names of the weight lists (`WeightList`); the logic wins for DRGs."""
+    out: dict[tuple[str, str], str] = {}
+    if weights is not None:
+        out.update({(e.type, e.drg): e.navn for e in weights.entries if e.navn})
+    if logic is not None:
+        for drg in {r.drg for r in logic.rules} | {d.drg for d in logic.drgnames}:
+            if logic.drg_name(drg):
+                out[("DRG", drg)] = logic.drg_name(drg)
+        for t in logic.texts:
+            if t.kind == "MDC" and t.text:
+                out[("MDC", t.value)] = t.text
+    return out
+
+
+def _named(df: pl.DataFrame, names: Names, *, code: str, kind: str | None = None) -> pl.DataFrame:
+    """`df` with a `navn` column after `code` (the group's or MDC's name), when any is known."""
+    if not names or df.height == 0:
+        return df
+    kinds = [kind] * df.height if kind else df["type"].to_list()
+    values = [names.get((k, str(c)), "") if c is not None else "" for k, c in zip(kinds, df[code].to_list(), strict=True)]
+    if not any(values):
+        return df
+    at = df.columns.index(code) + 1
+    return df.insert_column(at, pl.Series("navn", values, dtype=pl.String))
+
+
 def summarise(
     units: pl.DataFrame,
     *,
@@ -109,14 +145,19 @@ def summarise(
     effects: pl.DataFrame | None = None,
     title: str = "ISF-rapport",
     top_n: int = 15,
+    names: Names | None = None,
 ) -> ReportData:
-    """Aggregate a units table into the report's tables (pure)."""
+    """Aggregate a units table into the report's tables (pure).
+
+    `names` ((kind, code) -> name, from the run's logic and weight lists) adds a `navn` column
+    to the tables of groups and MDCs; a code the logic names nothing stays without a name."""
     rep = ReportData(title=title, context=dict(context) if context is not None else None)
+    named = names or {}
     all_units = _normalise(units)
     df = all_units.filter(pl.col("isf_tellende").fill_null(False))
     if df.height < all_units.height:
-        rep.notes.append(f"{all_units.height - df.height} av {all_units.height} enheter teller ikke for ISF "
-                         "(0 poeng); årsakene står i tabellen «Enheter som ikke teller».")
+        rep.notes.append(f"{fmt.number(all_units.height - df.height)} av {fmt.number(all_units.height)} enheter "
+                         "teller ikke for ISF (0 poeng); årsakene står i tabellen «Enheter som ikke teller».")
         if "isf_arsak" in all_units.columns:
             why = all_units.filter(~pl.col("isf_tellende").fill_null(False))
             key = "isf_regel" if "isf_regel" in why.columns else "isf_arsak"
@@ -151,9 +192,9 @@ def summarise(
         rep.tables["per_tertial"] = _by(df, keys, sort_by_points=False)
     if "mdc" in df.columns:
         drg = df.filter(pl.col("type") == "DRG").with_columns(pl.col("mdc").fill_null("–"))
-        rep.tables["per_mdc"] = _by(drg, ["mdc", "sektor"])
+        rep.tables["per_mdc"] = _named(_by(drg, ["mdc", "sektor"]), named, kind="MDC", code="mdc")
     if "gruppe" in df.columns:
-        rep.tables["top_grupper"] = _by(df, ["type", "gruppe", "sektor"]).head(top_n)
+        rep.tables["top_grupper"] = _named(_by(df, ["type", "gruppe", "sektor"]).head(top_n), named, code="gruppe")
     if "poeng_langligger" in df.columns and "isf_poeng" in df.columns:
         lang = df.filter(pl.col("poeng_langligger") > 0)
         total = float(df["isf_poeng"].sum() or 0)
@@ -167,24 +208,30 @@ def summarise(
         if "antall_kontakter" in groups.columns:
             aggs.append(pl.col("antall_kontakter").sum().alias("kontakter"))
         aggs += [pl.col(c).sum() for c in ("isf_poeng", "isf_kroner") if c in groups.columns]
-        rep.tables["stg_tfg"] = groups.group_by("type", "gruppe", "sektor").agg(aggs).sort("type", "gruppe", "sektor")
+        rep.tables["stg_tfg"] = _named(groups.group_by("type", "gruppe", "sektor").agg(aggs)
+                                       .sort("type", "gruppe", "sektor"), named, code="gruppe")
     if effects is not None and effects.height:
         rep.tables["effects"] = effects
     return rep
 
 
+_COUNTS = ("antall", "enheter", "tellende", "kontakter", "antall_tellende", "opphold", "rader")
+
+
 def _cell(c: str, v: object, numeric: bool) -> str:
     if not numeric:
         return f"<td>{escape('' if v is None else str(v))}</td>"
-    if "kroner" in c:
-        dec = 2
-    elif c in ("antall", "aar", "tertial", "enheter", "tellende", "kontakter") or isinstance(v, int):
-        dec = 0
-    elif c.startswith(("poeng", "endring", "isf_poeng")):
-        dec = 3 if isinstance(v, Decimal) else 1
+    if c == "aar" and v is not None:
+        text = fmt.year(int(v))  # type: ignore[call-overload]
+    elif c in ("tertial", "maaned") or c in _COUNTS or (isinstance(v, int) and not isinstance(v, bool)):
+        text = fmt_number(v, 0)
+    elif "kroner" in c or c.endswith("_pst"):
+        text = fmt_number(v, 2)
+    elif c.startswith(("poeng", "endring", "isf_poeng", "diff")):
+        text = fmt_number(v, 3)
     else:
-        dec = 1
-    return f'<td class="num">{escape(fmt_number(v, dec))}</td>'
+        text = fmt_number(v, 1)
+    return f'<td class="num">{escape(text)}</td>'
 
 
 def _table(df: pl.DataFrame, caption: str, *, headers: dict[str, str] | None = None) -> str:
@@ -202,7 +249,9 @@ _HEAD = {"antall": "Antall", "isf_poeng": "ISF-poeng", "isf_kroner": "Kroner", "
          "beh_hf": "Behandlende HF", "bo_rhf": "Bo-RHF (sørge for)", "bo_hf": "Bo-HF", "tertial": "Tertial",
          "aar": "År", "mdc": "MDC", "drg": "DRG", "sektor": "Sektor", "type": "Type", "gruppe": "Gruppe",
          "enheter": "Enheter", "tellende": "Teller", "kontakter": "Kontakter", "isf_regel": "Regel",
-         "eksempel": "Årsak (eksempel)"}
+         "eksempel": "Årsak (eksempel)", "navn": "Navn", "nivaa": "Nivå", "poeng_gammel": "Poeng, gamle vekter",
+         "poeng_ny": "Poeng, nye vekter", "endring": "Endring (poeng)", "endring_pst": "Endring %",
+         "opphold": "Opphold"}
 
 _CSS = """
 body{font:15px/1.45 system-ui,sans-serif;color:#1d2329;margin:0 auto;max-width:1100px;padding:1em 1.5em 3em}
@@ -237,7 +286,8 @@ def _context_block(ctx: Mapping[str, Any] | None, totals: Mapping[str, Any]) -> 
     from isf.settlement.context import demo_note
 
     logic = ctx.get("logikk") or {}
-    rows: list[tuple[str, str]] = [("År", str(ctx.get("aar", "–")))]
+    aar = ctx.get("aar")
+    rows: list[tuple[str, str]] = [("År", fmt.year(int(aar)) if aar is not None else "–")]
     if logic.get("id"):
         rows.append(("Logikk", f"{logic['id']} (sjekksum {str(logic.get('checksum') or '')[:16]})"))
     else:
@@ -258,7 +308,7 @@ def _context_block(ctx: Mapping[str, Any] | None, totals: Mapping[str, Any]) -> 
     missing = ctx.get("mangler_vekt") or []
     if missing:
         names = ", ".join(f"{m['type']} {m['gruppe']}" for m in missing[:30])
-        parts.append(f'<p class="warn" data-testid="missing-weights">{len(missing)} gruppe(r) uten vekt er regnet '
+        parts.append(f'<p class="warn" data-testid="missing-weights">{fmt.number(len(missing))} gruppe(r) uten vekt er regnet '
                      f'som ikke tellende: {escape(names)}.</p>')
     parts.append(f'<table class="context">{body}</table>')
     params = ctx.get("parametre") or []
@@ -275,25 +325,72 @@ def _context_block(ctx: Mapping[str, Any] | None, totals: Mapping[str, Any]) -> 
     return "".join(parts)
 
 
-def render_report(rep: ReportData, *, generated: date | None = None) -> str:
-    """The report as one HTML document (inline CSS and SVG, no scripts)."""
+def _tertial_items(per_tertial: pl.DataFrame) -> list[tuple[str, float]]:
+    """Chart columns per tertial, named with their year when the table has one ("T1 2025"), so
+    units of the next year (a spill-over T1) never look like the run year's T1."""
+    keys = ["aar", "tertial"] if "aar" in per_tertial.columns else ["tertial"]
+    by_t = per_tertial.group_by(keys).agg(pl.col("isf_poeng").sum()).sort(keys, nulls_last=True)
+    out = []
+    for r in by_t.iter_rows(named=True):
+        label = f"T{r['tertial']}" if r["tertial"] is not None else "–"
+        if r.get("aar") is not None:
+            label += f" {fmt.year(r['aar'])}"
+        out.append((label, float(r["isf_poeng"] or 0)))
+    return out
+
+
+def _effects_section(eff: pl.DataFrame) -> list[str]:
+    """Redistribution effects: the `isf effects` table (RHF rows charted) or any label/value table."""
+    parts = ["<h2>Omfordelingseffekter mellom vektsett</h2>"]
+    if {"nivaa", "navn", "endring"} <= set(eff.columns):
+        from isf.weights.effects import TOTAL_LABEL
+
+        rhf = eff.filter((pl.col("nivaa") == "RHF") & (pl.col("navn") != TOTAL_LABEL))
+        items = [(f"{r['navn']} ({r['sektor']})" if "sektor" in eff.columns else str(r["navn"]), float(r["endring"] or 0))
+                 for r in rhf.iter_rows(named=True)]
+        parts.append(diverging_chart(items, title="Endring i poeng per RHF (sørge for)",
+                                     fmt=lambda v: ("+" if v > 0 else "") + fmt_number(v, 3)))
+        parts.append('<p class="note">Effektene er DRG-poeng for én aktivitet med to vektlister, før ISF-vilkår, '
+                     "STG og TFG; summene er derfor ikke oppgjørets poeng.</p>")
+        parts.append(_table(eff, "Effekter per sektor, RHF og HF", headers=_HEAD))
+        return parts
+    label = next((c for c, ty in eff.schema.items() if ty == pl.Utf8 and c != "sektor"), eff.columns[0])
+    numeric = _numeric(eff)
+    value = next((c for c in _EFFECT_VALUES if c in eff.columns), numeric[-1] if numeric else None)
+    if value:
+        places = 0 if "kroner" in value else 1
+        unit = "\u00a0kr" if "kroner" in value else ""
+        items = sorted(_pairs(eff, label, value), key=lambda kv: kv[1])
+        parts.append(diverging_chart(items, title=f"{value} per {label}",
+                                     fmt=lambda v: ("+" if v > 0 else "") + fmt_number(v, places) + unit))
+    parts.append(_table(eff, "Effekter", headers=_HEAD))
+    return parts
+
+
+def render_report(rep: ReportData, *, generated: date | None = None, sections: list[str] | None = None) -> str:
+    """The report as one HTML document (inline CSS and SVG, no scripts); `sections` are HTML
+    fragments placed before the notes (e.g. `isf.reports.rbf.rbf_section`)."""
     t = rep.tables
     pts = lambda v: fmt_number(v, 1)
     parts = [f"<h1>{escape(rep.title)}</h1>"]
     if generated:
         parts.append(f'<p class="note">Laget {generated.isoformat()} av isf report.</p>')
     parts.append(_context_block(rep.context, rep.totals))
+    demo = ""
+    if rep.context is not None:
+        from isf.settlement.context import demo_note
+
+        demo = " – DEMO" if demo_note(rep.context) else ""
     kpis = [("Enheter som teller", fmt_number(rep.totals.get("enheter"), 0), "headline-units", rep.totals.get("enheter"))]
     if "isf_poeng" in rep.totals:
         kpis.append(("ISF-poeng (DRG + STG + TFG)", fmt_number(rep.totals["isf_poeng"], 3), "headline-points",
                      rep.totals["isf_poeng"]))
     if "isf_kroner" in rep.totals:
-        kpis.append(("Kroner (DRG + STG + TFG)", _kr(rep.totals["isf_kroner"], 2), "headline-kroner",
+        kpis.append(("Kroner (DRG + STG + TFG)" + demo, _kr(rep.totals["isf_kroner"], 2), "headline-kroner",
                      rep.totals["isf_kroner"]))
     if "andel_langliggere" in rep.totals:
-        kpis.append(("Langliggere", f"{fmt_number(100 * float(rep.totals['andel_langliggere']), 1)} %", "", None))
-        kpis.append(("Poeng fra langliggertillegg",
-                     f"{fmt_number(100 * float(rep.totals['andel_poeng_langligger']), 1)} %", "", None))
+        kpis.append(("Langliggere", _pct(rep.totals["andel_langliggere"]), "", None))
+        kpis.append(("Poeng fra langliggertillegg", _pct(rep.totals["andel_poeng_langligger"]), "", None))
     parts.append('<section aria-label="Nøkkeltall"><div class="kpis">' + "".join(
         f'<div class="kpi"><span>{escape(k)}</span><b'
         + (f' data-testid="{tid}" data-value="{escape(str(raw))}"' if tid else "") + f">{escape(v)}</b></div>"
@@ -316,8 +413,7 @@ def render_report(rep: ReportData, *, generated: date | None = None) -> str:
     bars("per_rhf", "Behandlende RHF", "beh_rhf", "ISF-poeng per behandlende RHF", "Per behandlende RHF og sektor")
     bars("per_hf", "Behandlende HF", "beh_hf", "ISF-poeng per behandlende HF", "Per behandlende HF og sektor")
     if "per_tertial" in t:
-        by_t = t["per_tertial"].group_by("tertial").agg(pl.col("isf_poeng").sum()).sort("tertial", nulls_last=True)
-        items = [(f"T{lab}" if lab else "–", v) for lab, v in _pairs(by_t, "tertial", "isf_poeng")]
+        items = _tertial_items(t["per_tertial"])
         parts.append("<h2>Per tertial</h2><div class='grid'><div>"
                      + column_chart(items, title="ISF-poeng per tertial", fmt=pts) + "</div><div>"
                      + _table(t["per_tertial"], "Per tertial og sektor", headers=_HEAD) + "</div></div>")
@@ -331,9 +427,9 @@ def render_report(rep: ReportData, *, generated: date | None = None) -> str:
         parts.append(
             "<h2>Langliggere</h2>"
             f"<p>{fmt_number(rep.totals['langliggere'], 0)} opphold "
-            f"({fmt_number(100 * float(rep.totals['andel_langliggere']), 1)} %) har langliggertillegg, "
-            f"til sammen {pts(rep.totals['poeng_langligger'])} poeng "
-            f"({fmt_number(100 * float(rep.totals['andel_poeng_langligger']), 1)} % av ISF-poengene).</p>"
+            f"({_pct(rep.totals['andel_langliggere'])}) har langliggertillegg, "
+            f"til sammen {fmt_number(rep.totals['poeng_langligger'], 3)} poeng "
+            f"({_pct(rep.totals['andel_poeng_langligger'])} av ISF-poengene).</p>"
         )
     if "stg_tfg" in t:
         parts.append("<h2>STG og TFG</h2>" + _table(t["stg_tfg"], "Særtjenestegrupper og tjenesteforløpsgrupper per sektor",
@@ -341,16 +437,8 @@ def render_report(rep: ReportData, *, generated: date | None = None) -> str:
     if "ikke_tellende" in t:
         parts.append("<h2>Enheter som ikke teller</h2>" + _table(t["ikke_tellende"], "Etter regel", headers=_HEAD))
     if "effects" in t:
-        eff = t["effects"]
-        label = next((c for c, ty in eff.schema.items() if ty == pl.Utf8 and c != "sektor"), eff.columns[0])
-        value = next((c for c in _EFFECT_VALUES if c in eff.columns), None) or (_numeric(eff) or [None])[-1]
-        parts.append("<h2>Omfordelingseffekter mellom vektsett</h2>")
-        if value:
-            fmt = (lambda v: fmt_number(v, 0) + " kr") if "kroner" in value else (lambda v: fmt_number(v, 1))
-            items = sorted(_pairs(eff, label, value), key=lambda kv: kv[1])
-            parts.append(diverging_chart(items, title=f"{value} per {label}",
-                                         fmt=lambda v: ("+" if v > 0 else "") + fmt(v)))
-        parts.append(_table(eff, "Effekter", headers=_HEAD))
+        parts += _effects_section(t["effects"])
+    parts += sections or []
     if rep.notes:
         parts.append("<h2>Merknader</h2><ul>" + "".join(f"<li>{escape(n)}</li>" for n in rep.notes) + "</ul>")
     return (
@@ -369,10 +457,12 @@ def build_report(
     effects: pl.DataFrame | None = None,
     title: str = "ISF-rapport",
     generated: date | None = None,
+    names: Names | None = None,
+    sections: list[str] | None = None,
 ) -> Path:
     """Write the single-file HTML report for `units` to `out` and return the path."""
-    rep = summarise(units, context=context, effects=effects, title=title)
+    rep = summarise(units, context=context, effects=effects, title=title, names=names)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_report(rep, generated=generated), encoding="utf-8")
+    out.write_text(render_report(rep, generated=generated, sections=sections), encoding="utf-8")
     return out

@@ -53,6 +53,11 @@ OPTIONAL: dict[str, str] = {
     "fodselsdato": "date (absent: unknown, no copay points)",
     "opphold_id": "integer (absent: every row its own stay)",
     "isf_enhet": "bool (absent: true)",
+    "ungdomsteam": "bool (absent: false): contact in a psychiatric youth team (PUT), no copay points to age 30",
+    "egenandel_rapportert": "bool (absent: unknown): copay reported (NPR 201b); before 2022 a somatic phone "
+                            "consultation without it is not ISF",
+    "act_halv_maaned": "bool (absent: true): an IEAD00 contact whose patient the ACT team followed at least half "
+                       "the calendar month (STG ACT)",
     "hdiag2": "text",
     "mdc": "text (grouping result)",
 }
@@ -147,6 +152,8 @@ def prepare(activity: pl.DataFrame, year: int) -> pl.DataFrame:
         _uk=_col(names, "utskrklar_dager", 0, pl.Int64).fill_null(0),
         _amb=_col(names, "ambulant", False, pl.Boolean, df.schema).fill_null(False),
         _enhet=_col(names, "isf_enhet", True, pl.Boolean, df.schema).fill_null(True),
+        _put=_col(names, "ungdomsteam", False, pl.Boolean, df.schema).fill_null(False),
+        _egrapp=_col(names, "egenandel_rapportert", None, pl.Boolean, df.schema),
         _opph=_col(names, "opphold_id", None, pl.Int64),
         _dato=dato,
         _inn=inn,

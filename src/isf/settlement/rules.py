@@ -71,6 +71,8 @@ FRAME_COLUMNS = {
     "_psek": "parameter sector (somatikk, phv_tsb) or null",
     "_oms": "omsorgsniva", "_deb": "debitor", "_ktype": "kontakt_type", "_enhet": "isf_enhet (null = true)",
     "_ligg": "liggetid", "_uk": "utskrklar_dager", "_amb": "ambulant",
+    "_put": "ungdomsteam (contact in a psychiatric youth team, PUT; DRG frame only)",
+    "_egrapp": "egenandel_rapportert (copay reported, NPR 201b; null = unknown; DRG frame only)",
     "_aar": "year of the unit", "_cyear": "year of the contact", "_byear": "birth year",
     "_overtatt": "TFG that took over the contact's DRG points, or null",
     "_count": "the unit passed every eligibility rule (set before the point rules run)",
@@ -193,6 +195,11 @@ def _is(kinds: tuple[str, ...]) -> pl.Expr:
     return pl.col("_type").is_in(list(kinds))
 
 
+def _opt(df: pl.DataFrame, name: str, default: object, dtype: pl.DataType) -> pl.Expr:
+    """A column only some frames carry (the DRG frame has the contact's inputs, STG/TFG units not)."""
+    return pl.col(name) if name in df.columns else pl.lit(default, dtype=dtype)
+
+
 # --- eligibility (vilkaar) ----------------------------------------------------------------
 
 def _gruppert(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
@@ -223,6 +230,39 @@ def _omsorgsniva(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
     reason = pl.format("omsorgsnivå {} i {} er ikke i ISF", pl.col("_oms").cast(pl.String).fill_null("(tom)"),
                        pl.col("_sektor"))
     return fails, reason
+
+
+#: NPR kontaktType 7 telefonkonsultasjon (docs/npr-npk-glossary.md)
+TELEFON_KONTAKTTYPE = 7
+
+
+def _telefon_egenandel(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
+    reported = _opt(df, "_egrapp", None, pl.Boolean())
+    fails = (pl.col("_psek") == "somatikk") & (pl.col("_ktype") == TELEFON_KONTAKTTYPE) & reported.not_()
+    return fails.fill_null(False), pl.lit("somatisk telefonkonsultasjon uten rapportert egenandel (før 2022: DRG 470)")
+
+
+#: «pasienter med leppe, kjeve og ganespalte og kraniofaciale tilstander» ([002] 825-826): ICD-10
+#: Q35-Q37 (clefts), Q67 and Q75 (face and skull); the procedure codes of the treatment are the parameter
+KJEVE_DIAGNOSER = ("Q35", "Q36", "Q37", "Q67", "Q75")
+
+
+#: input columns (not internal ones) a rule reads: `Settler` keeps them on the DRG frame
+INPUT_READS = ("prosedyrer", "hdiag", "bdiag")
+
+
+def _kjeveortopedi(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
+    none = pl.lit(False), pl.lit(None, dtype=pl.String)
+    if not set(INPUT_READS) <= set(df.columns):
+        return none
+    diag = pl.concat_list(pl.col("hdiag").cast(pl.String), pl.col("bdiag").cast(pl.List(pl.String)).fill_null([]))
+    patient = diag.list.eval(pl.element().str.contains("^(" + "|".join(KJEVE_DIAGNOSER) + ")")).list.any()
+    patient = patient.fill_null(False)
+    if not _present(df, patient):
+        return none  # no cleft or craniofacial patient: the code list is not needed
+    codes = p.strs("alle", "kjeveortopedi_koder")
+    hit = patient & pl.col("prosedyrer").list.eval(pl.element().is_in(codes)).list.any().fill_null(False)
+    return hit, pl.lit("kjeveortopedisk behandling ved leppe-kjeve-ganespalte: finansiert av folketrygden fra 2026")
 
 
 def _tfg_overtatt(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
@@ -256,12 +296,27 @@ def _langligger(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
     return value, text
 
 
-def _ambulant(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
-    cand = pl.col("_amb") & pl.col("_count")
+#: an ambulant *consultation* is an outpatient contact ([004] 250-252 «ambulante konsultasjoner»)
+AMBULANT_OMSORGSNIVA = (3,)
+#: [004] 291-293: from 2022 also palliative ambulant day treatment in DRG 959W
+AMBULANT_DAG_DRG = ("959W",)
+
+
+def _ambulant_weight(df: pl.DataFrame, p: Params, applies: pl.Expr, label: str) -> tuple[pl.Expr, pl.Expr]:
+    cand = (applies & pl.col("_count")).fill_null(False)
     if not _present(df, cand):
         return pl.lit(0, dtype=E4), pl.lit(None, dtype=pl.String)
-    value = pl.when(pl.col("_amb")).then(_per_sector(df, p, "ambulant_vekt", cand)).otherwise(0)
-    return value, pl.when(pl.col("_amb")).then(pl.format("ambulant tillegg {}", txt_e4(value)))
+    value = pl.when(cand).then(_per_sector(df, p, "ambulant_vekt", cand)).otherwise(0)
+    return value, pl.when(cand).then(pl.format(label + " {}", txt_e4(value)))
+
+
+def _ambulant(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
+    return _ambulant_weight(df, p, pl.col("_amb") & pl.col("_oms").is_in(AMBULANT_OMSORGSNIVA), "ambulant tillegg")
+
+
+def _ambulant_palliativ(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
+    day = pl.col("_amb") & pl.col("_gruppe").is_in(AMBULANT_DAG_DRG) & ~pl.col("_oms").is_in(AMBULANT_OMSORGSNIVA)
+    return _ambulant_weight(df, p, day, "ambulant tillegg (palliativ dagbehandling, DRG 959W)")
 
 
 EGENANDEL_OMSORGSNIVA = (3,)
@@ -275,10 +330,16 @@ def _egenandel(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
     maks = int(p.decimal("alle", "egenandel_maks_alder"))
     types = p.ints("alle", "egenandel_kontakttyper")
     unntak = p.strs("alle", "egenandel_unntak_drg")
+    age = pl.col("_cyear") - pl.col("_byear")
+    # «pasienter i LAR» ([002] 1134): a patient with a LAR contact (egenandel_unntak_drg) in the year
+    lar = pl.col("_gruppe").is_in(unntak).any().over("_pid") if "_pid" in df.columns else pl.col("_gruppe").is_in(unntak)
     elig = (
-        cand & pl.col("_ktype").is_in(types) & ~pl.col("_gruppe").is_in(unntak)
-        & pl.col("_byear").is_not_null() & ((pl.col("_cyear") - pl.col("_byear")) <= maks)
+        cand & pl.col("_ktype").is_in(types) & ~lar.fill_null(False)
+        & pl.col("_byear").is_not_null() & (age <= maks)
     ).fill_null(False)
+    put = (_opt(df, "_put", False, pl.Boolean()) & elig).fill_null(False)
+    if _present(df, put):  # «PUT opp til 30 år» ([002] 1134-1135): the refund is in the unit price
+        elig = elig & ~(put & (age <= int(p.decimal("alle", "egenandel_put_maks_alder"))))
     if not _present(df, elig):
         return none
     pts = to_e4(p.decimal("phv_tsb", "egenandel_poeng"))
@@ -289,15 +350,20 @@ def _egenandel(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
     return value, text
 
 
+#: the 980 series of emergency DRGs: 980- (stays under 5 hours) and 981X ([000] 634, 643; [002] 838)
+SERIE_980 = ("980", "981")
+
+
 def _trekk_980(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
     none = pl.lit(0, dtype=E4), pl.lit(None, dtype=pl.String)
-    drg = (pl.col("_type") == "DRG") & pl.col("_count")
-    if not _present(df, drg):
+    serie = pl.lit(False)
+    for pre in SERIE_980:
+        serie = serie | pl.col("_gruppe").str.starts_with(pre)
+    if not _present(df, (pl.col("_type") == "DRG") & pl.col("_count") & serie):
         return none
-    match = pl.lit(False)
-    for pre in p.strs("alle", "trekk_drg_prefiks"):
-        match = match | pl.col("_gruppe").str.starts_with(pre)
-    if not _present(df, drg & match):
+    # «kun … i noen tilfeller» ([002] 858): which 980-series DRGs is the user's parameter
+    match = pl.col("_gruppe").is_in(p.strs("alle", "trekk_drg"))
+    if not _present(df, (pl.col("_type") == "DRG") & pl.col("_count") & match):
         return none
     num, den = p.decimal("alle", "trekk_andel").as_integer_ratio()
     # round_half_up(share x basis) in ten-thousandths (basis >= 0): integer arithmetic
@@ -326,6 +392,18 @@ RULES: tuple[Rule, ...] = (
     Rule("omsorgsniva", "vilkaar", "Omsorgsnivået er i ISF for sektoren (<sektor>.isf_omsorgsniva).",
          Source("002", 55, "Innlagte 30 % ISF 100 % ramme", "inpatient PHV/TSB is frame-financed"),
          compute=_omsorgsniva, params=("{sektor}.isf_omsorgsniva",), aktivitet=True),
+    Rule("telefon_egenandel", "vilkaar",
+         "Før 2022: en somatisk telefonkonsultasjon (kontakttype 7) uten rapportert egenandel er ikke ISF-aktivitet.",
+         Source("004", 201, "For telefonkonsultasjoner innen somatikk fjernes kravet om rapportert egenandel (201b)",
+                "from 2022; before, such a contact grouped to DRG 470 (line 223); input egenandel_rapportert"),
+         kinds=("DRG",), years=(None, 2021), compute=_telefon_egenandel, aktivitet=True),
+    Rule("kjeveortopedi", "vilkaar",
+         "Fra 2026: kjeveortopedisk behandling (alle.kjeveortopedi_koder) av pasienter med leppe-kjeve-ganespalte "
+         "og kraniofaciale tilstander (ICD-10 Q35-Q37, Q67, Q75) er ikke i ISF.",
+         Source("002", 836, "tilbake til folketrygden for 2026, og inngår med det ikke lenger i ISF-",
+                "in ISF 2025 only; the procedure codes are a parameter"),
+         kinds=("DRG",), years=(2026, None), compute=_kjeveortopedi, params=("alle.kjeveortopedi_koder",),
+         aktivitet=True),
     Rule("tfg_overtatt", "vilkaar",
          "Kontakter i en TFG som overtar DRG-poengene (overtar_drg_poeng) gir ingen egne DRG-poeng.",
          Source("003", 169, "Det beregnes imidlertid ikke ISF-poeng for oppholdene/kontaktene"),
@@ -343,20 +421,31 @@ RULES: tuple[Rule, ...] = (
          Source("004", 1079, "til liggetid over trimpunkt og liggetid ut over tidspunkt der pasientene er meldt utskrivningsklar.",
                 "the days the cost weight leaves out; paid by the day weight of the weight list"),
          kinds=("DRG",), compute=_langligger, component="poeng_langligger", uses_weight=True),
-    Rule("ambulant", "poeng", "poeng_ambulant = <sektor>.ambulant_vekt for ambulante konsultasjoner.",
-         Source("004", 252, "Reglene ble harmonisert til også å omfatte somatiske ambulante konsultasjoner fra 2018."),
+    Rule("ambulant", "poeng",
+         "poeng_ambulant = <sektor>.ambulant_vekt for ambulante konsultasjoner (poliklinisk, omsorgsnivå 3, ambulant).",
+         Source("004", 252, "Reglene ble harmonisert til også å omfatte somatiske ambulante konsultasjoner fra 2018.",
+                "weights: line 299 «Ny vekt somatikk blir 0,019 (fra 0,014)»"),
          kinds=("DRG",), years=(2018, None), compute=_ambulant, component="poeng_ambulant",
          params=("{sektor}.ambulant_vekt",)),
+    Rule("ambulant_palliativ", "poeng",
+         "poeng_ambulant = <sektor>.ambulant_vekt også for palliativ ambulant dagbehandling i DRG 959W (fra 2022).",
+         Source("004", 291, "Det vil for 2022 åpnes for ambulant tillegg også for palliativ ambulant dagbehandling i DRG"),
+         kinds=("DRG",), years=(2022, None), compute=_ambulant_palliativ, component="poeng_ambulant",
+         params=("{sektor}.ambulant_vekt",)),
     Rule("egenandel", "poeng",
-         "poeng_egenandel = phv_tsb.egenandel_poeng for polikliniske PHV/TSB-kontakter til og med året pasienten fyller 26.",
-         Source("000", 34, "* Det gis ISF-poeng istedenfor egenandel for denne pasientbehandlingen"),
+         "poeng_egenandel = phv_tsb.egenandel_poeng for polikliniske PHV/TSB-kontakter til og med året pasienten fyller 26; "
+         "ikke for pasienter i LAR (en kontakt i egenandel_unntak_drg i året) og ikke i PUT (ungdomsteam) til og med 30 år.",
+         Source("000", 34, "* Det gis ISF-poeng istedenfor egenandel for denne pasientbehandlingen",
+                "exceptions [002] 1134 «Unntak er pasienter i LAR samt PUT opp til 30»"),
          kinds=("DRG",), years=(2025, None), compute=_egenandel, component="poeng_egenandel",
          params=("phv_tsb.egenandel_poeng", "alle.egenandel_maks_alder", "alle.egenandel_kontakttyper",
-                 "alle.egenandel_unntak_drg")),
-    Rule("trekk_980", "poeng", "poeng_trekk = -trekk_andel x poeng_basis for 980-DRG-ene (fjernet fra 2026).",
-         Source("002", 968, "1. Fase 1 (2026): Fjerner poengfradraget."),
+                 "alle.egenandel_unntak_drg", "alle.egenandel_put_maks_alder")),
+    Rule("trekk_980", "poeng",
+         "poeng_trekk = -trekk_andel x poeng_basis for de 980-DRG-ene fradraget gjelder (alle.trekk_drg); fjernet fra 2026.",
+         Source("002", 858, "det kun gjelder noen tilfeller",
+                "removed: line 968 «Fase 1 (2026): Fjerner poengfradraget.»; which DRGs and the size are parameters"),
          kinds=("DRG",), years=(None, 2025), compute=_trekk_980, component="poeng_trekk",
-         params=("alle.trekk_andel", "alle.trekk_drg_prefiks")),
+         params=("alle.trekk_andel", "alle.trekk_drg")),
     Rule("sykehusopphold", "samling",
          "Avdelingsopphold (døgn/dag) med samme opphold_id er ett sykehusopphold: poengene ligger på det "
          "bærende oppholdet (flest poeng, ved likhet det første); de andre får 0.",

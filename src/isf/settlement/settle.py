@@ -43,8 +43,9 @@ from isf.settlement.compute import (
 )
 from isf.settlement.fixed import POINTS, e4_to_points
 from isf.settlement.frame import OUTPUT_ROW_COLUMNS, PLACE_COLUMNS, ROW_INDEX, prepare
-from isf.settlement.rules import Params
+from isf.settlement.rules import INPUT_READS, Params
 from isf.stg_tfg import StgTfgDefinitions, assign
+from isf.stg_tfg.engine import INPUT_COLUMNS
 from isf.weights.weightlist import WeightList
 
 __all__ = [
@@ -64,8 +65,7 @@ UNIT_COLUMNS = (
     *COMPONENTS, "isf_poeng", "isf_tellende", "isf_arsak", "isf_regel", "poeng_regel",
     "enhetspris", "isf_andel", "isf_kroner",
 )
-_ENGINE_COLUMNS = ("kontakt_id", "pasient_id", "inn_dato", "drg", "prosedyrer", "hdiag", "hdiag2", "bdiag",
-                   "omsorgsniva", "utskrklar_dager", "sektor")
+_ENGINE_COLUMNS = INPUT_COLUMNS  # the STG/TFG engine names the columns it reads
 #: coverage table columns (groups without a weight)
 COVERAGE_SCHEMA = {"type": pl.String, "gruppe": pl.String, "rader": pl.Int64, "enheter": pl.Int64,
                    "andel_rader": pl.Float64}
@@ -217,8 +217,11 @@ class Settler:
         self.p = Params(params)
         self.wf = weights_frame(weights)
         prepared = prepare(activity, year)
+        # the internal columns, and the few input columns a rule reads (`INPUT_READS`): the
+        # input's other (wide) columns are not copied through the steps
         internal = [c for c in prepared.columns if c.startswith("_") and (c == "_i" or c not in activity.columns)]
-        self.contacts = join_weights(prepared.select(internal), self.wf)
+        reads = [c for c in INPUT_READS if c in prepared.columns]
+        self.contacts = join_weights(prepared.select(*internal, *reads), self.wf)
         self.groups: pl.DataFrame | None = None
         self.drg: pl.DataFrame | None = None
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from isf.definitions.model import DefinitionError
+from isf.yearfiles import bundled_years, load_year_file
 
 __all__ = [
     "OMSORGSNIVAA",
@@ -47,6 +47,9 @@ class StgDef:
     sektor: tuple[str, ...] = ()  # empty: contacts of every sector form the group
     utskrivningsklar: bool = False
     min_kontakter: int = 1
+    kontakttype: tuple[int, ...] = ()  # non-døgn contacts need one of these kontakt_type values
+    unntatt_koder: tuple[str, ...] = ()  # a contact that also carries one of these forms no group
+    halv_maaned: bool = False  # a contact with act_halv_maaned = false forms no group
     kilde: str = ""
     demo: tuple[str, ...] = ()
 
@@ -96,8 +99,10 @@ class StgTfgDefinitions:
 
 _STG_KEYS = {
     "kode", "navn", "periode", "koder", "diagnoser", "omsorgsniva", "sektor",
-    "utskrivningsklar", "min_kontakter", "kilde", "demo",
+    "utskrivningsklar", "min_kontakter", "kontakttype", "unntatt_koder", "halv_maaned", "kilde", "demo",
 }
+#: NPR kontaktType values (docs/npr-npk-glossary.md)
+KONTAKTTYPER = (1, 2, 3, 5, 6, 7, 12, 13, 14, 99)
 _TFG_KEYS = {
     "kode", "navn", "periode", "drg", "stg", "utloser_drg", "utloser_stg",
     "overtar_drg_poeng", "familie", "prioritet", "poeng_paa", "kilde", "demo",
@@ -152,6 +157,17 @@ def _parse_stg(entry: dict[str, Any], file: str, row: int) -> StgDef:
     sektor = _str_tuple(entry.get("sektor"), file, "stg", row, "sektor")
     if any(x not in SEKTORER for x in sektor):
         raise _fail(file, "stg", row, f"'sektor' must list values of {SEKTORER}")
+    kontakttype = entry.get("kontakttype", [])
+    if not isinstance(kontakttype, list) or any(v not in KONTAKTTYPER or isinstance(v, bool) for v in kontakttype):
+        raise _fail(file, "stg", row, f"'kontakttype' must be a list of {KONTAKTTYPER}")
+    halv = entry.get("halv_maaned", False)
+    if not isinstance(halv, bool):
+        raise _fail(file, "stg", row, "'halv_maaned' must be true or false")
+    if halv and entry.get("periode") != "maaned":
+        raise _fail(file, "stg", row, "'halv_maaned' needs periode = \"maaned\"")
+    unntatt = _str_tuple(entry.get("unntatt_koder"), file, "stg", row, "unntatt_koder")
+    if set(unntatt) & set(koder):
+        raise _fail(file, "stg", row, "a code cannot both trigger ('koder') and exclude ('unntatt_koder')")
     return StgDef(
         kode=entry["kode"],
         navn=entry["navn"],
@@ -162,6 +178,9 @@ def _parse_stg(entry: dict[str, Any], file: str, row: int) -> StgDef:
         sektor=sektor,
         utskrivningsklar=klar,
         min_kontakter=minimum,
+        kontakttype=tuple(sorted(set(kontakttype))),
+        unntatt_koder=unntatt,
+        halv_maaned=halv,
         kilde=str(entry.get("kilde", "")),
         demo=_str_tuple(entry.get("demo"), file, "stg", row, "demo"),
     )
@@ -246,23 +265,11 @@ def parse_stg_tfg(text: str, *, source: str = "<text>") -> StgTfgDefinitions:
     )
 
 
-def _data_dir() -> Any:
-    return resources.files("isf") / "data" / "stg_tfg"
-
-
 def available_years() -> tuple[int, ...]:
     """Years with a bundled definition file."""
-    names = [p.name for p in _data_dir().iterdir() if p.name.endswith(".toml")]
-    return tuple(sorted(int(n[:-5]) for n in names if n[:-5].isdigit()))
+    return bundled_years("stg_tfg")
 
 
 def load_stg_tfg(year: int) -> StgTfgDefinitions:
-    """Load the bundled definitions of `year` (file `isf/data/stg_tfg/<year>.toml`)."""
-    res = _data_dir() / f"{year}.toml"
-    if not res.is_file():
-        known = ", ".join(str(y) for y in available_years())
-        raise DefinitionError(f"stg_tfg/{year}.toml", None, None, f"no definitions (known: {known})")
-    defs = parse_stg_tfg(res.read_text(encoding="utf-8"), source=f"stg_tfg/{year}.toml")
-    if defs.aar != year:
-        raise DefinitionError(f"stg_tfg/{year}.toml", "top", None, f"'aar' is {defs.aar}")
-    return defs
+    """The bundled definitions of `year` (file `isf/data/stg_tfg/<year>.toml`)."""
+    return load_year_file("stg_tfg", year, parse_stg_tfg, "definitions")

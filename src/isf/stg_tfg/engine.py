@@ -15,6 +15,7 @@ The engine forms groups; what they weigh is settlement's business (`isf.settleme
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -24,6 +25,8 @@ from isf.stg_tfg.definitions import StgTfgDefinitions
 __all__ = [
     "ADJUSTMENT_SCHEMA",
     "ASSIGNMENT_SCHEMA",
+    "INPUT_COLUMNS",
+    "OPTIONAL_COLUMNS",
     "REQUIRED_COLUMNS",
     "ActivitySchemaError",
     "StgTfgResult",
@@ -36,7 +39,11 @@ REQUIRED_COLUMNS = (
     "omsorgsniva", "utskrklar_dager",
 )
 # `hdiag2` is optional; `sektor` is needed when a definition restricts an STG to sectors.
-OPTIONAL_COLUMNS = ("hdiag2", "sektor")
+# `kontakt_type` (null: unknown, so an STG with `kontakttype` is not formed from a non-døgn
+# contact) and `act_halv_maaned` (null: the condition is taken as met) are optional.
+OPTIONAL_COLUMNS = ("hdiag2", "sektor", "kontakt_type", "act_halv_maaned")
+#: every column the engine reads, for callers that pass a selection of their frame
+INPUT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 ASSIGNMENT_SCHEMA: dict[str, pl.DataType] = {
     "pasient_id": pl.String(),
     "gruppe": pl.String(),
@@ -128,6 +135,9 @@ def _prepare(activity: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
         raise ActivitySchemaError(f"activity lacks column(s): {', '.join(missing)}")
     hdiag2 = pl.col("hdiag2").cast(pl.String) if "hdiag2" in names else pl.lit(None, pl.String)
     sektor = pl.col("sektor").cast(pl.String) if "sektor" in names else pl.lit(None, pl.String)
+    ktype = pl.col("kontakt_type").cast(pl.Int16, strict=False) if "kontakt_type" in names else pl.lit(None, pl.Int16)
+    halv = pl.col("act_halv_maaned").cast(pl.Boolean, strict=False) if "act_halv_maaned" in names \
+        else pl.lit(None, pl.Boolean)
     return activity.select(
         pl.col("kontakt_id").cast(pl.Int64),
         pl.col("pasient_id").cast(pl.String),
@@ -140,6 +150,8 @@ def _prepare(activity: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
         pl.col("omsorgsniva").cast(pl.Int8),
         pl.col("utskrklar_dager").cast(pl.Int32).fill_null(0),
         sektor.alias("sektor"),
+        ktype.alias("kontakt_type"),
+        halv.alias("act_halv_maaned"),
     )
 
 
@@ -165,16 +177,8 @@ def _stg_contacts(valid: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
         .join(levels, on=["gruppe", "omsorgsniva"], how="inner")
         .filter(~pl.col("krever_utskrklar") | (pl.col("utskrklar_dager") > 0))
     )
-    sectors = [(s.kode, x) for s in defs.stg for x in s.sektor]
-    if sectors:
-        allowed = pl.LazyFrame(sectors, schema={"gruppe": pl.String, "sektor": pl.String}, orient="row")
-        limited = pl.LazyFrame({"gruppe": sorted({g for g, _ in sectors}), "kun_sektor": True})
-        hits = (
-            hits.join(limited, on="gruppe", how="left")
-            .join(allowed.with_columns(sektor_ok=pl.lit(True)), on=["gruppe", "sektor"], how="left")
-            .filter(pl.col("kun_sektor").is_null() | pl.col("sektor_ok").fill_null(False))
-            .drop("kun_sektor", "sektor_ok")
-        )
+    hits = _only_allowed(hits, [(s.kode, x) for s in defs.stg for x in s.sektor], "sektor", pl.String)
+    hits = _contact_conditions(hits, valid, defs)
     indicated = [(s.kode, p) for s in defs.stg for p in s.diagnoser]
     if indicated:
         prefixes = pl.LazyFrame(indicated, schema={"gruppe": pl.String, "prefix": pl.String},
@@ -204,6 +208,42 @@ def _stg_contacts(valid: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
             .filter(pl.col("krever_diag").is_null() | pl.col("diag_ok").fill_null(False))
         )
     return hits.select("pasient_id", "kontakt_id", "inn_dato", "gruppe")
+
+
+def _only_allowed(hits: pl.LazyFrame, pairs: list[tuple[str, Any]], column: str, dtype: Any,
+                  exempt: pl.Expr | None = None) -> pl.LazyFrame:
+    """Keep (contact, STG) hits whose group sets no list for `column`, whose value is in the
+    group's list (`pairs` of group and allowed value), or that are `exempt`."""
+    if not pairs:
+        return hits
+    allowed = pl.LazyFrame(pairs, schema={"gruppe": pl.String, column: dtype}, orient="row")
+    limited = pl.LazyFrame({"gruppe": sorted({g for g, _ in pairs}), "_limited": True})
+    keep = pl.col("_limited").is_null() | pl.col("_allowed").fill_null(False)
+    return (
+        hits.join(limited, on="gruppe", how="left")
+        .join(allowed.with_columns(_allowed=pl.lit(True)), on=["gruppe", column], how="left")
+        .filter(keep if exempt is None else keep | exempt)
+        .drop("_limited", "_allowed")
+    )
+
+
+def _contact_conditions(hits: pl.LazyFrame, valid: pl.LazyFrame, defs: StgTfgDefinitions) -> pl.LazyFrame:
+    """Drop (contact, STG) hits that fail `kontakttype`, `unntatt_koder` or `halv_maaned`."""
+    typed = [(s.kode, t) for s in defs.stg for t in s.kontakttype]
+    hits = _only_allowed(hits, typed, "kontakt_type", pl.Int16, exempt=pl.col("omsorgsniva") == 1)
+    excluded = [(c, s.kode) for s in defs.stg for c in s.unntatt_koder]
+    if excluded:
+        table = pl.LazyFrame(excluded, schema={"kode": pl.String, "gruppe": pl.String}, orient="row")
+        out = (
+            valid.select("kontakt_id", pl.col("prosedyrer").alias("kode")).explode("kode")
+            .join(table, on="kode", how="inner").select("kontakt_id", "gruppe").unique()
+        )
+        hits = hits.join(out, on=["kontakt_id", "gruppe"], how="anti")
+    halv = [s.kode for s in defs.stg if s.halv_maaned]
+    if halv:
+        short = pl.col("act_halv_maaned").not_().fill_null(False)  # explicitly false; null = met
+        hits = hits.filter(~(pl.col("gruppe").is_in(halv) & short))
+    return hits
 
 
 def _aggregate(contacts: pl.LazyFrame, groups: pl.LazyFrame, year: int) -> pl.LazyFrame:

@@ -63,6 +63,12 @@ def _stg_triggered(s: StgDef, row: Mapping[str, Any]) -> bool:
         return False
     if s.sektor and row.get("sektor") not in s.sektor:
         return False
+    if s.kontakttype and niva != 1 and row.get("kontakt_type") not in s.kontakttype:
+        return False  # [001] 158: before 2024 XS08 only from indirect contacts
+    if codes & set(s.unntatt_koder):
+        return False  # [000] 711-717: ZWUU20 enters drug STGs from 2025, cancer first
+    if s.halv_maaned and row.get("act_halv_maaned") is False:
+        return False  # [001] 234: followed by the team at least half the calendar month
     if s.diagnoser:
         return any(d.startswith(p) for d in _diagnoses(row) for p in s.diagnoser)
     return True

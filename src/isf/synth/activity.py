@@ -32,6 +32,7 @@ from isf.synth.catalogue import (
 )
 from isf.synth.geo import SECTORS, Geography, load_geography
 from isf.synth.rbf_codes import add_rbf_codes
+from isf.synth.stg_codes import add_stg_codes
 
 __all__ = ["ACTIVITY_SCHEMA", "synth_activity"]
 
@@ -383,6 +384,7 @@ def synth_activity(
     chunk_rows: int = 500_000,
     geography: Geography | None = None,
     rbf: bool = False,
+    stg: bool = True,
 ) -> Iterator[pa.Table]:
     """Yield `rows` synthetic activity rows for `logic` as Arrow tables of ≤ `chunk_rows` rows.
 
@@ -391,12 +393,20 @@ def synth_activity(
     With `rbf`, some outpatient rows also carry the codes the RBF indicators count
     (`isf.synth.rbf_codes`; codes outside the logic, drawn from a separate random stream, so the
     other columns are the same as without).
+    With `stg` (the default), some rows also carry trigger codes of the year's bundled STG
+    definitions (`isf.synth.stg_codes`; a separate random stream, other columns unchanged), so
+    a demo run forms STG/TFG units; a year without bundled definitions gets none.
     """
     if rows < 0:
         raise ValueError(f"rows must be >= 0, got {rows}")
     if chunk_rows < 1:
         raise ValueError(f"chunk_rows must be >= 1, got {chunk_rows}")
     plan = _plan(logic, rows=rows, seed=seed, year=year, geo=geography or load_geography())
+    defs = None
+    if stg:
+        from isf.stg_tfg import available_years, load_stg_tfg
+
+        defs = load_stg_tfg(year) if year in available_years() else None
     done = 0
     chunk = 0
     while done < rows:
@@ -404,6 +414,9 @@ def synth_activity(
         s64 = seed % 2**64
         rng = np.random.default_rng(np.random.SeedSequence([s64 & 0xFFFFFFFF, s64 >> 32, chunk]))
         table = synth_chunk(plan, rng, n=n, first_id=done + 1)
+        if defs is not None:
+            stg_rng = np.random.default_rng(np.random.SeedSequence([s64 & 0xFFFFFFFF, s64 >> 32, chunk, 0x57C]))
+            table = add_stg_codes(table, defs, stg_rng)
         if rbf:
             rbf_rng = np.random.default_rng(np.random.SeedSequence([s64 & 0xFFFFFFFF, s64 >> 32, chunk, 0x5BF]))
             table = add_rbf_codes(table, rbf_rng)

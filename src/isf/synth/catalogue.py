@@ -22,7 +22,7 @@ import pyarrow as pa
 from isf.definitions.model import Logic
 from isf.grouping import group, make_case
 
-__all__ = ["Bank", "build_bank", "COHORTS", "BANDS", "SOMATIKK", "FODSEL", "NYFODT", "PHV", "TSB"]
+__all__ = ["BANDS", "COHORTS", "FODSEL", "NYFODT", "PHV", "SOMATIKK", "TSB", "Bank", "build_bank"]
 
 SOMATIKK, FODSEL, NYFODT, PHV, TSB = range(5)
 COHORTS = ("somatikk", "fodsel", "nyfodt", "phv", "tsb")
@@ -63,6 +63,9 @@ _CANDIDATES = {
     (TSB, 3): 120, (TSB, 1): 30,
 }
 _SURGICAL_SHARE = {1: 0.4, 2: 0.65, 3: 0.0}
+#: Templates landing in these DRGs are drawn this much less often (DEMO): rare, very costly
+#: treatments that a random draw of the MDC's procedures would otherwise make common (CAR-T).
+_RARE_DRG = {"412A": 0.01, "853X": 0.1}
 _COMMON_SECONDARY = ("I10", "E119", "I489", "J449", "E039", "N189", "Z921", "E785", "I259", "F329")
 _ICD = re.compile(r"^[A-Z][0-9]{2}[0-9A-Z]{0,3}$")
 
@@ -198,7 +201,7 @@ def build_bank(logic: Logic, seed: int) -> Bank:
     def pick(xs: list[str]) -> str:
         return xs[int(rng.integers(len(xs)))]
 
-    kept: list[tuple[int, int, str, str, tuple[str, ...], int, int, str]] = []
+    kept: list[tuple[int, int, str, str, tuple[str, ...], int, int, str, str]] = []
     tried = 0
     for (cohort, level), n in _CANDIDATES.items():
         pool = {m: xs for m, xs in pools[cohort].items() if xs}
@@ -226,6 +229,7 @@ def build_bank(logic: Logic, seed: int) -> Bank:
             dgcat = t.pair_dgcat.get((dag, ast), "") if ast else usable[dag]
             sex, band = _profile(rng, cohort, dgcat, t.pdgpro.get(dag, set()))
             ok_sexes = set()
+            drg = ""
             for s in ("1", "2") if sex == 0 else (str(sex),):
                 clean = True
                 for age, los in _corners(band, level):
@@ -236,15 +240,17 @@ def build_bank(logic: Logic, seed: int) -> Bank:
                         diagnoses=[(dag, ast) if ast else dag],
                         procedures=procs,
                     )
-                    if group(logic, case).rtc != "0":
+                    res = group(logic, case)
+                    if res.rtc != "0":
                         clean = False
                         break
+                    drg = drg or res.drg
                 if clean:
                     ok_sexes.add(int(s))
             if not ok_sexes:
                 continue
             sx = 0 if len(ok_sexes) == 2 else ok_sexes.pop()
-            kept.append((cohort, level, dag, ast, tuple(procs), sx, band, dgcat[:2]))
+            kept.append((cohort, level, dag, ast, tuple(procs), sx, band, dgcat[:2], drg))
 
     # Safe secondary pools: valid, unremarkable codes of every MDC except the sex/age-bound ones.
     safe = [
@@ -291,7 +297,7 @@ def build_bank(logic: Logic, seed: int) -> Bank:
         t_sex=np.array([k[5] for k in kept], dtype=np.int8),
         t_band=np.array([k[6] for k in kept], dtype=np.int8),
         t_mdc=np.array([int(k[7]) if k[7].isdigit() else 0 for k in kept], dtype=np.int16),
-        t_weight=rng.lognormal(0.0, 1.0, size=len(kept)),
+        t_weight=rng.lognormal(0.0, 1.0, size=len(kept)) * np.array([_RARE_DRG.get(k[8], 1.0) for k in kept]),
         sec_off=sec_off,
         sec=np.array(sec, dtype=np.int32),
         sec_general=np.array(general, dtype=np.int32),

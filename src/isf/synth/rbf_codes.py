@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["RBF_CODES", "add_rbf_codes"]
+__all__ = ["RBF_CODES", "add_rbf_codes", "append_codes"]
 
 _COOP = ("WPBA10", "WPBA15", "WPBA20", "WMFG10")  # [004] l.679-692 (WRBA24: palliative, somatic)
 #: (code choices, sectors, omsorgsniva, DEMO probability per row).
@@ -42,11 +42,17 @@ def add_rbf_codes(table: pa.Table, rng: np.random.Generator) -> pa.Table:
         rows = np.flatnonzero(hit)
         added_rows.append(rows)
         added_codes.append(np.asarray(codes, dtype=object)[rng.integers(0, len(codes), len(rows))])
-    rows = np.concatenate(added_rows)
+    return append_codes(table, np.concatenate(added_rows), np.concatenate(added_codes))
+
+
+def append_codes(table: pa.Table, rows: np.ndarray, extra: np.ndarray) -> pa.Table:
+    """`table` with code `extra[i]` appended to ``prosedyrer`` of row `rows[i]` (rows may repeat;
+    codes keep their order per row). Same rows, same order, every other column unchanged."""
+    n = table.num_rows
     if not len(rows):
         return table
     order = np.argsort(rows, kind="stable")
-    rows, extra = rows[order], np.concatenate(added_codes)[order]
+    rows, extra = rows[order], extra[order]
     procs = table["prosedyrer"].combine_chunks()
     old_off = procs.offsets.to_numpy().astype(np.int64)
     old_off = old_off - old_off[0]

@@ -27,6 +27,7 @@ from isf.definitions import DefinitionError, Logic, available_logics, load_logic
 from isf.grouping import Explanation, explain
 from isf.grouping.lookup import code_properties, drg_contents, drgs_for_code
 from isf.web.batch import MAX_BYTES, MAX_ROWS, BatchError, group_csv
+from isf.web.explain_view import describe_condition, explanation_view
 from isf.web.forms import DEFAULT_DX_ROWS, DEFAULT_PROC_ROWS, CaseForm, parse_case_form
 from isf.web.i18n import pick_lang, translator
 from isf.web.limits import (
@@ -40,7 +41,7 @@ from isf.web.limits import (
     read_multipart,
     read_urlencoded,
 )
-from isf.web.points_view import PointsView, available_years, case_points
+from isf.web.points_view import SECTORS, PointsView, available_years, case_points
 
 __all__ = ["create_app"]
 
@@ -48,7 +49,7 @@ _HERE = Path(__file__).parent
 _MAX_FORM_BYTES = 64 * 1024  # every request body but an upload
 _MAX_UPLOAD_BYTES = MAX_BYTES + 64 * 1024  # the file plus the multipart envelope and small fields
 _UPLOAD = UploadLimits(max_parts=8, max_field_bytes=1024, max_file_bytes=MAX_BYTES, max_files=1)
-_LABEL_KEYS = ("sex", "discharge", "care_level", "los", "birth_date", "contact_date", "age_years",
+_LABEL_KEYS = ("sex", "discharge", "care_level", "sektor", "los", "birth_date", "contact_date", "age_years",
                "age_days", "age", "principal", "secondary", "procedure")
 
 
@@ -92,7 +93,7 @@ def search_codes(logic: Logic, q: str, *, kind: str, limit: int = 20) -> list[di
     cl = _code_list(logic, kind)
     key = q.strip().upper().replace(".", "")
     i = bisect.bisect_left(cl.codes, key)
-    out = []
+    out: list[dict[str, str]] = []
     while i < len(cl.codes) and cl.codes[i].startswith(key) and len(out) < limit:
         out.append({"code": cl.originals[i], "label": cl.labels[i]})
         i += 1
@@ -127,7 +128,7 @@ def create_app(*, logic: str = "demo") -> FastAPI:
         base = {
             "t": t, "lang": lang, "other_lang": "en" if lang == "nb" else "nb",
             "logic_ids": _logic_ids(), "default_logic": default_logic.id, "years": available_years(),
-            "path": request.url.path,
+            "path": request.url.path, "sectors": SECTORS, "describe": describe_condition,
         }
         return templates.TemplateResponse(request, name, base | ctx, status_code=status)
 
@@ -138,7 +139,7 @@ def create_app(*, logic: str = "demo") -> FastAPI:
         return pick_lang(request.query_params.get("lang"))
 
     def empty_form() -> CaseForm:
-        return CaseForm(values={"discharge": "H", "care_level": "1"},
+        return CaseForm(values={"discharge": "H", "care_level": "1", "sektor": "somatikk"},
                         dx=[("", "")] * DEFAULT_DX_ROWS, procs=[""] * DEFAULT_PROC_ROWS)
 
     def messages(t: Any, form: CaseForm) -> list[dict[str, str]]:
@@ -172,12 +173,14 @@ def create_app(*, logic: str = "demo") -> FastAPI:
         except DefinitionError:
             return render(request, "grouper.html", lang, 400, form=form, ex=None,
                           errors=[{"field": "logic", "text": t("e_logic")}])
+        view = None
         if form.case is not None and not form.errors:
             ex = explain(lg, form.case)
+            view = explanation_view(ex, lg, lang)
             pts = case_points(ex.result, form.case, year=year_of(data.get("year", "")),
-                              care_level=data.get("care_level", ""))
+                              care_level=data.get("care_level", ""), sektor=data.get("sektor", ""), lang=lang)
         status = 400 if form.errors else 200
-        return render(request, "grouper.html", lang, status, form=form, errors=messages(t, form), ex=ex,
+        return render(request, "grouper.html", lang, status, form=form, errors=messages(t, form), ex=view,
                       pts=pts, logic_id=lg.id, year=data.get("year", ""))
 
     @app.get("/compare", response_class=HTMLResponse)
@@ -207,9 +210,10 @@ def create_app(*, logic: str = "demo") -> FastAPI:
             sides = []
             for lg, yk in zip(logics, ("year_a", "year_b"), strict=True):
                 ex = explain(lg, form.case)
-                sides.append({"logic": lg.id, "year": data.get(yk, ""), "ex": ex,
+                sides.append({"logic": lg.id, "year": data.get(yk, ""), "ex": explanation_view(ex, lg, lang),
                               "pts": case_points(ex.result, form.case, year=year_of(data.get(yk, "")),
-                                                 care_level=data.get("care_level", ""))})
+                                                 care_level=data.get("care_level", ""), sektor=data.get("sektor", ""),
+                                                 lang=lang)})
         return render(request, "compare.html", lang, 400 if errors else 200, form=form, errors=errors,
                       sides=sides, sel_a=data.get("logic_a", ""), sel_b=data.get("logic_b", ""),
                       year_a=data.get("year_a", ""), year_b=data.get("year_b", ""))
@@ -228,7 +232,8 @@ def create_app(*, logic: str = "demo") -> FastAPI:
             lg = get_logic(logic or None)
         except DefinitionError:
             return render(request, "lookup.html", lg_lang, 400, errors=[{"field": "logic", "text": t("e_logic")}],
-                          code=code, drg=drg, props=None, routes=None, contents=None, logic_id="")
+                          code=code, drg=drg, props=None, routes=None, contents=None, logic_id="",
+                          ptext=lambda _k, _v: "")
         code_c = code.strip().replace(".", "")
 
         def page() -> HTMLResponse:
@@ -236,7 +241,7 @@ def create_app(*, logic: str = "demo") -> FastAPI:
             routes = drgs_for_code(lg, code_c) if code_c else None
             contents = drg_contents(lg, drg.strip()) if drg.strip() else None
             return render(request, "lookup.html", lg_lang, errors=[], code=code_c, drg=drg.strip(), props=props,
-                          routes=routes, contents=contents, logic_id=lg.id)
+                          routes=routes, contents=contents, logic_id=lg.id, ptext=lg.property_text)
 
         return await work.run(page)
 

@@ -129,6 +129,8 @@ def parse_case_form(data: Mapping[str, str], *, labels: Mapping[str, str]) -> Ca
     care = form.get("care_level")
     if care not in ("", "1", "2", "3"):
         form.errors.append(FormError("care_level", "e_choice", (("field", labels.get("care_level", "care")),)))
+    if form.get("sektor") not in ("", "somatikk", "phv", "tsb"):
+        form.errors.append(FormError("sektor", "e_choice", (("field", labels.get("sektor", "sektor")),)))
     los = _int(form, "los", labels.get("los", "los"), lo=0, hi=100_000, required=False) or 0
 
     birth = _date(form, "birth_date", labels.get("birth_date", "birth_date"))

@@ -189,7 +189,8 @@ def calibrate(
     """Scale the raw weights so each sector's new total equals its old total (budget neutrality).
 
     `activity_old` is the base activity grouped with the old logic; `activity_new` the same
-    activity regrouped with the new logic (defaults to `activity_old`). Low-volume DRGs keep
+    activity regrouped with the new logic (defaults to `activity_old`). Low-volume DRGs, and
+    PHV/TSB DRGs with a priced weight (TD97, structured day offers, [004] 1199-1209), keep
     their old weight, trimpunkt and per-day weight unscaled (they are already in points);
     each sector's factor is found on the rest: f_s = (T_old,s − P_low,s) / P_raw,s.
     A DRG with stays in two sectors is an error; one with a KPP estimate but no stays takes
@@ -229,6 +230,9 @@ def calibrate(
                 p_raw += int(n) * w + (int(over) * per_day if per_day is not None else 0)
         p_low = points_total(a_new, low_df)
         p_low_all += p_low
+        if p_raw == 0 and totals_old[sec] == p_low:
+            factors[sec] = Fraction(1)  # every DRG of the sector kept its weight (PHV/TSB before 2022)
+            continue
         if p_raw == 0:
             raise CalibrationError(f"the estimated weights give no points on the new activity ({SECTOR_LABELS.get(sec, sec)})")
         factors[sec] = (Fraction(totals_old[sec]) - Fraction(p_low)) / Fraction(p_raw)
@@ -255,11 +259,12 @@ def calibrate(
                      if per_day is not None else None,
                      "regel": raw.regel.get(d, "kpp")}
         elif d in old:
+            kept = "prissatt_vekt" if raw.regel.get(d) == "prissatt_vekt" else "lavt_volum_gammel_vekt"
             base |= {"vekt": old[d]["vekt"], "trimpunkt": old[d]["trimpunkt"],
-                     "vekt_per_dag": old[d]["vekt_per_dag"], "regel": "lavt_volum_gammel_vekt"}
+                     "vekt_per_dag": old[d]["vekt_per_dag"], "regel": kept}
         else:
-            base |= {"vekt": None, "trimpunkt": r["trimpunkt"], "vekt_per_dag": None,
-                     "regel": "lavt_volum_uten_vekt"}
+            missing = "prissatt_uten_vekt" if raw.regel.get(d) == "prissatt_vekt" else "lavt_volum_uten_vekt"
+            base |= {"vekt": None, "trimpunkt": r["trimpunkt"], "vekt_per_dag": None, "regel": missing}
         out.append(base)
     weights = pl.DataFrame(
         out,
@@ -272,9 +277,3 @@ def calibrate(
     return Calibration(weights=weights, factors=factors, total_old=sum((t[0] for t in totals.values()), Decimal(0)),
                        total_new=sum((t[1] for t in totals.values()), Decimal(0)), low_volume_points=p_low_all,
                        totals=totals)
-
-
-def calibrate_stg(stg_raw: pl.DataFrame, factor: Fraction, *, places: int = WEIGHT_PLACES) -> pl.DataFrame:
-    """STG weights in points: the DRG factor converts cost-relative units to points (assumed)."""
-    vals = [to_decimal(Fraction(v) * factor, places) for v in stg_raw["vekt_raa"].to_list()]
-    return stg_raw.with_columns(pl.Series("vekt", vals, dtype=WEIGHT_DTYPE))

@@ -12,7 +12,14 @@ not make is listed in docs/weights.md. Steps, all pure and exact (integer øre s
    ≥5 from 2024 [001]).
 5. Relative weight = DRG mean / overall mean cost per stay; per-day weight from the mean LOS
    cost per day.
-6. Day-surgery pairs ([004] "Stimulering til bruk av dagkirurgi").
+6. Day-surgery pairs ([004] "Stimulering til bruk av dagkirurgi"); by default the pairs the
+   seeds name for the weight year (`dagkirurgi_par_for`: 2026 adds 60N, 112B, 530/531, 361 and
+   day births, [002] 730-746).
+7. PHV/TSB ([004] §7.2, from 2022): KPP rows with `sektor` phv/tsb are not trimmed (no
+   trimpunkt, no per-day weight: «med unntak av regler for trimming»); each DRG gets its own
+   cost-based weight (TD11A included); TD97 and the structured outpatient day offers keep their
+   priced weights (`prissatte_drg`; not estimated, the old weight is kept by calibration).
+   Before 2022 every PHV/TSB DRG kept its (tariff-based) weight.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
@@ -36,6 +43,27 @@ WEIGHT_DTYPE = pl.Decimal(38, WEIGHT_PLACES)
 
 class EstimationError(IsfError, ValueError):
     """No DRG could be estimated (empty or all-invalid KPP input)."""
+
+
+#: [004] 1178: PHV/TSB outpatient weights are cost-based (KPP) from 2022
+PHV_TSB_KPP_FRA = 2022
+#: [004] 1199: «Vekten for TD97 Fysisk treningsterapi ... beholder sin prissatte vekt»; the DRGs of
+#: the structured outpatient day offers (line 1205) are not named in the seeds: add them
+PHV_TSB_PRISSATTE = ("TD97",)
+PHV_TSB = ("phv", "tsb")
+
+
+def dagkirurgi_par_for(aar: int) -> dict[str, list[str]]:
+    """Day-surgery pairs {day DRG: [inpatient DRGs]} the seeds name for weight year `aar`.
+
+    [000] 850-853: 59N and 60O are in the day-surgery solution (the 2025 status; assumed for
+    earlier years too). [002] 730-746 from 2026: 60N (with 59N, 60O), 112B (with 112P), 530 and
+    531 (with 530O), 361 (with 361O), and day births financed like uncomplicated vaginal births
+    (373O with 373). The published lists hold more pairs: give them with `--pairs`.
+    """
+    if aar < 2026:
+        return {"60O": ["59N"]}
+    return {"60O": ["59N", "60N"], "112P": ["112B"], "530O": ["530", "531"], "361O": ["361"], "373O": ["373"]}
 
 
 def min_stays_per_hf(aar: int) -> int:
@@ -62,11 +90,16 @@ class EstimateParams:
     min_hf: int = 1
     #: a DRG with fewer eligible stays than this is low-volume (assumed)
     min_stays_drg: int = 10
-    #: day-surgery DRG -> inpatient DRG(s) it pairs with ([004])
-    dagkirurgi_par: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    #: day-surgery DRG -> inpatient DRG(s) it pairs with ([004]); None = `dagkirurgi_par_for(aar)`
+    dagkirurgi_par: Mapping[str, Sequence[str]] | None = None
+    #: PHV/TSB DRGs that keep their priced weight ([004] 1199-1209)
+    prissatte_drg: Sequence[str] = PHV_TSB_PRISSATTE
 
     def hf_threshold(self) -> int:
         return self.min_stays_hf if self.min_stays_hf is not None else min_stays_per_hf(self.aar)
+
+    def pairs(self) -> Mapping[str, Sequence[str]]:
+        return dagkirurgi_par_for(self.aar) if self.dagkirurgi_par is None else self.dagkirurgi_par
 
 
 def to_decimal(value: Fraction, places: int = WEIGHT_PLACES) -> Decimal:
@@ -109,10 +142,18 @@ def trimpunkt_from_counts(counts: Sequence[tuple[int, int]], k: Fraction) -> int
     return math.floor(q3 + k * (q3 - q1))
 
 
+def _phv_tsb(df: pl.DataFrame) -> pl.Expr:
+    """Rows of PHV/TSB (KPP `sektor` column; without it every row is somatic)."""
+    if "sektor" not in df.columns:
+        return pl.lit(False)
+    return pl.col("sektor").cast(pl.String).is_in(PHV_TSB).fill_null(False)
+
+
 def trimpunkter(kpp_ok: pl.DataFrame, k: Fraction) -> dict[str, int]:
-    """trimpunkt per DRG from inpatient stays (omsorgsniva 1) of valid KPP rows."""
+    """trimpunkt per DRG from inpatient stays (omsorgsniva 1) of valid somatic KPP rows
+    (PHV/TSB costs are not trimmed, [004] 1172-1176)."""
     counts = (
-        kpp_ok.filter(pl.col("omsorgsniva") == 1)
+        kpp_ok.filter((pl.col("omsorgsniva") == 1) & ~_phv_tsb(kpp_ok))
         .group_by("drg", (pl.col("liggetid") - pl.col("utskrklar_dager")).alias("los"))
         .agg(pl.len().alias("n"))
         .sort("drg", "los")
@@ -133,7 +174,7 @@ def hf_cells(kpp_ok: pl.DataFrame, trim: Mapping[str, int], params: EstimatePara
     over = pl.max_horizontal(
         pl.col("liggetid") - pl.col("utskrklar_dager") - pl.col("trimpunkt"), pl.lit(0)
     ).fill_null(0)
-    inpatient = pl.col("omsorgsniva") == 1
+    inpatient = (pl.col("omsorgsniva") == 1) & ~_phv_tsb(kpp_ok)  # PHV/TSB: no trimming
     if params.egenandel_ore is None:
         copay = pl.col("egenandel_ore").fill_null(0)
     else:
@@ -180,6 +221,7 @@ class DrgEstimate:
     gjsn_liggetid: Fraction | None
     dagkirurgi: bool
     low_volume: bool
+    prissatt: bool = False  # keeps its priced (old) weight: not estimated
 
 
 @dataclass(frozen=True)
@@ -276,6 +318,9 @@ def estimate_weights(
     trim = trimpunkter(ok, params.trim_iqr_factor)
     cells = hf_cells(ok, trim, params)
     threshold = params.hf_threshold()
+    pairs = params.pairs()
+    phv_drgs = set(ok.filter(_phv_tsb(ok))["drg"].unique().to_list())
+    priced = set(params.prissatte_drg) if params.aar >= PHV_TSB_KPP_FRA else phv_drgs
 
     los_stats = (
         ok.filter(pl.col("omsorgsniva") == 1)
@@ -311,11 +356,12 @@ def estimate_weights(
             snittkostnad=Fraction(a["base"]) / n_g if n_g else None,
             kostnad_per_dag=Fraction(int(a["lc"]), int(a["ld"])) if int(a["ld"]) else None,
             gjsn_liggetid=snitt_lt.get(drg),
-            dagkirurgi=drg in params.dagkirurgi_par or 2 * int(a["n_dag"]) > int(a["n_kpp"]),
+            dagkirurgi=drg in pairs or 2 * int(a["n_dag"]) > int(a["n_kpp"]),
             low_volume=low,
+            prissatt=drg in priced,
         )
 
-    est = [e for e in drgs.values() if not e.low_volume]
+    est = [e for e in drgs.values() if not e.low_volume and not e.prissatt]
     total_n = sum(e.n_grunnlag for e in est)
     if total_n == 0:
         raise EstimationError("no DRG has enough stays for a cost estimate")
@@ -330,10 +376,12 @@ def estimate_weights(
         raw[e.drg] = (e.snittkostnad / normaliser, per_day if e.trimpunkt is not None else None)
     regel = {d: "kpp" for d in raw}
     volume = {e.drg: e.n_grunnlag for e in est}
-    raw, pair_regel = apply_dagkirurgi_pairs(raw, volume, params.dagkirurgi_par)
+    raw, pair_regel = apply_dagkirurgi_pairs(raw, volume, pairs)
     regel.update(pair_regel)
     for d, e in drgs.items():
-        if e.low_volume:
+        if e.prissatt:
+            regel[d] = "prissatt_vekt"
+        elif e.low_volume:
             regel[d] = "lavt_volum"
 
     table = _raw_table(drgs, raw, regel, names or {})

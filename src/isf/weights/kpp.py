@@ -119,7 +119,9 @@ def validate_kpp(df: pl.DataFrame) -> pl.DataFrame:
         df = df.with_columns(pl.lit(None, dtype=pl.Int64).alias("egenandel_ore"))
     missing = [c for c in KPP_SCHEMA if c not in df.columns]
     if missing:
-        raise KppError(f"KPP table lacks column(s): {', '.join(missing)}")
+        kroner = {ore: kr for kr, ore in KRONER_COLUMNS.items()}
+        named = [f"{c} (or {kroner[c]} in kroner)" if c in kroner else c for c in missing]
+        raise KppError(f"KPP table lacks column(s): {', '.join(named)}")
     given = {c: (pl.col(f"_given_{c}") if f"_given_{c}" in df.columns else pl.col(c).is_not_null()) for c in KPP_SCHEMA}
     df = df.with_columns([given[c].alias(f"_given_{c}") for c in KPP_SCHEMA])
     # a float that is not whole (2.5 days, NaN) would be truncated by the cast: make it null, then report it

@@ -68,6 +68,10 @@ DEFAULT_ALIASES: dict[str, tuple[str, ...]] = {
     "type": ("type", "gruppetype"),
 }
 
+#: the largest number a weight-list cell may hold (a weight, days, ...): far above any real value,
+#: far below what the engine's fixed-point columns hold (Decimal(38, 12)); 1e400 is a typo
+MAX_VALUE = Decimal(10) ** 9
+
 _YES = {"j", "ja", "y", "yes", "true", "1", "x"}
 _NO = {"n", "nei", "no", "false", "0", ""}
 
@@ -203,6 +207,8 @@ def _dec(raw: str, *, file: str, row: int, col: str) -> Decimal | None:
         raise WeightListError(file, row, col, f"not a number: {raw!r}") from None
     if not d.is_finite() or d < 0:
         raise WeightListError(file, row, col, f"must be a number >= 0, got {raw!r}")
+    if d >= MAX_VALUE:
+        raise WeightListError(file, row, col, "must be below 1 000 000 000 (a typo?)")
     return d
 
 
@@ -310,9 +316,16 @@ def read_weights_csv(
     path: str | Path, *, year: int, mapping: Mapping[str, str] | None = None, sep: str | None = None,
     kind: str = "DRG",
 ) -> WeightList:
+    """A CSV weight list: UTF-8 (with or without BOM), else Windows-1252 (as Excel saves it)."""
     p = Path(path)
-    return parse_weights_csv(p.read_text(encoding="utf-8-sig"), file=str(p), year=year, mapping=mapping, sep=sep,
-                             kind=kind)
+    data = p.read_bytes()
+    if data[:4] in (b"PK\x03\x04",) or b"\x00" in data[:1024]:
+        raise WeightListError(str(p), None, None, "not CSV text (a workbook or binary file?); save it as CSV")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    return parse_weights_csv(text, file=str(p), year=year, mapping=mapping, sep=sep, kind=kind)
 
 
 def read_weights_xlsx(
@@ -328,19 +341,31 @@ def read_weights_xlsx(
     from openpyxl import load_workbook
 
     p = Path(path)
-    wb = load_workbook(p, read_only=True, data_only=True)
+    title = "?"
+    all_rows: list[tuple[Any, ...]] = []
+    try:
+        wb = load_workbook(p, read_only=True, data_only=True)
+    except Exception as e:  # noqa: BLE001 - openpyxl lets zipfile/XML/KeyError errors through: a file problem
+        raise WeightListError(str(p), None, None, f"not a readable XLSX workbook ({type(e).__name__}); "
+                                                  "save it again from the spreadsheet program, or as CSV") from None
     try:
         if sheet is not None and sheet not in wb.sheetnames:
             raise WeightListError(str(p), None, None, f"no sheet {sheet!r} (sheets: {wb.sheetnames})")
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-        all_rows = list(ws.iter_rows(values_only=True))
+        title = ws.title
+        all_rows.extend(ws.iter_rows(values_only=True))  # rows read so far stay counted if it breaks
+    except WeightListError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a broken sheet: name file and row, never a traceback
+        raise WeightListError(f"{p}[{title}]", len(all_rows) + 1, None,
+                              f"the workbook cannot be read from this row on ({type(e).__name__})") from None
     finally:
         wb.close()
     if len(all_rows) < header_row:
         raise WeightListError(str(p), header_row, None, "header row beyond the end of the sheet")
     headers = ["" if h is None else str(h).strip() for h in all_rows[header_row - 1]]
     body = [(header_row + 1 + i, ["" if c is None else c for c in r]) for i, r in enumerate(all_rows[header_row:])]
-    return build_weight_list(headers, body, file=f"{p}[{ws.title}]", year=year, mapping=mapping, kind=kind)
+    return build_weight_list(headers, body, file=f"{p}[{title}]", year=year, mapping=mapping, kind=kind)
 
 
 def demo_weights_dir() -> Path:

@@ -31,6 +31,7 @@ SCHEMA = {
     "ambulant": pl.Boolean, "opphold_id": pl.Int64, "fodselsdato": pl.Date, "inn_dato": pl.Date,
     "ut_dato": pl.Date, "status": pl.String, "isf_enhet": pl.Boolean, "prosedyrer": pl.List(pl.String),
     "hdiag": pl.String, "bdiag": pl.List(pl.String), "bo_rhf": pl.String, "bo_hf": pl.String, "beh_hf": pl.String,
+    "ungdomsteam": pl.Boolean, "egenandel_rapportert": pl.Boolean, "act_halv_maaned": pl.Boolean,
 }
 
 
@@ -41,6 +42,7 @@ def _rows(case: dict[str, Any]) -> list[dict[str, Any]]:
         "debitor": 1, "liggetid": 0, "utskrklar_dager": 0, "ambulant": False, "opphold_id": None, "fodselsdato": None,
         "inn_dato": day, "ut_dato": day, "status": "ok", "isf_enhet": None, "prosedyrer": [], "hdiag": "Z00",
         "bdiag": [], "bo_rhf": "Helse Vest", "bo_hf": "Helse Bergen HF", "beh_hf": "Helse Bergen HF",
+        "ungdomsteam": None, "egenandel_rapportert": None, "act_halv_maaned": None,
     }
     out = []
     for i, r in enumerate(case["rows"]):
@@ -131,5 +133,6 @@ def test_case_count_and_rules_covered() -> None:
     text = " ".join(c["source"] for c in CASES).lower()
     for rule in ("base weight", "long stay", "utskrivningsklar", "ambulant", "copay", "980 deduction",
                  "debitor", "units", "merge", "money", "tertial", "not in isf", "sørge-for", "bt01", "xs08",
-                 "phv/tsb stg", "settlement year"):
+                 "phv/tsb stg", "settlement year", "put", "lar", "959w", "act", "zwuu20", "as04", "nbp",
+                 "orthodontic", "nipt", "telephone", "day care", "xs80", "hip", "isf share"):
         assert rule in text, rule
