@@ -38,6 +38,7 @@ __all__ = [
     "Chunk",
     "SchemaError",
     "check_schema",
+    "fold_read_problems",
     "chunk_frame",
     "schema_problems",
     "detect_format",
@@ -619,6 +620,22 @@ def chunk_frame(chunk: Chunk, columns: Sequence[str]) -> pl.DataFrame:
         pl.Series(READ_STATUS, status, dtype=pl.String),
         pl.Series(READ_ERROR, error, dtype=pl.String),
     )
+
+
+def fold_read_problems(df: pl.DataFrame) -> pl.DataFrame:
+    """Grouped activity (settled as grouped, not regrouped) with each row's read problem moved
+    into its `status`/`error` (a value the row's columns could not hold: `liggetid` ``abc``, an
+    impossible date, a broken quote), so that the row is settled as not counting, naming row
+    and field, never with a default. The helper columns `_row`, `_read_*` are dropped. Used by
+    `isf points`, `isf run --grouped` (chunk by chunk) and the Spark adapter."""
+    if READ_STATUS not in df.columns:
+        return df
+    status = pl.col("status").cast(pl.String) if "status" in df.columns else pl.lit("ok")
+    error = pl.col("error").cast(pl.String) if "error" in df.columns else pl.lit(None, pl.String)
+    return df.with_columns(
+        pl.coalesce(pl.col(READ_STATUS), status).alias("status"),
+        pl.coalesce(pl.col(READ_ERROR), error).alias("error"),
+    ).drop([c for c in (ROW_COLUMN, READ_STATUS, READ_ERROR) if c in df.columns])
 
 
 def read_activity(path: Path, *, encoding: str = "auto", required: Sequence[str] = REQUIRED_COLUMNS) -> pl.DataFrame:

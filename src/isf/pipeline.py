@@ -36,8 +36,10 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from isf.activity import fold_read_problems
 from isf.definitions import Logic
 from isf.errors import IsfError
+from isf.formatting import number
 from isf.params.model import MissingParametersError
 from isf.settlement.frame import ROW_INDEX
 from isf.settlement.settle import rows_with
@@ -54,13 +56,12 @@ from isf.settlement.stream import (
     work_units,
 )
 
-__all__ = ["CHUNK_ROWS", "STAGES", "Clock", "Streamed", "fold_read_problems", "stream_settle"]
+__all__ = ["CHUNK_ROWS", "STAGES", "Clock", "Streamed", "stream_settle"]
 
 #: rows per chunk read and grouped at a time
 CHUNK_ROWS = 500_000
 #: the stages a run's time is split into (`Clock`)
 STAGES = ("read", "group", "spill", "stg_tfg", "points", "money", "write")
-_READ_COLUMNS = ("_row", "_read_status", "_read_error")
 _UNIT_ORDER = ("pasient_id", "type", "gruppe", "periode")
 #: spill files hold polars' own Arrow layout (string views): no conversion either way
 _IPC = pl.CompatLevel.newest()
@@ -92,18 +93,6 @@ class Streamed:
     parts: int
     linked_buckets: int
     clock: Clock = field(default_factory=Clock)
-
-
-def fold_read_problems(df: pl.DataFrame) -> pl.DataFrame:
-    """Grouped input (not regrouped): a row that could not be read keeps that as its status."""
-    if "_read_status" not in df.columns:
-        return df
-    status = pl.col("status").cast(pl.String) if "status" in df.columns else pl.lit(None, dtype=pl.String)
-    error = pl.col("error").cast(pl.String) if "error" in df.columns else pl.lit(None, dtype=pl.String)
-    return df.with_columns(
-        status=pl.coalesce(pl.col("_read_status"), status),
-        error=pl.coalesce(pl.col("_read_error"), error),
-    ).drop([c for c in _READ_COLUMNS if c in df.columns])
 
 
 class _Spill:
@@ -252,8 +241,8 @@ def stream_settle(
     parts = [u for u in work_units(n_buckets, pairs) if any(spill.exists(f"bucket-{b:05d}") for b in u)]
     linked = sum(len(u) for u in parts if len(u) > 1)
     clock.lap("spill")
-    step(f"settling {rows:,} rows in {len(parts)} part(s)" + (
-        f" ({linked} buckets joined: kontakt_id/opphold_id shared by patients)" if linked else ""))
+    step(f"settling {number(rows)} rows in {number(len(parts))} part(s)" + (
+        f" ({number(linked)} buckets joined: kontakt_id/opphold_id shared by patients)" if linked else ""))
 
     # 2. settle each part
     totals = Totals()

@@ -36,7 +36,7 @@ import polars as pl
 from isf.definitions import Logic, load_logic
 from isf.errors import IsfError
 from isf.files import TMP_MARK
-from isf.formatting import DEFAULT_YEAR
+from isf.formatting import DEFAULT_YEAR, number
 from isf.params import YearParams, load_params
 from isf.params.model import MissingParametersError
 from isf.pipeline import CHUNK_ROWS, Clock, stream_settle
@@ -221,13 +221,13 @@ def _source(activity: Path | pl.DataFrame | None, lg: Logic | None, *, grouped: 
     if activity is None:
         if lg is None:
             raise ActivityColumnsError(["no activity and no logic to synthesise it for"])
-        step(f"synthesising {rows:,} contacts ({lg.id}, seed {seed})")
+        step(f"synthesising {number(rows)} contacts ({lg.id}, seed {seed})")
         it: Iterator[pl.DataFrame] = _synth_chunks(lg, rows=rows, seed=seed, year=year, chunk_rows=chunk_rows)
         expected = rows
     elif isinstance(activity, pl.DataFrame):
         it, expected = _frame_chunks(activity, chunk_rows), activity.height
     else:
-        step(f"reading {activity} in chunks of {chunk_rows:,} rows")
+        step(f"reading {activity} in chunks of {number(chunk_rows)} rows")
         gen = _file_chunks(Path(activity), grouped=grouped, chunk_rows=chunk_rows)
         head = next(gen)
         assert isinstance(head, int)

@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from isf.definitions import Logic, load_logic
+from isf.formatting import number
 from isf.params.model import MissingParametersError
 from isf.settlement.frame import ROW_INDEX, required_columns
 from isf.settlement.settle import rows_with
@@ -125,9 +126,8 @@ def _group_table(table: pa.Table, *, logic_ref: str | None, offsets: dict[str, i
                  buckets: int) -> pl.DataFrame:
     """Rows of one input file (with `_FILE`, `_FILE_ROW`): typed and checked, grouped (or their
     read problems folded into the grouped input's status), numbered, bucketed."""
-    from isf.activity import Chunk, chunk_frame, model_columns
+    from isf.activity import Chunk, chunk_frame, fold_read_problems, model_columns
     from isf.batch.engine import group_dataframe
-    from isf.pipeline import fold_read_problems
 
     files = table.column(_FILE).to_pylist() if table.num_rows else []
     file = files[0] if files else None
@@ -296,7 +296,7 @@ def run_spark(
     # 3. parts: buckets joined by shared ids
     step("linking patient buckets by shared ids")
     units = work_units(buckets, _links(grouped_df))
-    step(f"settling {len(units)} parts")
+    step(f"settling {number(len(units))} parts")
     part_of = F.create_map(*[x for k, u in enumerate(units) for b in u for x in (F.lit(b), F.lit(k))])
     parts_df = grouped_df.withColumn(_PART, part_of[F.col(BUCKET)])
 
@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> None:
                     param_files=a.params, overrides=a.overrides, demo_params=a.demo_params, grouped=a.grouped,
                     allow_missing_weights=a.allow_missing_weights, part_rows=a.part_rows, tables_out=a.tables_out)
     tot = res.summary.filter(pl.col("sektor") == "totalt").row(0, named=True)
-    print(f"ISF {a.year}: {res.rows:,} rows in {res.parts} parts; total {kroner(tot['isf_kroner'])} "
+    print(f"ISF {a.year}: {number(res.rows)} rows in {number(res.parts)} parts; total {kroner(tot['isf_kroner'])} "
           f"({res.tables_out}/sorge_for.csv)")
 
 
