@@ -31,6 +31,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
@@ -120,7 +121,7 @@ def run(path: Path, year: int, out: Path, extra: list[str]) -> dict[str, object]
 def _child(path: str, year: str, out: str, extra: list[str]) -> None:
     from isf.run import run_job
 
-    kw: dict[str, object] = {}
+    kw: dict[str, Any] = {}
     if extra:
         kw = json.loads(extra[0])
     res = run_job(logic="demo", activity=Path(path), year=int(year), demo_params=True, out_dir=Path(out), **kw)
@@ -155,7 +156,7 @@ def main() -> None:
         assert isinstance(stages, dict)
         cpu = r["cpu"]
         assert isinstance(cpu, dict)
-        shares = "  ".join(f"{k} {100 * v / r['wall']:.0f}%" for k, v in stages.items())  # type: ignore[operator]
+        shares = "  ".join(f"{k} {100 * v / r['wall']:.0f}%" for k, v in stages.items())
         shares += "\n    CPU s: " + "  ".join(f"{k} {v:.1f}" for k, v in cpu.items()) + f"  (total {sum(cpu.values()):.1f})"
         print(f"{rows:>11,} rows: wall {r['wall']:.1f} s, floor {fl:.1f} s, ratio {r['wall'] / fl:.1f}x, "  # type: ignore[operator]
               f"{rows / r['wall']:,.0f} rows/s, peak RSS {r['peak'] / 2**30:.2f} GiB (tree; child max "  # type: ignore[operator]

@@ -38,14 +38,14 @@ __all__ = [
     "Chunk",
     "SchemaError",
     "check_schema",
-    "fold_read_problems",
     "chunk_frame",
-    "schema_problems",
     "detect_format",
+    "fold_read_problems",
     "missing_columns",
     "model_columns",
     "open_activity",
     "read_activity",
+    "schema_problems",
     "typed_view",
 ]
 

@@ -223,8 +223,8 @@ def stream_settle(
         shards = link_keys(g).with_columns(_s=pl.col("key").hash(seed=7) % n_buckets)  # a key's rows in one shard
         for (shard,), keys in shards.partition_by("_s", as_dict=True).items():
             spill.write(f"keys-{shard:05d}", keys.drop("_s"))
-        for (b,), part in g.partition_by(BUCKET, as_dict=True).items():
-            spill.write(f"bucket-{b:05d}", part.drop(BUCKET))
+        for (b,), piece in g.partition_by(BUCKET, as_dict=True).items():
+            spill.write(f"bucket-{b:05d}", piece.drop(BUCKET))
         del g
         rows += n
         bounds.append(rows)

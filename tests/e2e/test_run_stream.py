@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from test_run import synth_with_stg  # tests/e2e is on the path (pytest rootdir mode)
 from typer.testing import CliRunner
 
 from isf.batch.engine import group_dataframe
@@ -25,8 +26,6 @@ from isf.settlement import settle
 from isf.settlement.tables import TABLES, aggregate
 from isf.stg_tfg import load_stg_tfg
 from isf.weights.weightlist import load_weight_lists
-
-from test_run import synth_with_stg  # tests/e2e is on the path (pytest rootdir mode)
 
 runner = CliRunner()
 YEAR = 2026

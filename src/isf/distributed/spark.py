@@ -281,7 +281,7 @@ def run_spark(
     buckets = bucket_count(total, part_rows)
 
     # 2. group (the output schema: the function run on no rows)
-    kw = {"logic_ref": None if grouped else logic, "offsets": offsets, "label": folder, "buckets": buckets}
+    kw: dict[str, Any] = {"logic_ref": None if grouped else logic, "offsets": offsets, "label": folder, "buckets": buckets}
     empty = raw_schema.empty_table().append_column(_FILE, pa.array([], pa.string())) \
         .append_column(_FILE_ROW, pa.array([], pa.int64()))
     sample = _group_table(empty, **kw)

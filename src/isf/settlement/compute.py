@@ -79,7 +79,7 @@ def eligibility(frame: pl.DataFrame, params: Params, *, aktivitet_only: bool = F
     The reason texts are built only for the units that fail (a few per cent).
     """
     rules = [r for r in rules_for("vilkaar", params.year) if r.aktivitet or not aktivitet_only]
-    tested = []
+    tested: list[pl.Expr] = []
     first: pl.Expr = pl.lit(None, dtype=pl.Int32)
     for k in reversed(range(len(rules))):  # build the when-chain so the first rule is tested first
         compute = rules[k].compute
@@ -176,7 +176,7 @@ def merge_stays(frame: pl.DataFrame) -> pl.DataFrame:
     )
     per = m.select("_opph").join(stays, on="_opph", how="left", maintain_order="left")
 
-    def spread(name: str, dtype: pl.DataType) -> pl.Series:  # the merged rows' values, null elsewhere
+    def spread(name: str, dtype: pl.DataType | type[pl.DataType]) -> pl.Series:  # the merged rows' values, null elsewhere
         return pl.select(pl.repeat(None, frame.height, dtype=dtype)).to_series().alias(name).scatter(pos, per[name].cast(dtype))
 
     frame = frame.hstack([spread("_car_i", frame.schema["_i"]), spread("_car_k", pl.Int64), spread("_n", pl.UInt32)])
