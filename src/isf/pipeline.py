@@ -219,7 +219,7 @@ def stream_settle(
         if first is None:
             first = g.head(0)
         spill.write("order", g)
-        g = g.with_columns(bucket_of(n_buckets))
+        g = g.with_columns(bucket_of(n_buckets, g.columns))
         shards = link_keys(g).with_columns(_s=pl.col("key").hash(seed=7) % n_buckets)  # a key's rows in one shard
         for (shard,), keys in shards.partition_by("_s", as_dict=True).items():
             spill.write(f"keys-{shard:05d}", keys.drop("_s"))

@@ -86,3 +86,38 @@ def test_spark_local_mode_equals_isf_run(spark, tmp_path: Path) -> None:  # type
     ctx = (sp / "kontekst.json").read_text(encoding="utf-8")
     assert '"kommando": "isf spark"' in ctx
     assert res.context["totalt"] == local.context["totalt"]
+
+
+def test_spark_stops_on_missing_parameters_like_isf_run(spark, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Without parameters the Spark run names every missing one (of every part) at once, as `isf
+    run` does, and writes no run folder."""
+    from test_run import synth_with_stg
+
+    from isf.distributed.spark import run_spark
+    from isf.params.model import MissingParametersError
+
+    act = tmp_path / "act.parquet"
+    synth_with_stg(act, rows=3_000, seed=4, year=YEAR)
+    with pytest.raises(MissingParametersError) as local:
+        run_job(logic="demo", activity=act, year=YEAR, demo_params=False, out_dir=tmp_path / "local", part_rows=300)
+    with pytest.raises(MissingParametersError) as dist:
+        run_spark(spark, activity=str(act), out=str(tmp_path / "spark"), year=YEAR, part_rows=300)
+    assert sorted(dist.value.missing) == sorted(local.value.missing) and len(dist.value.missing) >= 4
+    assert not (tmp_path / "spark").exists()
+
+
+def test_spark_submit_entry_point_prints_norwegian_numbers(spark, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """`spark-submit …/isf/distributed/spark.py --activity … --out …` (here on the test's session):
+    the run folder, and the total as people read it."""
+    from test_run import synth_with_stg
+
+    from isf.distributed.spark import main
+
+    act = tmp_path / "act.parquet"
+    synth_with_stg(act, rows=2_000, seed=6, year=YEAR)
+    main(["--activity", str(act), "--out", str(tmp_path / "o"), "--year", str(YEAR), "--demo-params"])
+    out = capsys.readouterr().out
+    assert f"ISF {YEAR}: 2 000 rows" in out and " kr" in out and "," in out.split("total")[1], out
+    total = pl.read_csv(tmp_path / "o" / "sammendrag.csv").filter(pl.col("sektor") == "totalt")["isf_kroner"][0]
+    assert f"{total:,.2f}".replace(",", " ").replace(".", ",") in out

@@ -7,20 +7,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from isf.activity import fold_read_problems  # the one helper (also isf run --grouped)
 from isf.cli.run import AllowMissingOpt, ParamsOpt, SetOpt, WeightsOpt, print_result, settle_or_exit
 from isf.formatting import DEFAULT_YEAR
 
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["fold_read_problems", "points_command", "read_grouped"]
+__all__ = ["points_command", "read_grouped"]
 
 
 def read_grouped(path: Path) -> pl.DataFrame:
     """A grouped activity file (CSV or Parquet) as `isf points` settles it: every row, typed;
     rows that could not be read keep their place with status and error (`fold_read_problems`)."""
-    from isf.activity import read_activity
+    from isf.activity import fold_read_problems, read_activity
     from isf.errors import InputError
     from isf.settlement.frame import required_columns
 

@@ -138,7 +138,7 @@ def _group_table(table: pa.Table, *, logic_ref: str | None, offsets: dict[str, i
     frame = chunk_frame(Chunk(raw, rows, [None] * len(rows), [None] * len(rows), name), model_columns(raw.column_names))
     g = fold_read_problems(frame) if logic_ref is None else group_dataframe(_logic(logic_ref), frame)
     index = pl.Series(ROW_INDEX, [start + r - 1 for r in rows], dtype=pl.Int64)
-    return g.with_columns(index).with_columns(bucket_of(buckets))
+    return g.with_columns(index).with_columns(bucket_of(buckets, g.columns))
 
 
 def _grouper(**kw: Any) -> Callable[[Iterable[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
@@ -147,10 +147,10 @@ def _grouper(**kw: Any) -> Callable[[Iterable[pa.RecordBatch]], Iterator[pa.Reco
         for batch in batches:
             table = pa.Table.from_batches([batch])
             files = table.column(_FILE)
-            for file in dict.fromkeys(files.to_pylist()):  # a batch may hold several small files
-                part = table.filter(pc.equal(files, file)) if len(set(files.to_pylist())) > 1 else table
-                out = _plain(_group_table(part, **kw).to_arrow())
-                yield from out.to_batches()
+            names = list(dict.fromkeys(files.to_pylist()))  # a batch may hold several small files
+            for file in names:
+                part = table.filter(pc.equal(files, file)) if len(names) > 1 else table
+                yield from _plain(_group_table(part, **kw).to_arrow()).to_batches()
     return run
 
 
@@ -373,5 +373,7 @@ def main(argv: list[str] | None = None) -> None:
           f"({res.tables_out}/sorge_for.csv)")
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # spark-submit runs this file: use the installed module, so the
+    from isf.distributed.spark import main as _main  # functions shipped to workers are isf's
+
+    _main()

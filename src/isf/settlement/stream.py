@@ -71,8 +71,12 @@ def bucket_count(rows: int, part_rows: int = PART_ROWS) -> int:
     return max(1, math.ceil(max(rows, 0) / max(part_rows, 1)))
 
 
-def bucket_of(n: int) -> pl.Expr:
-    """The bucket (0..n-1) of a row: a hash of its pasient_id (null is one patient)."""
+def bucket_of(n: int, columns: Iterable[str] = ("pasient_id",)) -> pl.Expr:
+    """The bucket (0..n-1) of a row: a hash of its pasient_id (null is one patient). For a frame
+    with `columns` and no pasient_id (case strings: settlement takes every row as one patient's),
+    every row is in bucket 0."""
+    if "pasient_id" not in columns:
+        return pl.lit(0, dtype=pl.Int32).alias(BUCKET)
     return (pl.col("pasient_id").cast(pl.String).hash(seed=_SEED) % n).cast(pl.Int32).alias(BUCKET)
 
 
