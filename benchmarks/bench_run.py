@@ -40,6 +40,7 @@ DATA = HERE / "data"
 def _data(rows: int, year: int, seed: int) -> Path:
     """`isf synth` activity of `rows` rows (cached)."""
     from isf.definitions import load_logic
+    from isf.formatting import number
     from isf.synth.output import PARTITION_ROWS, write_synth
 
     name = f"synth_{rows}_{year}_{seed}" + ("" if rows > PARTITION_ROWS else ".parquet")
@@ -48,7 +49,7 @@ def _data(rows: int, year: int, seed: int) -> Path:
         DATA.mkdir(parents=True, exist_ok=True)
         t = time.perf_counter()
         write_synth(load_logic("demo"), path, rows=rows, seed=seed, year=year, quiet=True)
-        print(f"  (synthesised {rows:,} rows in {time.perf_counter() - t:.0f} s: {path})", flush=True)
+        print(f"  (synthesised {number(rows)} rows in {time.perf_counter() - t:.0f} s: {path})", flush=True)
     return path
 
 
@@ -131,6 +132,8 @@ def _child(path: str, year: str, out: str, extra: list[str]) -> None:
 
 
 def main() -> None:
+    from isf.formatting import number  # figures as people read them (1 000 000)
+
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         _child(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
         return
@@ -158,8 +161,8 @@ def main() -> None:
         assert isinstance(cpu, dict)
         shares = "  ".join(f"{k} {100 * v / r['wall']:.0f}%" for k, v in stages.items())
         shares += "\n    CPU s: " + "  ".join(f"{k} {v:.1f}" for k, v in cpu.items()) + f"  (total {sum(cpu.values()):.1f})"
-        print(f"{rows:>11,} rows: wall {r['wall']:.1f} s, floor {fl:.1f} s, ratio {r['wall'] / fl:.1f}x, "  # type: ignore[operator]
-              f"{rows / r['wall']:,.0f} rows/s, peak RSS {r['peak'] / 2**30:.2f} GiB (tree; child max "  # type: ignore[operator]
+        print(f"{number(rows):>11} rows: wall {r['wall']:.1f} s, floor {fl:.1f} s, ratio {r['wall'] / fl:.1f}x, "  # type: ignore[operator]
+              f"{number(rows / r['wall'])} rows/s, peak RSS {r['peak'] / 2**30:.2f} GiB (tree; child max "  # type: ignore[operator]
               f"{r['child_maxrss'] / 2**30:.2f}), parts {r['parts']}, load {load:.1f}\n    {shares}", flush=True)  # type: ignore[operator]
     print("\n| rows | wall | floor | ratio | rows/s | peak RSS | read | group | spill | STG/TFG | points | money | write |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -169,8 +172,8 @@ def main() -> None:
         wall = float(r["wall"])  # type: ignore[arg-type]
         cells = " | ".join(f"{100 * float(st.get(k, 0)) / wall:.0f} %" for k in
                            ("read", "group", "spill", "stg_tfg", "points", "money", "write"))
-        print(f"| {r['rows']:,} | {wall:.1f} s | {float(r['floor']):.1f} s | {wall / float(r['floor']):.1f}× | "  # type: ignore[arg-type]
-              f"{int(r['rows']) / wall:,.0f} | {int(r['peak']) / 2**30:.2f} GiB | {cells} |")  # type: ignore[call-overload]
+        print(f"| {number(int(r['rows']))} | {wall:.1f} s | {float(r['floor']):.1f} s | {wall / float(r['floor']):.1f}× | "  # type: ignore[arg-type,call-overload]
+              f"{number(int(r['rows']) / wall)} | {int(r['peak']) / 2**30:.2f} GiB | {cells} |")  # type: ignore[call-overload]
 
 
 if __name__ == "__main__":
