@@ -21,6 +21,44 @@ LOGIC_FILES = {
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="Rewrite golden files from current results.")
+    parser.addoption("--all", action="store_true", dest="all_tiers",
+                     help="Every tier: also the tests marked slow or browser (the README's test command; CI).")
+
+
+#: Markers of the tests the fast default tier leaves out (`pytest -q` about a minute; `--all` everything).
+SLOW_TIERS = ("slow", "browser")
+
+
+def _named(item: pytest.Item, args: list[str]) -> bool:
+    """The test was asked for by node id (``path::test``): run it whatever its tier."""
+    for arg in args:
+        path, sep, rest = arg.partition("::")
+        if not sep:
+            continue
+        try:
+            rel = Path(path).resolve().relative_to(item.config.rootpath)
+        except ValueError:
+            continue
+        if item.nodeid.startswith(f"{rel.as_posix()}::{rest}"):
+            return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("all_tiers") or config.getoption("markexpr"):
+        return
+    args = [str(a) for a in config.args]
+    slow = [i for i in items if any(i.get_closest_marker(m) for m in SLOW_TIERS) and not _named(i, args)]
+    if slow:
+        left_out = set(slow)
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [i for i in items if i not in left_out]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if config.getoption("all_tiers") or config.getoption("markexpr"):
+        return "tiers: all"
+    return "tiers: fast (tests marked slow or browser are deselected; --all runs every tier, as CI does)"
 
 
 @pytest.fixture(scope="session")

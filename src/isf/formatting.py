@@ -21,7 +21,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-__all__ = ["DEFAULT_YEAR", "number", "kroner", "points", "percent", "year"]
+__all__ = ["DEFAULT_YEAR", "kroner", "number", "percent", "points", "year"]
 
 #: The ISF year every command uses when none is given (the newest regelverk isf knows).
 DEFAULT_YEAR = 2026

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import polars as pl
+from conftest import LOGIC_FILES
 from typer.testing import CliRunner
 
-from conftest import LOGIC_FILES
 from isf.cli import app
 
 runner = CliRunner()

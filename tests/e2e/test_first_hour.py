@@ -43,6 +43,7 @@ def _without(src: Path, dst: Path, drop: set[str]) -> Path:
     return dst
 
 
+@pytest.mark.slow
 def test_missing_parameters_all_at_once_with_demo_params(activity: Path, tmp_path: Path) -> None:
     # issue: "Missing year parameters are reported one per run and never mention `--demo-params`"
     res = runner.invoke(app, ["run", "--activity", str(activity), "-q", "-o", str(tmp_path / "o")])
@@ -53,6 +54,7 @@ def test_missing_parameters_all_at_once_with_demo_params(activity: Path, tmp_pat
         assert name in msg, name  # every missing one in the one message
 
 
+@pytest.mark.slow
 def test_synthetic_demo_run_says_demo_and_marks_the_kroner(tmp_path: Path) -> None:
     # issue: "the same year without `--activity` switches demo parameters on silently, and kroner are
     # never marked as demo in the summary"
@@ -122,6 +124,7 @@ def test_numbers_for_people_are_norwegian_and_files_keep_plain_numbers(tmp_path:
     assert re.search(r",\d+\.\d{2},", plain) and "\u00a0" not in plain  # the file: plain decimals
 
 
+@pytest.mark.slow
 def test_points_summary_is_norwegian_too(tmp_path: Path) -> None:
     grouped = tmp_path / "grouped.parquet"
     res = runner.invoke(app, ["run", "--rows", "800", "-q", "-o", str(tmp_path / "r")])

@@ -65,6 +65,7 @@ def _registers(path: Path, regions: list[str]) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_user_activity_preliminary_final_and_settlement(tmp_path: Path):
     act = tmp_path / "act.parquet"
     res = runner.invoke(app, ["synth", "--rows", "5000", "--seed", "3", "--year", "2025", "--rbf", "-q", "--out", str(act)])

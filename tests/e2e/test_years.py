@@ -20,6 +20,8 @@ from typer.testing import CliRunner
 
 from isf.cli import app
 
+pytestmark = pytest.mark.slow
+
 runner = CliRunner()
 
 #: groups each year's demo run must form (STG/TFG) and DRGs it must never show

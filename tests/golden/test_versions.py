@@ -11,7 +11,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from isf.grouping import group, parse_case_string
+
+pytestmark = pytest.mark.slow
 
 GOLDEN = Path(__file__).parent / "data" / "version_changes.csv"
 HEADER = ["case", "drg_2015", "drg_2016", "drg_2017", "rule_2015", "rule_2016", "rule_2017"]

@@ -16,8 +16,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from isf.weights.calibrate import calibrate, points_total
 from isf.cli.weights import read_weight_frame
+from isf.weights.calibrate import calibrate, points_total
 from isf.weights.effects import effects
 from isf.weights.estimate import EstimateParams, estimate_weights
 
@@ -41,11 +41,11 @@ def old() -> pl.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def raw(kpp: pl.DataFrame):  # noqa: ANN201
+def raw(kpp: pl.DataFrame):
     return estimate_weights(kpp, params=PARAMS)
 
 
-def test_trimpunkt(raw) -> None:  # noqa: ANN001
+def test_trimpunkt(raw) -> None:
     # A: liggetid - utskrklar of all 10 inpatient stays, sorted: 2 2 3 3 3 3 4 4 4 12.
     #    Q1: h = 9*0.25 = 2.25 -> x[2] = x[3] = 3 -> 3.  Q3: h = 6.75 -> x[6] = x[7] = 4 -> 4.
     #    IQR 1; 4 + 1.5 = 5.5 -> floor 5.
@@ -56,7 +56,7 @@ def test_trimpunkt(raw) -> None:  # noqa: ANN001
     assert raw.drgs["D"].trimpunkt == 2
 
 
-def test_trimmed_cost_base_and_means(raw) -> None:  # noqa: ANN001
+def test_trimmed_cost_base_and_means(raw) -> None:
     # A, H1: cost 10000+11000+12000+30000 = 63000; LOS cost 21000 over 2+3+4+12 = 21 days;
     #   excluded days: stay of 12 -> 12-0-5 = 7 beyond trimpunkt -> 21000*7/21 = 7000 -> 56000.
     # A, H2: cost 54000; LOS cost 16000 over 16 days; excluded: 2 utskrivningsklar days
@@ -79,7 +79,7 @@ def test_trimmed_cost_base_and_means(raw) -> None:  # noqa: ANN001
     assert d["B"].kostnad_per_dag == Fraction(1000_00)
 
 
-def test_relative_weights(raw) -> None:  # noqa: ANN001
+def test_relative_weights(raw) -> None:
     # overall mean = (108000 + 63000 + 7500) / (8 + 9 + 6) = 178500/23 kr
     # A = 13500*23/178500 = 207/119; B = 7000*23/178500 = 46/51; C = 1250*23/178500 = 115/714
     # per-day = 1000*23/178500 = 46/357 (A and B)
@@ -101,7 +101,7 @@ def test_hf_threshold_by_year(kpp: pl.DataFrame) -> None:
     assert set(r.raw) == {"A"} and r.drgs["B"].low_volume and r.drgs["C"].low_volume
 
 
-def test_calibration_factor_and_weights(raw, old, activity) -> None:  # noqa: ANN001
+def test_calibration_factor_and_weights(raw, old, activity) -> None:
     # Old points (old weights, trimpunkt A 5 / B 1, 0.1 per day):
     #   A: 2 + 2 + (2 + 3*0.1) [8 days] + (2 + 3*0.1) [10 days, 2 klar -> 8] = 8.6
     #   B: 1 + 1 + 1 + (1 + 2*0.1) = 4.2;  C: 0.2 + 0.2 = 0.4;  D: 0.5 (2 days <= 5)  -> 13.7
@@ -127,7 +127,7 @@ def test_calibration_factor_and_weights(raw, old, activity) -> None:  # noqa: AN
     assert points_total(activity, cal.weights) == cal.total_new
 
 
-def test_effects_per_hf_and_rhf(raw, old, activity) -> None:  # noqa: ANN001
+def test_effects_per_hf_and_rhf(raw, old, activity) -> None:
     # New points per HF (x/925): H1 = 1782+1782+924+165 = 4653 -> 5.030270; old 5.2
     #   H2 = 2178+2178+924 (+0.5 for D) -> 6.208108; old 2.3+2.3+1+0.5 = 6.1
     #   H3 = 924+1188+165 = 2277 -> 2.461622; old 1+1.2+0.2 = 2.4

@@ -41,6 +41,7 @@ def _xfail(cases: list[Case], reasons: dict[str, str]) -> list[Any]:
 RUN_XFAIL: dict[str, str] = {}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", _xfail(activity_cases(), RUN_XFAIL))
 def test_run_accounts_for_every_row(case: Case, tmp_path: Path) -> None:
     src = case.write(tmp_path)
@@ -158,6 +159,7 @@ def test_effects_on_hostile_activity(case: Case, tmp_path: Path) -> None:
 LEAK_XFAIL: dict[str, str] = {}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["run", "points", "weights", "effects"])
 def test_no_value_from_the_input_in_messages(command: str, tmp_path: Path) -> None:
     """A fødselsnummer-like marker in every cell: never in stdout/stderr, never in an `error`."""

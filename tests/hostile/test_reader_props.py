@@ -8,12 +8,15 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hostile.corpus import HEADER, good_row
 from isf.batch.engine import group_stream
 from isf.errors import InputError, Status
+
+pytestmark = pytest.mark.slow
 
 # Hostile text: quotes, delimiters, control bytes, non-ASCII letters and digits; no line breaks
 # and no control characters that Python counts as blank (they would make the oracle guess).

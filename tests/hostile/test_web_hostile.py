@@ -174,6 +174,7 @@ def _outside_form_values(html: str) -> str:
     return re.sub(r"<textarea[^>]*>.*?</textarea>", "", html, flags=re.DOTALL)
 
 
+@pytest.mark.slow
 def test_no_value_sent_shows_up_in_errors_or_logs(client, caplog, tmp_path: Path):
     """A fødselsnummer-like marker in every field of every input: never in an error, never logged."""
     caplog.set_level(logging.DEBUG)

@@ -13,10 +13,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from isf.stg_tfg import StgTfgDefinitions, assign, assign_reference, load_stg_tfg, parse_stg_tfg
+
+pytestmark = pytest.mark.slow
 
 SYNTHETIC = parse_stg_tfg("""
 aar = 2026

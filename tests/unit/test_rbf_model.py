@@ -177,6 +177,7 @@ def _case(draw):
     return defs, values
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(_case())
 def test_property_distribution_sums_to_the_pool_exactly(case):
@@ -207,6 +208,7 @@ _row = st.fixed_dictionaries({
 })
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None)
 @given(rows=st.lists(_row, max_size=40), period=st.sampled_from(["T1", "aar"]))
 def test_property_rows_in_equal_rows_out(rows, period):

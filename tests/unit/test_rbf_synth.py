@@ -12,6 +12,8 @@ from isf.rbf import compute_indicators, load_rbf
 from isf.synth import synth_activity
 from isf.synth.rbf_codes import RBF_CODES
 
+pytestmark = pytest.mark.slow
+
 CODES = {c for codes, *_ in RBF_CODES for c in codes}
 
 

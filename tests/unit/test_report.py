@@ -199,6 +199,7 @@ def test_headline_kroner_say_demo(units, tmp_path):
     assert "Kroner (DRG + STG + TFG) – DEMO" in html
 
 
+@pytest.mark.slow
 def test_report_command_adds_the_rbf_section(units, tmp_path: Path):
     import json
 

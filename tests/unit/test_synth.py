@@ -53,6 +53,7 @@ def _dg_props(logic):
     return dgcat, procpr
 
 
+@pytest.mark.slow
 def test_schema_follows_the_data_model_doc(case):
     _, t = case
     doc = (ROOT / "docs" / "data-model.md").read_text(encoding="utf-8")
@@ -65,12 +66,14 @@ def test_schema_follows_the_data_model_doc(case):
     assert t.schema.field("bdiag").type == pa.list_(pa.string())
 
 
+@pytest.mark.slow
 def test_same_seed_same_rows_other_seed_other_rows(nor2015):
     a = _table(nor2015, rows=500, seed=7)
     assert a.equals(_table(nor2015, rows=500, seed=7))
     assert not a.equals(_table(nor2015, rows=500, seed=8))
 
 
+@pytest.mark.slow
 def test_chunks_are_bounded_and_ids_continue(demo_logic):
     chunks = list(synth_activity(demo_logic, rows=1_000, seed=1, chunk_rows=400))
     assert [c.num_rows for c in chunks] == [400, 400, 200]
@@ -208,6 +211,7 @@ def test_synthetic_rows_group_without_errors(case):
     assert np.mean(np.array(rtcs) == "0") >= 0.85
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None)
 @given(rows=st.integers(1, 60), seed=st.sampled_from([1, 2]), year=st.integers(2015, 2030))
 def test_property_any_size_and_year(demo_logic, rows, seed, year):
@@ -219,6 +223,7 @@ def test_property_any_size_and_year(demo_logic, rows, seed, year):
     assert (t["ut_dato"].cast(pa.int32()).to_numpy() - inn == t["liggetid"].to_numpy()).all()
 
 
+@pytest.mark.slow
 def test_write_parquet_and_csv(demo_logic, tmp_path):
     expect = _table(demo_logic, rows=300, seed=9)
     p = write_synth(demo_logic, tmp_path / "a.parquet", rows=300, seed=9, year=2025, quiet=True)
@@ -256,6 +261,7 @@ def _app() -> typer.Typer:
     return app
 
 
+@pytest.mark.slow
 def test_cli_end_to_end(tmp_path):
     runner = CliRunner()
     out = tmp_path / "act.parquet"
@@ -272,6 +278,7 @@ def test_cli_end_to_end(tmp_path):
     assert runner.invoke(_app(), ["synth", "--logic", "NOSUCH", "--out", str(out)]).exit_code == 2
 
 
+@pytest.mark.slow
 def test_stg_codes_only_extend_prosedyrer(demo_logic):
     """STG trigger codes come from their own random stream: every other column, and the codes a
     row had, are the same as without them; only codes of the year's STGs are added."""
@@ -292,6 +299,7 @@ def test_stg_codes_only_extend_prosedyrer(demo_logic):
     assert _table(demo_logic, rows=500, seed=3, year=2019).equals(_table(demo_logic, rows=500, seed=3, year=2019, stg=False))
 
 
+@pytest.mark.slow
 def test_stg_codes_follow_the_year_and_the_rows_they_fit(demo_logic):
     """XS08 codes often on indirect somatic contacts (the only XS08 before 2024, [001] 158); LAR drugs on
     TSB contacts with a LAR/opioid principal (T30's trigger TS03 with TD99L/TD11A); AS04 drugs only in

@@ -27,7 +27,7 @@ def demo_old_weights(codes: list[str]) -> pl.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def setup():  # noqa: ANN201
+def setup():
     codes, pairs = demo_drgs()
     activity = demo_grouped_activity(20_000, seed=5)
     # the "new logic" moves long stays of DRG 104 to 105 (a regrouping the old list never saw)
@@ -42,7 +42,7 @@ def setup():  # noqa: ANN201
     return activity, activity_new, raw, old, cal
 
 
-def test_totals_equal_to_the_last_decimal_shown(setup) -> None:  # noqa: ANN001
+def test_totals_equal_to_the_last_decimal_shown(setup) -> None:
     activity, activity_new, _raw, old, cal = setup
     assert cal.total_old == points_total(activity, old)
     assert cal.total_new == points_total(activity_new, cal.weights)
@@ -51,7 +51,7 @@ def test_totals_equal_to_the_last_decimal_shown(setup) -> None:  # noqa: ANN001
     assert cal.factor != 1
 
 
-def test_low_volume_drgs_keep_old_weight(setup) -> None:  # noqa: ANN001
+def test_low_volume_drgs_keep_old_weight(setup) -> None:
     _a, _an, raw, old, cal = setup
     low = cal.weights.filter(pl.col("regel") == "lavt_volum_gammel_vekt")
     assert low.height > 0
@@ -60,7 +60,7 @@ def test_low_volume_drgs_keep_old_weight(setup) -> None:  # noqa: ANN001
     assert set(low["drg"].to_list()) == {d for d, e in raw.drgs.items() if e.low_volume}
 
 
-def test_day_surgery_pairs_have_equal_weights(setup) -> None:  # noqa: ANN001
+def test_day_surgery_pairs_have_equal_weights(setup) -> None:
     _a, _an, _raw, _old, cal = setup
     w = dict(zip(cal.weights["drg"].to_list(), cal.weights["vekt"].to_list()))
     rules = dict(zip(cal.weights["drg"].to_list(), cal.weights["regel"].to_list()))
@@ -73,7 +73,7 @@ def test_day_surgery_pairs_have_equal_weights(setup) -> None:  # noqa: ANN001
     assert checked >= 5
 
 
-def test_estimates_track_the_hidden_true_cost(setup) -> None:  # noqa: ANN001
+def test_estimates_track_the_hidden_true_cost(setup) -> None:
     # synth_kpp: inpatient cost ~ true cost x (0.6 fixed + 0.1 x liggetid); so weight / that
     # must be about constant over well-filled inpatient DRGs (noise, trimming, HF mix: ±10 %)
     _a, _an, raw, _old, _cal = setup
@@ -86,7 +86,7 @@ def test_estimates_track_the_hidden_true_cost(setup) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("by", [("bo_rhf",), ("beh_hf",)])
-def test_effects_sum_to_zero(setup, by: tuple[str, ...]) -> None:  # noqa: ANN001
+def test_effects_sum_to_zero(setup, by: tuple[str, ...]) -> None:
     activity, activity_new, _raw, old, cal = setup
     t = effects(activity, old, cal.weights, by=by, activity_new=activity_new)
     total = t.filter(pl.col(by[0]) == TOTAL_LABEL).row(0, named=True)
@@ -103,7 +103,7 @@ def test_effects_sum_to_zero(setup, by: tuple[str, ...]) -> None:  # noqa: ANN00
     assert body.height >= 4
 
 
-def test_effects_svg_has_one_bar_per_group(setup) -> None:  # noqa: ANN001
+def test_effects_svg_has_one_bar_per_group(setup) -> None:
     activity, activity_new, _raw, old, cal = setup
     t = effects(activity, old, cal.weights, by=("beh_hf",), activity_new=activity_new)
     svg = effects_svg(t, title="Effekter HF")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from html import escape
 
-__all__ = ["hbar_chart", "column_chart", "diverging_chart"]
+__all__ = ["column_chart", "diverging_chart", "hbar_chart"]
 
 _BLUE = "#2b6cb0"
 _RED = "#c0392b"

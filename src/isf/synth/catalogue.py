@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
 
 from isf.definitions.model import Logic
 from isf.grouping import group, make_case
+
+_T = TypeVar("_T")
 
 __all__ = ["BANDS", "COHORTS", "FODSEL", "NYFODT", "PHV", "SOMATIKK", "TSB", "Bank", "build_bank"]
 
@@ -198,7 +202,7 @@ def build_bank(logic: Logic, seed: int) -> Bank:
         SOMATIKK: {m: by_mdc[m] for m in _MDC_MIX if by_mdc.get(m)},
     }
 
-    def pick(xs: list[str]) -> str:
+    def pick(xs: Sequence[_T]) -> _T:
         return xs[int(rng.integers(len(xs)))]
 
     kept: list[tuple[int, int, str, str, tuple[str, ...], int, int, str, str]] = []

@@ -15,7 +15,7 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["Geography", "load_geography", "parse_geography", "SECTORS"]
+__all__ = ["SECTORS", "Geography", "load_geography", "parse_geography"]
 
 #: Activity sectors, in the order used for provider weights.
 SECTORS = ("somatikk", "phv", "tsb")

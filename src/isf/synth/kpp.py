@@ -129,7 +129,7 @@ def synth_hresept(
                 rows_p.append(f"P{p:07d}")
                 rows_per.append(per)
                 rows_stg.append(stg)
-                rows_cost.append(int(round(c * 100)))
+                rows_cost.append(round(c * 100))
     return pl.DataFrame(
         {"pasient_id": rows_p, "periode": rows_per, "stg": rows_stg, "kostnad_ore": rows_cost},
         schema={"pasient_id": pl.String, "periode": pl.String, "stg": pl.String, "kostnad_ore": pl.Int64},

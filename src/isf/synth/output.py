@@ -21,7 +21,7 @@ from rich.progress import (
 from isf.definitions.model import Logic
 from isf.synth.activity import ACTIVITY_SCHEMA, synth_activity
 
-__all__ = ["write_synth", "csv_table", "PARTITION_ROWS", "FORMATS"]
+__all__ = ["FORMATS", "PARTITION_ROWS", "csv_table", "write_synth"]
 
 #: Above this many rows Parquet output is a folder of ``part-NNNNN.parquet`` files.
 PARTITION_ROWS = 2_000_000

@@ -23,11 +23,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from isf.errors import IsfError
 from isf.weights.estimate import WEIGHT_DTYPE, WEIGHT_PLACES, RawWeights, to_decimal
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 #: columns of a weight list (the CSV layout shared with isf.weights.weightlist)
 WEIGHTLIST_COLUMNS = ("drg", "navn", "vekt", "trimpunkt", "vekt_per_dag", "gjsn_liggetid", "dagkirurgi")
@@ -115,22 +119,23 @@ def points_by(activity: pl.DataFrame, weights: pl.DataFrame, by: Sequence[str] =
     """
     by = list(by)
     cells = _cells(activity, weights, by)
-    totals: dict[tuple[object, ...], list[object]] = {}
+    stays: dict[tuple[object, ...], int] = {}
+    unweighted: dict[tuple[object, ...], int] = {}
+    poeng: dict[tuple[object, ...], Decimal] = {}
     key_idx = len(by)
     for row in cells.iter_rows():
         key = tuple(row[:key_idx])
         _drg, vekt, per_dag, n, over_days = row[key_idx:]
-        t = totals.setdefault(key, [0, 0, Decimal(0)])
-        t[0] = int(t[0]) + int(n)  # type: ignore[call-overload]
+        stays[key] = stays.get(key, 0) + int(n)
+        poeng.setdefault(key, Decimal(0))
         if vekt is None:
-            t[1] = int(t[1]) + int(n)  # type: ignore[call-overload]
+            unweighted[key] = unweighted.get(key, 0) + int(n)
             continue
         p = int(n) * vekt + (int(over_days) * per_dag if per_dag is not None else 0)
-        t[2] = t[2] + p  # type: ignore[operator]
-    rows = [dict(zip(by, k)) | {"opphold": v[0], "uten_vekt": v[1], "poeng": v[2]} for k, v in totals.items()]
-    schema = {c: activity.schema[c] for c in by} | {
-        "opphold": pl.Int64, "uten_vekt": pl.Int64, "poeng": pl.Decimal(38, WEIGHT_PLACES)
-    }
+        poeng[key] += p
+    rows = [dict(zip(by, k)) | {"opphold": n, "uten_vekt": unweighted.get(k, 0), "poeng": poeng[k]} for k, n in stays.items()]
+    schema: dict[str, PolarsDataType] = {c: activity.schema[c] for c in by}
+    schema.update({"opphold": pl.Int64, "uten_vekt": pl.Int64, "poeng": pl.Decimal(38, WEIGHT_PLACES)})
     if not rows:
         return pl.DataFrame(schema=schema)
     return pl.DataFrame(rows, schema=schema).sort(by) if by else pl.DataFrame(rows, schema=schema)
@@ -212,7 +217,7 @@ def calibrate(
         elif d in old:
             low_rows.append({"drg": d, "vekt": old[d]["vekt"], "trimpunkt": old[d]["trimpunkt"],
                              "vekt_per_dag": old[d]["vekt_per_dag"]})
-    schema = {"drg": pl.String, "vekt": WEIGHT_DTYPE, "trimpunkt": pl.Int64, "vekt_per_dag": WEIGHT_DTYPE}
+    schema: dict[str, PolarsDataType] = {"drg": pl.String, "vekt": WEIGHT_DTYPE, "trimpunkt": pl.Int64, "vekt_per_dag": WEIGHT_DTYPE}
     est_df = pl.DataFrame(est_rows, schema=schema)
     low_df = pl.DataFrame(low_rows, schema=schema)
 

@@ -15,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
 from isf.weights.calibrate import SECTOR_LABELS, in_sector, points_by, sectors_in
+
+if TYPE_CHECKING:
+    from polars._typing import PolarsDataType
 
 TOTAL_LABEL = "TOTALT"
 EFFECT_COLUMNS = ("poeng_gammel", "poeng_ny", "endring", "endring_pst")
@@ -73,14 +76,15 @@ def effects(
         tot_uo += o["uten_vekt"]
         tot_un += n["uten_vekt"]
         rows.append(_row(dict(zip(by, k)), po, pn, o["opphold"], o["uten_vekt"], n["uten_vekt"], places))
-    rows.sort(key=lambda r: (-r["poeng_gammel"], str(r[by[0]]) if by else ""))
+    rows.sort(key=lambda r: (-cast(Decimal, r["poeng_gammel"]), str(r[by[0]]) if by else ""))
     total = _row({c: (TOTAL_LABEL if i == 0 else None) for i, c in enumerate(by)},
                  tot_old, tot_new, tot_n, tot_uo, tot_un, places)
-    schema = {c: pl.String for c in by} | {
+    schema: dict[str, PolarsDataType] = {c: pl.String for c in by}
+    schema.update({
         "poeng_gammel": pl.Decimal(38, places), "poeng_ny": pl.Decimal(38, places),
         "endring": pl.Decimal(38, places), "endring_pst": pl.Decimal(38, 2),
         "opphold": pl.Int64, "uten_vekt_gammel": pl.Int64, "uten_vekt_ny": pl.Int64,
-    }
+    })
     for r in rows:
         for c in by:
             r[c] = None if r[c] is None else str(r[c])

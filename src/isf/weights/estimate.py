@@ -284,8 +284,8 @@ def apply_dagkirurgi_pairs(
         n_other = sum(volume.get(d, 0) for d in other)
         if n_ref == 0:
             continue
-        mass = sum(volume.get(d, 0) * raw[d][0] for d in ref + other)
-        ref_mass = sum(volume.get(d, 0) * raw[d][0] for d in ref)
+        mass = sum((volume.get(d, 0) * raw[d][0] for d in ref + other), Fraction(0))
+        ref_mass = sum((volume.get(d, 0) * raw[d][0] for d in ref), Fraction(0))
         mean_ref = ref_mass / n_ref
         denom = ref_mass + n_other * mean_ref
         if denom == 0:
