@@ -38,11 +38,14 @@ __all__ = [
     "Chunk",
     "SchemaError",
     "check_schema",
-    "schema_problems",
+    "chunk_frame",
     "detect_format",
+    "fold_read_problems",
     "missing_columns",
+    "model_columns",
     "open_activity",
     "read_activity",
+    "schema_problems",
     "typed_view",
 ]
 
@@ -600,6 +603,41 @@ def typed_view(chunk: Chunk, *, columns: Sequence[str] = GROUPER_COLUMNS, keep_o
 ROW_COLUMN, READ_STATUS, READ_ERROR = "_row", "_read_status", "_read_error"
 
 
+def model_columns(columns: Sequence[str]) -> list[str]:
+    """The data-model columns `chunk_frame` types for a file with `columns` (plus the grouper's)."""
+    model = [*_INT, *_DATE, *_BOOL, *_TEXT, *_CODE, *_CODES]
+    return [c for c in model if c in columns or c in GROUPER_COLUMNS]
+
+
+def chunk_frame(chunk: Chunk, columns: Sequence[str]) -> pl.DataFrame:
+    """One chunk as `read_activity` gives it: `columns` typed, the others as read, and
+    `_row`, `_read_status`, `_read_error` (streaming runs read a file chunk by chunk with it)."""
+    table, status, error = typed_view(chunk, columns=columns, keep_other=True)
+    df = pl.from_arrow(table)
+    assert isinstance(df, pl.DataFrame)
+    return df.with_columns(
+        pl.Series(ROW_COLUMN, chunk.rows, dtype=pl.Int64),
+        pl.Series(READ_STATUS, status, dtype=pl.String),
+        pl.Series(READ_ERROR, error, dtype=pl.String),
+    )
+
+
+def fold_read_problems(df: pl.DataFrame) -> pl.DataFrame:
+    """Grouped activity (settled as grouped, not regrouped) with each row's read problem moved
+    into its `status`/`error` (a value the row's columns could not hold: `liggetid` ``abc``, an
+    impossible date, a broken quote), so that the row is settled as not counting, naming row
+    and field, never with a default. The helper columns `_row`, `_read_*` are dropped. Used by
+    `isf points`, `isf run --grouped` (chunk by chunk) and the Spark adapter."""
+    if READ_STATUS not in df.columns:
+        return df
+    status = pl.col("status").cast(pl.String) if "status" in df.columns else pl.lit("ok")
+    error = pl.col("error").cast(pl.String) if "error" in df.columns else pl.lit(None, pl.String)
+    return df.with_columns(
+        pl.coalesce(pl.col(READ_STATUS), status).alias("status"),
+        pl.coalesce(pl.col(READ_ERROR), error).alias("error"),
+    ).drop([c for c in (ROW_COLUMN, READ_STATUS, READ_ERROR) if c in df.columns])
+
+
 def read_activity(path: Path, *, encoding: str = "auto", required: Sequence[str] = REQUIRED_COLUMNS) -> pl.DataFrame:
     """Activity as in docs/data-model.md from Parquet (file or folder), CSV or case strings.
 
@@ -611,22 +649,9 @@ def read_activity(path: Path, *, encoding: str = "auto", required: Sequence[str]
     already grouped, e.g. ``required=("drg",)``).
     """
     path = Path(path)
-    model = [*_INT, *_DATE, *_BOOL, *_TEXT, *_CODE, *_CODES]
     with open_activity(path, encoding=encoding, required=required) as reader:
-        columns = [c for c in model if c in reader.columns or c in GROUPER_COLUMNS]
-        parts: list[pl.DataFrame] = []
-
-        def frame(chunk: Chunk) -> pl.DataFrame:
-            table, status, error = typed_view(chunk, columns=columns, keep_other=True)
-            df = pl.from_arrow(table)
-            assert isinstance(df, pl.DataFrame)
-            return df.with_columns(
-                pl.Series(ROW_COLUMN, chunk.rows, dtype=pl.Int64),
-                pl.Series(READ_STATUS, status, dtype=pl.String),
-                pl.Series(READ_ERROR, error, dtype=pl.String),
-            )
-
-        parts = [frame(c) for c in reader.chunks()]
+        columns = model_columns(reader.columns)
+        parts = [chunk_frame(c, columns) for c in reader.chunks()]
         if not parts:  # no rows: the columns, typed, and nothing else
-            parts = [frame(Chunk(reader.schema.empty_table(), [], [], []))]
+            parts = [chunk_frame(Chunk(reader.schema.empty_table(), [], [], []), columns)]
     return pl.concat(parts, how="vertical_relaxed")

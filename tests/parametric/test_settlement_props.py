@@ -125,3 +125,66 @@ def test_patient_partitions_combine_exactly(df: pl.DataFrame) -> None:
     for name in TABLES:
         got = combine(name, [aggregate(p.units, name) for p in parts])
         assert got.equals(aggregate(whole.units, name)), name
+
+
+# --- issue 15: a year settled in parts (buckets by patient, linked by shared ids) ------------
+
+def _shared_ids(df: pl.DataFrame, kid_dups: list[int], stay_links: list[int]) -> pl.DataFrame:
+    """Bad data the parts must survive: a kontakt_id given to two rows (both with an STG code,
+    counting: the STG/TFG engine refuses both), and a hospital stay (opphold_id) shared by two
+    rows (both døgn, counting: one carries the stay), each pair most often of two patients."""
+    n = df.height
+    cols = {c: df[c].to_list() for c in ("kontakt_id", "opphold_id", "omsorgsniva", "prosedyrer", "sektor",
+                                          "debitor", "status")}
+
+    def counting(i: int, oms: int) -> None:
+        cols["omsorgsniva"][i], cols["sektor"][i], cols["debitor"][i], cols["status"][i] = oms, "somatikk", 1, "ok"
+
+    for i in kid_dups:
+        a, b = i % n, (i * 7 + 3) % n
+        cols["kontakt_id"][a] = cols["kontakt_id"][b]
+        for r in (a, b):
+            counting(r, 3)
+            cols["prosedyrer"][r] = ["WPBA10"]
+    for i in stay_links:
+        a, b = i % n, (i * 5 + 1) % n
+        for r in (a, b):
+            counting(r, 1)
+            cols["opphold_id"][r] = 900 + i
+    return df.with_columns(pl.Series(c, v, dtype=df.schema[c]) for c, v in cols.items())
+
+
+@SETTINGS
+@given(frames, st.integers(1, 6), st.lists(st.integers(0, 99), max_size=3), st.lists(st.integers(0, 99), max_size=3))
+def test_parts_give_the_whole_exactly(df: pl.DataFrame, buckets: int, kid_dups: list[int], stay_links: list[int]) -> None:
+    """Rows bucketed by patient, buckets linked by shared kontakt_id/opphold_id settled together
+    (`work_units`), each part with the rows' positions in the whole: rows, units and tables are
+    exactly those of settling the whole at once."""
+    from isf.settlement.stream import BUCKET, ROW_INDEX, YearSetup, bucket_of, link_keys, linked_pairs, settle_part, work_units
+
+    df = _shared_ids(df, kid_dups, stay_links)
+    whole = _settle(df)
+    numbered = df.with_columns(pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW_INDEX), bucket_of(buckets))
+    units = work_units(buckets, linked_pairs(link_keys(numbered)))
+    assert sorted(b for u in units for b in u) == list(range(buckets))
+    setup = YearSetup(year=YEAR, weights=WEIGHTS, params=PARAMS, stg_tfg=DEFS)
+    parts = [settle_part(numbered.filter(pl.col(BUCKET).is_in(u)).drop(BUCKET), setup) for u in units]
+    parts = [p for p in parts if p.row_outputs.height]
+    outputs = pl.concat([p.row_outputs for p in parts]).sort(ROW_INDEX)
+    assert outputs[ROW_INDEX].to_list() == list(range(df.height))
+    from isf.settlement.settle import rows_with
+
+    assert rows_with(df, outputs).equals(whole.rows)
+    drg = pl.concat([p.drg_units for p in parts]).sort(ROW_INDEX).drop(ROW_INDEX)
+    groups = pl.concat([p.group_units for p in parts]).sort("pasient_id", "type", "gruppe", "periode").drop(ROW_INDEX)
+    assert pl.concat([drg, groups]).equals(whole.units)
+    for name in TABLES:
+        assert combine(name, [p.tables[name] for p in parts]).equals(aggregate(whole.units, name)), name
+
+
+def test_work_units_join_linked_buckets_only() -> None:
+    from isf.settlement.stream import work_units
+
+    assert work_units(5, []) == [[0], [1], [2], [3], [4]]
+    assert work_units(5, [(3, 1), (4, 3)]) == [[0], [1, 3, 4], [2]]
+    assert work_units(3, [(0, 2), (2, 1)]) == [[0, 1, 2]]

@@ -13,32 +13,13 @@ from isf.formatting import DEFAULT_YEAR
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["fold_read_problems", "points_command", "read_grouped"]
-
-
-def fold_read_problems(df: pl.DataFrame) -> pl.DataFrame:
-    """A grouped frame from `isf.activity.read_activity` with each row's read problem moved into
-    its `status`/`error` (a value the row's columns could not hold: `liggetid` ``abc``, an
-    impossible date, a broken quote), so that the row is settled as not counting, naming row
-    and field, never with a default. The helper columns `_row`, `_read_*` are dropped."""
-    import polars as pl
-
-    from isf.activity import READ_ERROR, READ_STATUS, ROW_COLUMN
-
-    if READ_STATUS not in df.columns:
-        return df
-    status = pl.col("status").cast(pl.String) if "status" in df.columns else pl.lit("ok")
-    error = pl.col("error").cast(pl.String) if "error" in df.columns else pl.lit(None, pl.String)
-    return df.with_columns(
-        pl.coalesce(pl.col(READ_STATUS), status).alias("status"),
-        pl.coalesce(pl.col(READ_ERROR), error).alias("error"),
-    ).drop([c for c in (ROW_COLUMN, READ_STATUS, READ_ERROR) if c in df.columns])
+__all__ = ["points_command", "read_grouped"]
 
 
 def read_grouped(path: Path) -> pl.DataFrame:
     """A grouped activity file (CSV or Parquet) as `isf points` settles it: every row, typed;
     rows that could not be read keep their place with status and error (`fold_read_problems`)."""
-    from isf.activity import read_activity
+    from isf.activity import fold_read_problems, read_activity
     from isf.errors import InputError
     from isf.settlement.frame import required_columns
 

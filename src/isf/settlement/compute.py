@@ -17,10 +17,11 @@ be settled per patient partition and the results concatenated (issue 15).
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import polars as pl
 
-from isf.settlement.fixed import E4, KRONER, kroner, to_e4
+from isf.settlement.fixed import E4, KRONER, SCALE, kroner, to_e4
 from isf.settlement.rules import RULES, Params, Rule, rules_for
 from isf.weights.weightlist import WeightList
 
@@ -29,10 +30,12 @@ __all__ = [
     "MERGE_OMSORGSNIVA",
     "add_kroner",
     "add_points",
+    "distinct_eval",
     "eligibility",
     "join_weights",
     "merge_stays",
     "stg_tfg_frame",
+    "unit_prices",
     "weights_frame",
 ]
 
@@ -76,7 +79,7 @@ def eligibility(frame: pl.DataFrame, params: Params, *, aktivitet_only: bool = F
     The reason texts are built only for the units that fail (a few per cent).
     """
     rules = [r for r in rules_for("vilkaar", params.year) if r.aktivitet or not aktivitet_only]
-    tested = []
+    tested: list[pl.Expr] = []
     first: pl.Expr = pl.lit(None, dtype=pl.Int32)
     for k in reversed(range(len(rules))):  # build the when-chain so the first rule is tested first
         compute = rules[k].compute
@@ -100,19 +103,42 @@ def eligibility(frame: pl.DataFrame, params: Params, *, aktivitet_only: bool = F
     ).drop("_regel_nr")
 
 
+def distinct_eval(frame: pl.DataFrame, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
+    """The row-wise `exprs` on `frame`, computed once per distinct combination of the columns
+    they read and joined back (same rows, same order, same values).
+
+    Rule texts are row-wise functions of a few columns (weight, group, days, sector...) that
+    repeat across millions of rows; formatting each distinct combination once is the same
+    text for a fraction of the work. Falls back to evaluating on every row when the columns
+    hardly repeat. The expressions must be row-wise (no aggregation, window or `pl.len()`).
+    """
+    roots = sorted({c for e in exprs.values() for c in e.meta.root_names()})
+    if not roots or frame.height < 1024:
+        return frame.select(**exprs)
+    keys = frame.select(roots)
+    distinct = keys.unique()
+    if 2 * distinct.height > frame.height:
+        return frame.select(**exprs)
+    values = distinct.with_columns(**exprs)
+    return keys.join(values, on=roots, how="left", nulls_equal=True, maintain_order="left").select(list(exprs))
+
+
 def add_points(frame: pl.DataFrame, params: Params) -> pl.DataFrame:
     """Each `poeng` rule in force: `_v_<rule>` (ten-thousandths) and `_t_<rule>` (text);
-    then the components (sum of their rules) and `_total`. Units that do not count get 0."""
+    then the components (sum of their rules) and `_total`. Units that do not count get 0.
+
+    The texts are computed per distinct combination of the columns they read
+    (`distinct_eval`): the same texts, without formatting a million times what repeats."""
     count = pl.col("_count")
-    for r in rules_for("poeng", params.year):
+    texts: dict[str, pl.Expr] = {}
+    in_force = rules_for("poeng", params.year)
+    for r in in_force:  # a rule sees the values of the rules before it
         assert r.compute is not None
         value, text = r.compute(frame, params)
         on = count & _applies(r)
-        frame = frame.with_columns(**{
-            f"_v_{r.name}": pl.when(on).then(value.fill_null(0)).otherwise(0).cast(E4),
-            f"_t_{r.name}": pl.when(on).then(text),
-        })
-    in_force = rules_for("poeng", params.year)
+        frame = frame.with_columns(**{f"_v_{r.name}": pl.when(on).then(value.fill_null(0)).otherwise(0).cast(E4)})
+        texts[f"_t_{r.name}"] = pl.when(on).then(text).cast(pl.String)
+    frame = frame.hstack(distinct_eval(frame, texts).get_columns()) if texts else frame
     sums = {}
     for comp in COMPONENTS:
         parts = [pl.col(f"_v_{r.name}") for r in in_force if r.component == comp]
@@ -136,25 +162,24 @@ def merge_stays(frame: pl.DataFrame) -> pl.DataFrame:
     Adds `_unit` (the row is a unit: not merged, or the stay's carrying row), `_baerende`
     (carrying kontakt_id of a merged row), `_baerer` (carrier of a stay of several rows).
     The other department stays of a stay get 0 points and a reason naming the carrier.
+    The carrier is the row with most points, then counting, then first (`_i`).
     """
     merged = (pl.col("_opph").is_not_null() & pl.col("_oms").is_in(MERGE_OMSORGSNIVA)).fill_null(False)
     frame = frame.with_columns(_m=merged)
+    pos = frame.select(pl.arg_where(pl.col("_m"))).to_series()
+    m = frame.select("_opph", "_i", "_kid", "_total", "_count").gather(pos)
     stays = (
-        frame.filter(pl.col("_m"))
-        .group_by("_opph")
-        .agg(
-            _car_i=pl.col("_i").sort_by(["_total", "_count", "_i"], descending=[True, True, False]).first(),
-            _car_k=pl.coalesce(pl.col("_kid"), pl.col("_i").cast(pl.Int64))
-            .sort_by(["_total", "_count", "_i"], descending=[True, True, False]).first(),
-            _n=pl.len(),
-        )
+        m.sort(["_total", "_count", "_i"], descending=[True, True, False])
+        .group_by("_opph", maintain_order=True)
+        .agg(_car_i=pl.col("_i").first(), _car_k=pl.coalesce(pl.col("_kid"), pl.col("_i").cast(pl.Int64)).first(),
+             _n=pl.len())
     )
-    carriers = frame.select("_opph", "_m").join(stays, on="_opph", how="left", maintain_order="left")
-    frame = frame.hstack(carriers.select(
-        _car_i=pl.when(pl.col("_m")).then(pl.col("_car_i")),
-        _car_k=pl.when(pl.col("_m")).then(pl.col("_car_k")),
-        _n=pl.col("_n"),
-    ))
+    per = m.select("_opph").join(stays, on="_opph", how="left", maintain_order="left")
+
+    def spread(name: str, dtype: pl.DataType | type[pl.DataType]) -> pl.Series:  # the merged rows' values, null elsewhere
+        return pl.select(pl.repeat(None, frame.height, dtype=dtype)).to_series().alias(name).scatter(pos, per[name].cast(dtype))
+
+    frame = frame.hstack([spread("_car_i", frame.schema["_i"]), spread("_car_k", pl.Int64), spread("_n", pl.UInt32)])
     carrier = pl.col("_m") & (pl.col("_i") == pl.col("_car_i"))
     drop = pl.col("_m") & ~carrier
     moved = drop & pl.col("_count")
@@ -196,29 +221,60 @@ def stg_tfg_frame(assignments: pl.DataFrame, contacts: pl.DataFrame) -> pl.DataF
     )
 
 
-def add_kroner(units: pl.DataFrame, params: Params) -> pl.DataFrame:
+def unit_prices(params: Params, sectors: list[str]) -> dict[str, tuple[Decimal, Decimal]]:
+    """(enhetspris, isf_andel) of each parameter sector (a missing one is recorded in `params`)."""
+    return {s: (params.decimal(s, "enhetspris"), params.decimal(s, "isf_andel")) for s in sectors}
+
+
+def _ore(total: pl.Expr, pris: Decimal, andel: Decimal, largest: int) -> pl.Expr | None:
+    """`kroner(total / 10^4, pris, andel)` in øre as integer arithmetic, or None when the
+    numbers are too large for it (then the caller prices with Decimal). Exact: the product is
+    a fraction num/den, rounded half up (away from zero) as `kroner` does."""
+    ratio = Fraction(pris) * Fraction(andel) * 100 / SCALE
+    num, den = ratio.numerator, ratio.denominator
+    digits = sum(len(d.as_tuple().digits) for d in (pris, andel)) + len(str(largest))
+    if digits > 26 or (2 * largest * abs(num) + den) >= 2**62 or den >= 2**31:
+        return None
+    mag = (2 * total.abs() * abs(num) + den) // (2 * den)
+    return pl.when((total < 0) != (num < 0)).then(-mag).otherwise(mag)
+
+
+def add_kroner(units: pl.DataFrame, params: Params, *, prices: dict[str, tuple[Decimal, Decimal]] | None = None) -> pl.DataFrame:
     """Rule `kroner`: `enhetspris`, `isf_andel` and `isf_kroner` per unit.
 
-    Each distinct (sector, points) value is priced once with `kroner` (Decimal, ROUND_HALF_UP
-    to øre), so every unit's kroner are exact and every aggregate is the sum of its units'.
-    Prices are read only for sectors with counting units.
+    Each unit is priced with `kroner` (Decimal, ROUND_HALF_UP to øre), computed as exact
+    integer arithmetic on the points in ten-thousandths (Decimal per distinct value when the
+    numbers are too large for 64 bits), so every unit's kroner are exact and every aggregate
+    is the sum of its units'. Prices are read only for sectors with counting units (or given).
     """
-    counting = units.filter(pl.col("_count") & pl.col("_psek").is_not_null())
-    sectors = counting["_psek"].unique().sort().to_list()
-    prices = {s: (params.decimal(s, "enhetspris"), params.decimal(s, "isf_andel")) for s in sectors}
+    counting = pl.col("_count") & pl.col("_psek").is_not_null()
+    if prices is None:
+        prices = unit_prices(params, units.select(pl.col("_psek").filter(counting).unique().sort()).to_series().to_list())
     price: pl.Expr = pl.lit(None, dtype=pl.Decimal(38, 2))
     share: pl.Expr = pl.lit(None, dtype=pl.Decimal(38, 4))
+    ore: pl.Expr = pl.lit(None, dtype=pl.Int64)
+    largest = int(units.select(pl.col("_total").abs().max()).item() or 0) if units.height else 0
+    decimal_sectors = []
     for s, (pr, sh) in prices.items():
         on = pl.col("_count") & (pl.col("_psek") == s)
         price = pl.when(on).then(pl.lit(pr, dtype=pl.Decimal(38, 2))).otherwise(price)
         share = pl.when(on).then(pl.lit(sh, dtype=pl.Decimal(38, 4))).otherwise(share)
-    distinct = counting.filter(pl.col("_total") != 0).select("_psek", "_total").unique()
-    values = [kroner(Decimal(t) / 10_000, *prices[s]) for s, t in distinct.iter_rows()]
-    table = distinct.with_columns(_kr=pl.Series(values, dtype=KRONER))
-    priced = units.select("_psek", "_total", "_count").join(table, on=["_psek", "_total"], how="left",
-                                                            maintain_order="left")
-    return units.hstack(priced.select(
-        _kr=pl.when(pl.col("_count")).then(pl.col("_kr")).otherwise(None).fill_null(pl.lit(Decimal("0.00"), dtype=KRONER)),
+        fast = _ore(pl.col("_total"), pr, sh, largest)
+        if fast is None:
+            decimal_sectors.append(s)
+        else:
+            ore = pl.when(on).then(fast).otherwise(ore)
+    kr = (ore.fill_null(0).cast(KRONER) / 100).cast(KRONER)
+    if decimal_sectors:  # beyond 64-bit integers: Decimal, once per distinct (sector, points)
+        distinct = units.filter(counting & pl.col("_psek").is_in(decimal_sectors) & (pl.col("_total") != 0)) \
+            .select("_psek", "_total").unique()
+        values = [kroner(Decimal(t) / SCALE, *prices[s]) for s, t in distinct.iter_rows()]
+        table = distinct.with_columns(_kr_dec=pl.Series(values, dtype=KRONER))
+        looked = units.select("_psek", "_total").join(table, on=["_psek", "_total"], how="left", maintain_order="left")
+        kr = pl.when(pl.col("_psek").is_in(decimal_sectors)).then(
+            looked["_kr_dec"].fill_null(Decimal("0.00"))).otherwise(kr)
+    return units.with_columns(
+        _kr=pl.when(pl.col("_count")).then(kr).otherwise(pl.lit(Decimal("0.00"), dtype=KRONER)).cast(KRONER),
         _pris=price,
         _andel=share,
-    ))
+    )

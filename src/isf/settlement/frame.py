@@ -21,6 +21,7 @@ __all__ = [
     "OUTPUT_ROW_COLUMNS",
     "PLACE_COLUMNS",
     "REQUIRED",
+    "ROW_INDEX",
     "ActivityColumnsError",
     "check_columns",
     "prepare",
@@ -60,6 +61,10 @@ OPTIONAL: dict[str, str] = {
     "hdiag2": "text",
     "mdc": "text (grouping result)",
 }
+
+#: optional activity column: each row's position in the whole input (0-based), for parts of a
+#: year settled apart (`isf.settlement.stream`); absent, a row's position in the frame is used
+ROW_INDEX = "_isf_rad"
 
 #: where a unit belongs (copied to every unit; absent columns are empty)
 PLACE_COLUMNS = ("bo_rhf", "bo_hf", "beh_rhf", "beh_hf", "mdc")
@@ -129,7 +134,9 @@ def prepare(activity: pl.DataFrame, year: int) -> pl.DataFrame:
     status = _col(names, "status", None, pl.String)
     sektor = _col(names, "sektor", None, pl.String)
     birth = _date(names, "fodselsdato")
-    return df.with_row_index("_i").with_columns(
+    indexed = (df.with_columns(pl.col(ROW_INDEX).cast(pl.get_index_type()).alias("_i")) if ROW_INDEX in names
+               else df.with_row_index("_i"))
+    return indexed.with_columns(
         _type=pl.lit("DRG"),
         _gruppe=drg,
         _status=status,

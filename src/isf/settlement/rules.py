@@ -247,9 +247,13 @@ def _telefon_egenandel(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
 KJEVE_DIAGNOSER = ("Q35", "Q36", "Q37", "Q67", "Q75")
 
 
+#: input columns (not internal ones) a rule reads: `Settler` keeps them on the DRG frame
+INPUT_READS = ("prosedyrer", "hdiag", "bdiag")
+
+
 def _kjeveortopedi(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
     none = pl.lit(False), pl.lit(None, dtype=pl.String)
-    if not {"prosedyrer", "hdiag", "bdiag"} <= set(df.columns):
+    if not set(INPUT_READS) <= set(df.columns):
         return none
     diag = pl.concat_list(pl.col("hdiag").cast(pl.String), pl.col("bdiag").cast(pl.List(pl.String)).fill_null([]))
     patient = diag.list.eval(pl.element().str.contains("^(" + "|".join(KJEVE_DIAGNOSER) + ")")).list.any()

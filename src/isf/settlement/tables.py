@@ -39,6 +39,8 @@ CONTRACT = {
     "sorge_for_hf": ("aar", "bo_hf", "sektor", "isf_poeng", "isf_kroner"),
 }
 _COUNTS = ("antall", "antall_tellende")
+#: every key of every table, and whether the unit counts
+_KEYS = tuple(sorted({k for by, _ in TABLES.values() for k in by} | {"type", "isf_tellende"}))
 _VALUES = (*COMPONENTS, "isf_poeng", "isf_kroner")
 
 
@@ -54,13 +56,13 @@ def _columns(name: str) -> tuple[str, ...]:
 
 
 def _partial(units: pl.DataFrame) -> pl.DataFrame:
-    """One row per unit with every table's keys, the counts and the exact values."""
-    keys = sorted({k for by, _ in TABLES.values() for k in by} | {"type"})
+    """The units summed by every key any table uses (one row per distinct key combination):
+    the counts and the exact values. Each table is then a small sum of this one."""
     # A sector outside the data model is one row "ukjent", never the input text (its units
     # never count, and tables and summaries must not echo input values).
     sektor = pl.when(pl.col("sektor").is_in(list(PARAM_SECTOR))).then(pl.col("sektor")).otherwise(pl.lit("ukjent"))
-    return units.select(
-        *(k for k in keys if k != "sektor"),
+    per_unit = units.select(
+        *(k for k in _KEYS if k not in ("sektor", "isf_tellende")),
         sektor=sektor,
         isf_tellende=pl.col("isf_tellende"),
         antall=pl.lit(1, dtype=pl.Int64),
@@ -68,6 +70,7 @@ def _partial(units: pl.DataFrame) -> pl.DataFrame:
         **{c: pl.col(c).cast(POINTS) for c in (*COMPONENTS, "isf_poeng")},
         isf_kroner=pl.col("isf_kroner").cast(KRONER),
     )
+    return per_unit.group_by(list(_KEYS)).agg(pl.col([*_COUNTS, *_VALUES]).sum())
 
 
 def _table(part: pl.DataFrame, name: str) -> pl.DataFrame:

@@ -1,0 +1,366 @@
+"""The main job streamed on one machine: activity of any size settled in bounded memory.
+
+Three passes over the year, each holding one chunk or one part in memory:
+
+1. **read, group, spill**: the activity is read chunk by chunk (`isf.activity`), each chunk
+   grouped (`isf.batch.engine.group_dataframe`), numbered (`ROW_INDEX`, its position in the
+   input) and spilled twice (Arrow IPC files under a spill folder): as it is, in input order,
+   and row by row to the bucket of its patient; the kontakt_id and opphold_id of each bucket
+   go to small key files.
+2. **settle**: buckets that share a kontakt_id or an opphold_id (bad data) are joined into one
+   part (`isf.settlement.stream.work_units`); each part is settled by the one kernel
+   (`settle_part`), what it adds to the rows and its DRG units written back cut at the input's
+   chunk boundaries, its STG/TFG units appended, its tables added to the year's (exact sums).
+3. **merge**: ``points.parquet`` is written chunk by chunk in input order (the chunk as read
+   and grouped, beside what settlement added to its rows, gathered from every part by
+   `ROW_INDEX`: rows in = rows out is checked chunk by chunk), ``enheter.parquet`` likewise
+   (DRG units in input order of their carrying row, then STG/TFG units by patient, type,
+   group, period): the same files, row for row, as settling the whole year at once.
+
+Memory is one chunk (pass 1), one part (pass 2) or one chunk of output (pass 3), whatever the
+number of rows; the spill takes about twice the size of the input (uncompressed) on disk,
+beside the output folder, and is removed at the end.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from isf.activity import fold_read_problems
+from isf.definitions import Logic
+from isf.errors import IsfError
+from isf.formatting import number
+from isf.params.model import MissingParametersError
+from isf.settlement.frame import ROW_INDEX
+from isf.settlement.settle import rows_with
+from isf.settlement.stream import (
+    BUCKET,
+    PART_ROWS,
+    Totals,
+    YearSetup,
+    bucket_count,
+    bucket_of,
+    link_keys,
+    linked_pairs,
+    settle_part,
+    work_units,
+)
+
+__all__ = ["CHUNK_ROWS", "STAGES", "Clock", "Streamed", "stream_settle"]
+
+#: rows per chunk read and grouped at a time
+CHUNK_ROWS = 500_000
+#: the stages a run's time is split into (`Clock`)
+STAGES = ("read", "group", "spill", "stg_tfg", "points", "money", "write")
+_UNIT_ORDER = ("pasient_id", "type", "gruppe", "periode")
+#: spill files hold plain Arrow strings, not polars' string views: a view sliced or gathered into a
+#: patient bucket keeps the whole chunk's text buffers, so every bucket file would hold every chunk's
+#: text (1M rows, 10 buckets: 3.5 GB spilled instead of 0.97 GB; benchmarks/bench_run.py)
+_IPC = pl.CompatLevel.oldest()
+
+
+class Clock:
+    """Wall and CPU time (all threads) per stage: `lap(stage)` books the time since the
+    previous lap to `stage`."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = dict.fromkeys(STAGES, 0.0)
+        self.cpu: dict[str, float] = dict.fromkeys(STAGES, 0.0)
+        self._t, self._c = time.perf_counter(), time.process_time()
+
+    def lap(self, stage: str) -> None:
+        now, cpu = time.perf_counter(), time.process_time()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._t
+        self.cpu[stage] = self.cpu.get(stage, 0.0) + cpu - self._c
+        self._t, self._c = now, cpu
+
+
+@dataclass
+class Streamed:
+    """What the streamed settlement produced (its files are in the work folder)."""
+
+    rows: int
+    rows_with_errors: int
+    totals: Totals
+    parts: int
+    linked_buckets: int
+    clock: Clock = field(default_factory=Clock)
+
+
+class _Spill:
+    """Arrow IPC files of one run: one writer per name (one record batch per `write`), the
+    schema of its first table."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self._writers: dict[str, tuple[pa.ipc.RecordBatchFileWriter, pa.Schema]] = {}
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.arrow"
+
+    def write(self, name: str, df: pl.DataFrame) -> None:
+        table = df.to_arrow(compat_level=_IPC)
+        if name not in self._writers:
+            self._writers[name] = (pa.ipc.new_file(str(self.path(name)), table.schema), table.schema)
+        writer, schema = self._writers[name]
+        if table.schema != schema:
+            table = table.cast(schema)
+        batch = table.combine_chunks().to_batches()
+        writer.write_batch(batch[0] if batch else pa.RecordBatch.from_pylist([], schema=schema))
+
+    def close(self, name: str | None = None) -> None:
+        for n in [name] if name is not None else list(self._writers):
+            if n in self._writers:
+                self._writers.pop(n)[0].close()
+
+    def exists(self, name: str) -> bool:
+        return name in self._writers or self.path(name).exists()
+
+    def read(self, name: str) -> pl.DataFrame:
+        self.close(name)
+        with pa.OSFile(str(self.path(name))) as f:  # read, not memory-mapped: RSS stays what is held
+            df = pl.from_arrow(pa.ipc.open_file(f).read_all())
+        assert isinstance(df, pl.DataFrame)
+        return df
+
+    def batches(self, name: str) -> _Batches:
+        self.close(name)
+        return _Batches(self.path(name))
+
+    def remove(self, name: str) -> None:
+        self.close(name)
+        self.path(name).unlink(missing_ok=True)
+
+
+class _Batches:
+    """The record batches of one spill file, read one at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self._file = pa.OSFile(str(path))
+        self._reader = pa.ipc.open_file(self._file)
+
+    def __len__(self) -> int:
+        return int(self._reader.num_record_batches)
+
+    def __getitem__(self, i: int) -> pl.DataFrame:
+        df = pl.from_arrow(self._reader.get_batch(i))
+        assert isinstance(df, pl.DataFrame)
+        return df
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _cut(df: pl.DataFrame, bounds: list[int], column: str) -> Iterator[pl.DataFrame]:
+    """`df` (sorted by `column`) cut at the chunk boundaries `bounds` (one piece per chunk)."""
+    idx = df[column].to_numpy()
+    ends = np.searchsorted(idx, np.asarray(bounds, dtype=np.int64), side="left")
+    start = 0
+    for end in ends:
+        yield df.slice(start, int(end) - start)
+        start = int(end)
+
+
+def _stops(totals: Totals, allow_missing_weights: bool) -> bool:
+    """The run will stop (missing parameters or weights): the rest only looks for all of them."""
+    return bool(totals.missing) or (bool(totals.coverage_counts) and not allow_missing_weights)
+
+
+def stream_settle(
+    chunks: Iterable[pl.DataFrame],
+    *,
+    setup: YearSetup,
+    logic: Logic | None,
+    expected_rows: int,
+    work_dir: Path,
+    allow_missing_weights: bool,
+    part_rows: int = PART_ROWS,
+    on_step: Callable[[str], None] | None = None,
+    clock: Clock | None = None,
+) -> Streamed:
+    """Group (unless `logic` is None: the chunks carry `drg`), settle and write
+    ``points.parquet`` and ``enheter.parquet`` into `work_dir`; return the year's totals.
+
+    `chunks` are activity frames in input order (as `isf.activity.chunk_frame` gives them).
+    Missing weights and parameters do not stop the passes (every part is looked at, so the
+    error can list all of them); the caller raises from `Streamed.totals`.
+    """
+    from isf.batch.engine import group_dataframe
+
+    step = on_step or (lambda _s: None)
+    clock = clock or Clock()
+    spill = _Spill(work_dir / ".spill")
+    n_buckets = bucket_count(expected_rows, part_rows)
+    bounds: list[int] = []
+    rows = errors = 0
+    first: pl.DataFrame | None = None
+
+    # 1. read, group, spill (in input order, and by patient bucket)
+    for chunk in chunks:
+        clock.lap("read")
+        if logic is not None:
+            g = group_dataframe(logic, chunk)
+            clock.lap("group")
+        else:
+            g = fold_read_problems(chunk)
+        if "status" in g.columns:
+            errors += int((g["status"] != "ok").sum())
+        n = g.height
+        g = g.with_columns(pl.int_range(rows, rows + n, dtype=pl.Int64).alias(ROW_INDEX))
+        if first is None:
+            first = g.head(0)
+        spill.write("order", g)
+        g = g.with_columns(bucket_of(n_buckets, g.columns))
+        shards = link_keys(g).with_columns(_s=pl.col("key").hash(seed=7) % n_buckets)  # a key's rows in one shard
+        for (shard,), keys in shards.partition_by("_s", as_dict=True).items():
+            spill.write(f"keys-{shard:05d}", keys.drop("_s"))
+        for (b,), piece in g.partition_by(BUCKET, as_dict=True).items():
+            spill.write(f"bucket-{b:05d}", piece.drop(BUCKET))
+        del g
+        rows += n
+        bounds.append(rows)
+        clock.lap("spill")
+    spill.close()
+    assert first is not None, "an activity source yields at least one (maybe empty) chunk"
+
+    # links between buckets (ids shared by patients of different buckets), then the parts
+    pairs: list[tuple[int, int]] = []
+    for shard in range(n_buckets):
+        if spill.exists(f"keys-{shard:05d}"):
+            pairs += linked_pairs(spill.read(f"keys-{shard:05d}"))
+            spill.remove(f"keys-{shard:05d}")
+    parts = [u for u in work_units(n_buckets, pairs) if any(spill.exists(f"bucket-{b:05d}") for b in u)]
+    linked = sum(len(u) for u in parts if len(u) > 1)
+    clock.lap("spill")
+    step(f"settling {number(rows)} rows in {number(len(parts))} part(s)" + (
+        f" ({number(linked)} buckets joined: kontakt_id/opphold_id shared by patients)" if linked else ""))
+
+    # 2. settle each part
+    totals = Totals()
+    done: list[int] = []
+    for k, unit in enumerate(parts):
+        frames = [spill.read(f"bucket-{b:05d}") for b in unit if spill.exists(f"bucket-{b:05d}")]
+        df = pl.concat(frames).sort(ROW_INDEX) if len(frames) > 1 else frames[0]
+        del frames
+        clock.lap("spill")
+        try:
+            part = settle_part(df, setup, lap=clock.lap)
+        except MissingParametersError as e:
+            totals.add_missing(e)
+            continue
+        del df
+        totals.add(part.tables, part.coverage)
+        for b in unit:
+            spill.remove(f"bucket-{b:05d}")
+        if _stops(totals, allow_missing_weights):
+            continue
+        for piece in _cut(part.row_outputs, bounds, ROW_INDEX):
+            spill.write(f"out-{k:05d}", piece)
+        for piece in _cut(part.drg_units, bounds, ROW_INDEX):
+            spill.write(f"drg-{k:05d}", piece)
+        if part.group_units.height:
+            spill.write("groups", part.group_units)
+        spill.close(f"out-{k:05d}")
+        spill.close(f"drg-{k:05d}")
+        done.append(k)
+        clock.lap("write")
+    spill.close()
+    if _stops(totals, allow_missing_weights):
+        shutil.rmtree(spill.folder, ignore_errors=True)
+        return Streamed(rows=rows, rows_with_errors=errors, totals=totals, parts=len(parts), linked_buckets=linked,
+                        clock=clock)
+
+    # 3. merge in input order: the two files side by side (encoding Parquet is most of the work)
+    step("writing points.parquet and enheter.parquet in input order")
+    if not done:  # no rows at all: empty files with the columns of a settled part
+        empty = settle_part(first, setup)
+        rows_with(first, empty.row_outputs).write_parquet(work_dir / "points.parquet")
+        empty.drg_units.drop(ROW_INDEX).write_parquet(work_dir / "enheter.parquet")
+    else:
+        tail = spill.read("groups").sort(list(_UNIT_ORDER)) if spill.exists("groups") else None
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            jobs = [pool.submit(_write_points, spill, done, bounds, work_dir / "points.parquet"),
+                    pool.submit(_write_units, spill, done, len(bounds), work_dir / "enheter.parquet", tail)]
+            for job in jobs:
+                job.result()
+    shutil.rmtree(spill.folder, ignore_errors=True)
+    clock.lap("write")
+    return Streamed(rows=rows, rows_with_errors=errors, totals=totals, parts=len(parts), linked_buckets=linked,
+                    clock=clock)
+
+
+class _ParquetOut:
+    """One Parquet file written table by table (zstd; min/max statistics for the numeric and
+    date columns only: text statistics cost a third of the writing and help little)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self._w: pq.ParquetWriter | None = None
+        self._schema: pa.Schema | None = None
+
+    def write(self, df: pl.DataFrame) -> None:
+        table = df.to_arrow()
+        if self._w is None:
+            self._schema = table.schema
+            stats = [f.name for f in table.schema
+                     if pa.types.is_integer(f.type) or pa.types.is_date(f.type) or pa.types.is_boolean(f.type)]
+            self._w = pq.ParquetWriter(str(self.out), table.schema, compression="zstd", write_statistics=stats)
+        assert self._schema is not None
+        self._w.write_table(table if table.schema == self._schema else table.cast(self._schema))
+
+    def close(self) -> None:
+        if self._w is not None:
+            self._w.close()
+
+
+def _gathered(files: list[_Batches], c: int) -> pl.DataFrame:
+    """Piece `c` of every part, in input order (`ROW_INDEX`)."""
+    df = pl.concat([f[c] for f in files]) if len(files) > 1 else files[0][c]
+    return df.sort(ROW_INDEX) if len(files) > 1 else df
+
+
+def _write_points(spill: _Spill, done: list[int], bounds: list[int], out: Path) -> None:
+    """``points.parquet``: each input chunk as read and grouped, with what settlement added to
+    its rows (rows in = rows out, checked chunk by chunk)."""
+    order = spill.batches("order")
+    files = [spill.batches(f"out-{k:05d}") for k in done]
+    writer = _ParquetOut(out)
+    try:
+        for c, end in enumerate(bounds):
+            chunk = order[c]
+            outputs = _gathered(files, c)
+            start = end - chunk.height
+            if outputs.height != chunk.height or (chunk.height and not (
+                    outputs[ROW_INDEX].to_numpy() == np.arange(start, end)).all()):
+                raise IsfError(f"internal error: chunk {c + 1} has {chunk.height} rows but {outputs.height} were settled")
+            writer.write(rows_with(chunk, outputs))
+    finally:
+        writer.close()
+        for f in (order, *files):
+            f.close()
+
+
+def _write_units(spill: _Spill, done: list[int], chunks: int, out: Path, tail: pl.DataFrame | None) -> None:
+    """``enheter.parquet``: DRG units in input order of their carrying row, then `tail`."""
+    files = [spill.batches(f"drg-{k:05d}") for k in done]
+    writer = _ParquetOut(out)
+    try:
+        for c in range(chunks):
+            writer.write(_gathered(files, c).drop(ROW_INDEX))
+        if tail is not None and tail.height:
+            writer.write(tail.drop(ROW_INDEX))
+    finally:
+        writer.close()
+        for f in files:
+            f.close()
