@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pytest
 from conftest import LOGIC_FILES
 from typer.testing import CliRunner
 
@@ -15,6 +16,7 @@ from isf.cli import app
 runner = CliRunner()
 
 
+@pytest.mark.slow
 def test_group_case_strings_with_2015_zip(reference_cases, tmp_path: Path):
     src = tmp_path / "cases.txt"
     src.write_text("\n".join(rc.case_string for rc in reference_cases[:200]) + "\nbroken\n", encoding="utf-8")

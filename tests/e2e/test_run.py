@@ -22,6 +22,8 @@ from typer.testing import CliRunner
 from isf.cli import app
 from isf.definitions import load_logic
 
+pytestmark = pytest.mark.slow
+
 runner = CliRunner()
 
 

@@ -27,6 +27,8 @@ from isf.settlement.tables import TABLES, aggregate
 from isf.stg_tfg import load_stg_tfg
 from isf.weights.weightlist import load_weight_lists
 
+pytestmark = pytest.mark.slow
+
 runner = CliRunner()
 YEAR = 2026
 

@@ -43,6 +43,7 @@ def certified(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, list[
     return r.exit_code, r.output, rows
 
 
+@pytest.mark.slow
 def test_every_test_case_has_a_result_row_in_file_order(certified) -> None:
     _, output, rows = certified
     assert len(rows) == TOTAL
@@ -72,6 +73,7 @@ def test_all_21048_cases_match(certified) -> None:
     assert code == 0 and all(r["match"] == "true" for r in rows)
 
 
+@pytest.mark.slow
 def test_converted_csv_release_certifies_identically(certified, tmp_path: Path) -> None:
     """The release converted to CSV tables (test database carried along) gives the same rows."""
     runner = CliRunner()

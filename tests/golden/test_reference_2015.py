@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+import pytest
 
 from isf.batch.engine import group_file
 from isf.batch.kernel import group_record_batch
@@ -35,6 +36,7 @@ def test_all_930_reference_cases_match(nor2015, reference_cases):
     assert not diffs, f"{len(diffs)} of 930 differ:\n\n" + "\n\n".join(diffs[:10])
 
 
+@pytest.mark.slow
 def test_explain_agrees_with_group(nor2015, reference_cases):
     for rc in reference_cases:
         case = parse_case_string(rc.case_string)
@@ -81,6 +83,7 @@ def test_group_file_keeps_every_row_in_order(nor2015, reference_cases, tmp_path:
     assert got == [rc.drg for rc in reference_cases]
 
 
+@pytest.mark.slow
 def test_group_file_with_two_worker_processes(nor2015, tmp_path: Path):
     """The process pool (each worker loads the logic itself) writes what one process writes."""
     import polars as pl
@@ -98,6 +101,7 @@ def test_group_file_with_two_worker_processes(nor2015, tmp_path: Path):
     assert pl.read_parquet(one).equals(pl.read_parquet(two))
 
 
+@pytest.mark.slow
 def test_dbase_table_layout_groups_identically(nor2015, reference_cases, tmp_path: Path):
     """NOR2015 written as NCC dBase tables and read back: same checksum, 930/930."""
     from isf.definitions import read_dbase_logic

@@ -157,6 +157,7 @@ def test_explicit_encoding_and_a_wrong_one(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "unknown encoding" in res.stderr
 
 
+@pytest.mark.slow
 def test_no_value_from_the_input_in_messages_or_errors(tmp_path: Path) -> None:
     """A fødselsnummer-like marker in every cell of every corpus file: rows are still all there,
     and neither the console nor any `error` ever shows it."""

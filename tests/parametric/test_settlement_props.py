@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +18,8 @@ from isf.settlement import COMPONENTS, settle
 from isf.settlement.tables import TABLES, aggregate, combine, summary, total
 from isf.stg_tfg import load_stg_tfg
 from isf.weights.weightlist import load_weights
+
+pytestmark = pytest.mark.slow
 
 YEAR = 2026
 WEIGHTS = load_weights("demo", year=YEAR)
