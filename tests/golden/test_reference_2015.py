@@ -43,6 +43,7 @@ def test_explain_agrees_with_group(nor2015, reference_cases):
         assert explain(nor2015, case).result == group(nor2015, case), rc.id
 
 
+@pytest.mark.slow
 def test_csv_table_layout_groups_identically(nor2015, reference_cases, tmp_path: Path):
     folder = write_csv_tables(nor2015, tmp_path / "nor2015_csv")
     assert (folder / "drg_logic.csv").read_text(encoding="utf-8").startswith("ord,id,drg_nat,")

@@ -236,6 +236,7 @@ def test_compiled_tables_equal_the_checks(nor2015, nor2012, reference_cases):
         assert kinds == {"principal", "literal", "view"}
 
 
+@pytest.mark.slow
 def test_reference_cases_through_every_layout(nor2015, reference_cases, tmp_path):
     from isf.definitions import read_csv_tables, read_dbase_logic, write_csv_tables
     from isf.definitions.dbase import write_dbase_tables
