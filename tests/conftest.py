@@ -45,8 +45,13 @@ def _named(item: pytest.Item, args: list[str]) -> bool:
     return False
 
 
+def _every_tier(config: pytest.Config) -> bool:
+    """`--all`, or a marker expression the user chose, runs every tier."""
+    return bool(config.getoption("all_tiers") or config.getoption("markexpr"))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("all_tiers") or config.getoption("markexpr"):
+    if _every_tier(config):
         return
     args = [str(a) for a in config.args]
     slow = [i for i in items if any(i.get_closest_marker(m) for m in SLOW_TIERS) and not _named(i, args)]
@@ -57,7 +62,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    if config.getoption("all_tiers") or config.getoption("markexpr"):
+    if _every_tier(config):
         return "tiers: all"
     return "tiers: fast (tests marked slow or browser are deselected; --all runs every tier, as CI does)"
 
