@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import csv
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+# Where PYTHONDONTWRITEBYTECODE is set (this machine, CI images), pytest would rewrite the asserts
+# of every test module and Python compile every isf module anew on every run, in every worker:
+# about 9 s of each worker's start. The suite keeps bytecode in __pycache__ (ignored by git).
+sys.dont_write_bytecode = False
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -48,6 +55,11 @@ def _named(item: pytest.Item, args: list[str]) -> bool:
 def _every_tier(config: pytest.Config) -> bool:
     """`--all`, or a marker expression the user chose, runs every tier."""
     return bool(config.getoption("all_tiers") or config.getoption("markexpr"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # read by tests/tiers.py (hypothesis example counts) when the test modules are imported
+    os.environ["ISF_TEST_TIER"] = "all" if _every_tier(config) else "fast"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

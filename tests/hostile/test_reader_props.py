@@ -11,6 +11,7 @@ import io
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tiers import examples
 
 from hostile.corpus import HEADER, good_row
 from isf.batch.engine import group_stream
@@ -31,7 +32,7 @@ _LINE = st.one_of(
     st.text(_CHARS, min_size=1, max_size=60),
     st.lists(st.text(_CHARS, max_size=8), min_size=1, max_size=25).map(lambda cells: ",".join(cells)),
 )
-SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -64,7 +65,7 @@ def test_every_line_is_a_row_with_its_number(demo_logic, lines, delim, newline, 
             assert row["error"].startswith(f"row {number}: "), (number, row["error"])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(data=st.binary(max_size=3000), fmt=st.sampled_from(["csv", "case-string"]))
 def test_any_bytes_give_rows_or_one_input_error(demo_logic, data, fmt):
     try:

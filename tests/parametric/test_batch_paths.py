@@ -23,6 +23,7 @@ import pytest
 from grouping_paths import ROW_SCHEMA, case_row
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tiers import examples
 
 from isf.batch.fast import GroupingRun, group_table
 from isf.batch.kernel import case_from_row, group_rows
@@ -34,12 +35,19 @@ from isf.grouping.features import DISCHARGE_VALUES, SEX_VALUES, DirectFacts, cas
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULT = ("drg", "rtc", "rule", "mdc")
-LOGICS = ("nor2012", "nor2015", "NOR2016", "NOR2017")
+#: every release on every tier; the fast tier checks NOR2015 (the other releases run in the slow tier)
+LOGICS = [pytest.param(name, marks=() if name == "nor2015" else pytest.mark.slow)
+          for name in ("nor2012", "nor2015", "NOR2016", "NOR2017")]
 
 
 @pytest.fixture(params=LOGICS)
-def any_logic(request, nor2012, nor_logics):
-    return nor2012 if request.param == "nor2012" else nor_logics[request.param.upper()]
+def any_logic(request):
+    """The release of the parameter (only that one is loaded: the fast tier needs NOR2015 alone)."""
+    if request.param == "nor2012":
+        return request.getfixturevalue("nor2012")
+    if request.param == "nor2015":
+        return request.getfixturevalue("nor2015")
+    return request.getfixturevalue("nor_logics")[request.param]
 
 
 def _random_table(logic, rows, seed):
@@ -209,6 +217,7 @@ def _view_value(cl, slot, f):
             "cc": f.cc_level, "or": or_state(f.or_values)}[name]
 
 
+@pytest.mark.slow
 def test_compiled_tables_equal_the_checks(nor2015, nor2012, reference_cases):
     """Every compiled form (DGCAT verdict, literal, view verdict) gives the unit's check on real
     cases' features: the compiler's abstractions are exact on data, not only on its probes."""
@@ -259,7 +268,7 @@ def test_reference_cases_through_every_layout(nor2015, reference_cases, tmp_path
 _DX_NASTY = ["", "ZZZ99", "i219", "T4n", "I21.9", "a390&g01", " I219", "I219*", "Ø12", "٣٣", "A&B&C"]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_hypothesis_rows_fast_equals_row_by_row(nor2015, data):
     """Odd rows included: the native path gives what validating and grouping each row alone
@@ -302,7 +311,7 @@ _FIELD = st.sampled_from(["", "1", "2", "M", "9", "x", "20000", "0", "-1", "9999
                           "I 219", "\ufeffI219", "A&B"])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(_FIELD, min_size=0, max_size=90), min_size=1, max_size=20))
 def test_hypothesis_case_strings_fast_equals_row_by_row(nor2015, rows):
     """NPK case strings with marks, blanks, odd digits and too few or many fields: the native

@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tiers import examples
 
 from isf.params import load_params
 from isf.settlement import COMPONENTS, settle
@@ -65,7 +66,7 @@ def _frame(rows: list[dict]) -> pl.DataFrame:
 
 
 frames = st.lists(row, min_size=1, max_size=40).map(_frame)
-SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _settle(df: pl.DataFrame):  # type: ignore[no-untyped-def]

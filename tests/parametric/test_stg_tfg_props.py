@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tiers import examples
 
 from isf.stg_tfg import StgTfgDefinitions, assign, assign_reference, load_stg_tfg, parse_stg_tfg
 
@@ -132,7 +133,7 @@ def _engine(rows: list[dict[str, Any]], defs: StgTfgDefinitions,
     return res.assignments.to_dicts(), res.contact_adjustments.to_dicts()
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), which=st.sampled_from(["synthetic", "bundled"]),
        til=st.sampled_from([None, 1, 2]))
 def test_engine_equals_reference(data: st.DataObject, which: str, til: int | None) -> None:
@@ -145,7 +146,7 @@ def test_engine_equals_reference(data: st.DataObject, which: str, til: int | Non
     assert got_b == want_b
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(rows=rows_strategy(), perm=st.randoms(use_true_random=False))
 def test_arrival_order_does_not_matter(rows: list[dict[str, Any]], perm: Any) -> None:
     """Late-reported activity only changes the row order: assignments must not change."""
@@ -158,7 +159,7 @@ def test_arrival_order_does_not_matter(rows: list[dict[str, Any]], perm: Any) ->
     assert sorted(b1, key=key) == sorted(b2, key=key)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(rows=rows_strategy())
 def test_invariants(rows: list[dict[str, Any]]) -> None:
     """One assignment per patient, group and period; taken-over contacts are exactly the

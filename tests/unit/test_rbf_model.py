@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tiers import examples
 
 from isf.errors import InputError, IsfError, Status
 from isf.rbf import (
@@ -178,7 +179,7 @@ def _case(draw):
 
 
 @pytest.mark.slow
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(_case())
 def test_property_distribution_sums_to_the_pool_exactly(case):
     defs, values = case
@@ -209,7 +210,7 @@ _row = st.fixed_dictionaries({
 
 
 @pytest.mark.slow
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(rows=st.lists(_row, max_size=40), period=st.sampled_from(["T1", "aar"]))
 def test_property_rows_in_equal_rows_out(rows, period):
     df = pl.DataFrame([{"kontakt_id": 1000 - i, **r} for i, r in enumerate(rows)],

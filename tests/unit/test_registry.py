@@ -12,6 +12,7 @@ from isf.cli import app
 from isf.definitions import DefinitionError, load_logic, logic_sources, search_path, write_csv_tables
 
 
+@pytest.mark.slow  # loads two releases
 def test_published_ids_resolve_from_another_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     _need(DEFINITIONS)
     monkeypatch.chdir(tmp_path)

@@ -21,6 +21,7 @@ import pytest
 import typer
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tiers import examples
 from typer.testing import CliRunner
 
 from isf.cli.synth import synth_command
@@ -212,7 +213,7 @@ def test_synthetic_rows_group_without_errors(case):
 
 
 @pytest.mark.slow
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(rows=st.integers(1, 60), seed=st.sampled_from([1, 2]), year=st.integers(2015, 2030))
 def test_property_any_size_and_year(demo_logic, rows, seed, year):
     t = _table(demo_logic, rows=rows, seed=seed, year=year, chunk_rows=25)

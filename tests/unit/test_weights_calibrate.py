@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tiers import examples
 
 from isf.synth.kpp import demo_drgs, demo_grouped_activity, synth_kpp, true_relative_cost
 from isf.weights.calibrate import calibrate, points_by, points_total, stay_points
@@ -129,7 +130,7 @@ weights_st = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(weights_st, st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 40), st.integers(0, 5),
                                       st.sampled_from(["H1", "H2"])), min_size=1, max_size=40))
 def test_points_by_equals_sum_of_stay_points(ws: list, stays: list) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tiers import examples
 
 from isf.synth.kpp import synth_hresept, true_relative_cost
 from isf.weights.estimate import (
@@ -58,7 +59,7 @@ def test_min_stays_per_hf_follows_the_seed_wording() -> None:
     assert min_stays_per_hf(2026) == 5
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=80),
        st.sampled_from([Fraction(1, 4), Fraction(1, 2), Fraction(3, 4), Fraction(1, 10)]))
 def test_quantile_matches_numpy_linear(values: list[int], p: Fraction) -> None:
@@ -67,7 +68,7 @@ def test_quantile_matches_numpy_linear(values: list[int], p: Fraction) -> None:
     assert abs(float(quantile_from_counts(counts, p)) - expected) < 1e-9
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=80))
 def test_trimpunkt_separates_tukey_outliers(values: list[int]) -> None:
     counts = sorted({v: values.count(v) for v in values}.items())
@@ -100,7 +101,7 @@ def test_one_to_many_keeps_inpatient_ratio_and_mass() -> None:
     assert (out["I1"][0], out["I2"][0], out["D"][0]) == (Fraction(8, 9), Fraction(16, 9), Fraction(4, 3))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.lists(st.tuples(st.fractions(min_value=Fraction(1, 10), max_value=10),
                           st.integers(min_value=1, max_value=500)), min_size=2, max_size=5),
        st.integers(min_value=1, max_value=3))
