@@ -17,17 +17,20 @@ Three passes over the year, each holding one chunk or one part in memory:
    (DRG units in input order of their carrying row, then STG/TFG units by patient, type,
    group, period): the same files, row for row, as settling the whole year at once.
 
-Memory is one chunk (pass 1), one part (pass 2) or one chunk of output (pass 3), whatever the
-number of rows; the spill takes about twice the size of the input (uncompressed) on disk,
-beside the output folder, and is removed at the end.
+Work overlaps where it is independent: a chunk is spilled while the next is read and grouped,
+`SETTLE_THREADS` parts are settled at once (polars works outside the GIL), and the two files of
+pass 3 are written side by side. Memory is about two chunks (pass 1), `SETTLE_THREADS` parts
+(pass 2) or one chunk of output per file (pass 3), whatever the number of rows; the spill
+takes about twice the size of the input (uncompressed) on disk, beside the output folder, and
+is removed at the end.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +49,7 @@ from isf.settlement.settle import rows_with
 from isf.settlement.stream import (
     BUCKET,
     PART_ROWS,
+    Part,
     Totals,
     YearSetup,
     bucket_count,
@@ -56,10 +60,12 @@ from isf.settlement.stream import (
     work_units,
 )
 
-__all__ = ["CHUNK_ROWS", "STAGES", "Clock", "Streamed", "stream_settle"]
+__all__ = ["CHUNK_ROWS", "SETTLE_THREADS", "STAGES", "Clock", "Stopwatch", "Streamed", "stream_settle"]
 
 #: rows per chunk read and grouped at a time
 CHUNK_ROWS = 500_000
+#: parts settled at once (threads: polars works outside the GIL); memory is about this many parts
+SETTLE_THREADS = 2
 #: the stages a run's time is split into (`Clock`)
 STAGES = ("read", "group", "spill", "stg_tfg", "points", "money", "write")
 _UNIT_ORDER = ("pasient_id", "type", "gruppe", "periode")
@@ -79,10 +85,36 @@ class Clock:
         self._t, self._c = time.perf_counter(), time.process_time()
 
     def lap(self, stage: str) -> None:
+        self.book({stage: 1.0})
+
+    def book(self, weights: Mapping[str, float]) -> None:
+        """Book the time since the previous lap to several stages in proportion to `weights`
+        (stages that ran at once: parts settled on several threads, each timed by a `Stopwatch`)."""
         now, cpu = time.perf_counter(), time.process_time()
-        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._t
-        self.cpu[stage] = self.cpu.get(stage, 0.0) + cpu - self._c
+        total = sum(weights.values())
+        for stage, w in weights.items():
+            share = w / total if total > 0 else 1.0 / len(weights)
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + (now - self._t) * share
+            self.cpu[stage] = self.cpu.get(stage, 0.0) + (cpu - self._c) * share
         self._t, self._c = now, cpu
+
+
+class Stopwatch:
+    """Wall time per stage of one thread's work (`lap(stage)` like `Clock.lap`); a `Clock`
+    books concurrent work by these proportions."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._t
+        self._t = now
+
+    def add(self, other: Stopwatch) -> None:
+        for stage, secs in other.seconds.items():
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + secs
 
 
 @dataclass
@@ -186,6 +218,7 @@ def stream_settle(
     work_dir: Path,
     allow_missing_weights: bool,
     part_rows: int = PART_ROWS,
+    threads: int | None = None,
     on_step: Callable[[str], None] | None = None,
     clock: Clock | None = None,
 ) -> Streamed:
@@ -194,32 +227,23 @@ def stream_settle(
 
     `chunks` are activity frames in input order (as `isf.activity.chunk_frame` gives them).
     Missing weights and parameters do not stop the passes (every part is looked at, so the
-    error can list all of them); the caller raises from `Streamed.totals`.
+    error can list all of them); the caller raises from `Streamed.totals`. `threads` parts are
+    settled at once (each part alone is the same work whatever the number of threads).
     """
     from isf.batch.engine import group_dataframe
 
     step = on_step or (lambda _s: None)
     clock = clock or Clock()
+    threads = max(1, SETTLE_THREADS if threads is None else threads)
     spill = _Spill(work_dir / ".spill")
     n_buckets = bucket_count(expected_rows, part_rows)
     bounds: list[int] = []
     rows = errors = 0
     first: pl.DataFrame | None = None
 
-    # 1. read, group, spill (in input order, and by patient bucket)
-    for chunk in chunks:
-        clock.lap("read")
-        if logic is not None:
-            g = group_dataframe(logic, chunk)
-            clock.lap("group")
-        else:
-            g = fold_read_problems(chunk)
-        if "status" in g.columns:
-            errors += int((g["status"] != "ok").sum())
-        n = g.height
-        g = g.with_columns(pl.int_range(rows, rows + n, dtype=pl.Int64).alias(ROW_INDEX))
-        if first is None:
-            first = g.head(0)
+    # 1. read, group, spill (in input order, and by patient bucket); a chunk is spilled on a
+    # second thread while the next one is read and grouped (one chunk in flight)
+    def spill_chunk(g: pl.DataFrame) -> None:
         spill.write("order", g)
         g = g.with_columns(bucket_of(n_buckets, g.columns))
         shards = link_keys(g).with_columns(_s=pl.col("key").hash(seed=7) % n_buckets)  # a key's rows in one shard
@@ -227,11 +251,34 @@ def stream_settle(
             spill.write(f"keys-{shard:05d}", keys.drop("_s"))
         for (b,), piece in g.partition_by(BUCKET, as_dict=True).items():
             spill.write(f"bucket-{b:05d}", piece.drop(BUCKET))
-        del g
-        rows += n
-        bounds.append(rows)
-        clock.lap("spill")
+
+    with ThreadPoolExecutor(max_workers=1) as spiller:
+        pending: Future[None] | None = None
+        for chunk in chunks:
+            clock.lap("read")
+            if logic is not None:
+                g = group_dataframe(logic, chunk)
+                clock.lap("group")
+            else:
+                g = fold_read_problems(chunk)
+            del chunk
+            if "status" in g.columns:
+                errors += int((g["status"] != "ok").sum())
+            n = g.height
+            g = g.with_columns(pl.int_range(rows, rows + n, dtype=pl.Int64).alias(ROW_INDEX))
+            if first is None:
+                first = g.head(0)
+            if pending is not None:
+                pending.result()  # the previous chunk is on disk
+            pending = spiller.submit(spill_chunk, g)
+            del g
+            rows += n
+            bounds.append(rows)
+            clock.lap("spill")
+        if pending is not None:
+            pending.result()
     spill.close()
+    clock.lap("spill")
     assert first is not None, "an activity source yields at least one (maybe empty) chunk"
 
     # links between buckets (ids shared by patients of different buckets), then the parts
@@ -246,36 +293,53 @@ def stream_settle(
     step(f"settling {number(rows)} rows in {number(len(parts))} part(s)" + (
         f" ({number(linked)} buckets joined: kontakt_id/opphold_id shared by patients)" if linked else ""))
 
-    # 2. settle each part
+    # 2. settle the parts, `threads` at a time; their results are taken in part order
     totals = Totals()
     done: list[int] = []
-    for k, unit in enumerate(parts):
+    spent = Stopwatch()  # the parts' own time per stage: how the wall time of this pass is booked
+
+    def settle(unit: list[int]) -> tuple[Part | MissingParametersError, Stopwatch]:
+        watch = Stopwatch()
         frames = [spill.read(f"bucket-{b:05d}") for b in unit if spill.exists(f"bucket-{b:05d}")]
         df = pl.concat(frames).sort(ROW_INDEX) if len(frames) > 1 else frames[0]
         del frames
-        clock.lap("spill")
+        watch.lap("spill")
         try:
-            part = settle_part(df, setup, lap=clock.lap)
+            return settle_part(df, setup, lap=watch.lap), watch
         except MissingParametersError as e:
-            totals.add_missing(e)
-            continue
-        del df
-        totals.add(part.tables, part.coverage)
-        for b in unit:
-            spill.remove(f"bucket-{b:05d}")
-        if _stops(totals, allow_missing_weights):
-            continue
-        for piece in _cut(part.row_outputs, bounds, ROW_INDEX):
-            spill.write(f"out-{k:05d}", piece)
-        for piece in _cut(part.drg_units, bounds, ROW_INDEX):
-            spill.write(f"drg-{k:05d}", piece)
-        if part.group_units.height:
-            spill.write("groups", part.group_units)
-        spill.close(f"out-{k:05d}")
-        spill.close(f"drg-{k:05d}")
-        done.append(k)
-        clock.lap("write")
+            return e, watch
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        ahead: list[Future[tuple[Part | MissingParametersError, Stopwatch]]] = []
+        for k in range(len(parts)):
+            while len(ahead) < threads and k + len(ahead) < len(parts):
+                ahead.append(pool.submit(settle, parts[k + len(ahead)]))
+            result, watch = ahead.pop(0).result()
+            spent.add(watch)
+            watch = Stopwatch()
+            if isinstance(result, MissingParametersError):
+                totals.add_missing(result)
+                continue
+            part = result
+            totals.add(part.tables, part.coverage)
+            for b in parts[k]:
+                spill.remove(f"bucket-{b:05d}")
+            if _stops(totals, allow_missing_weights):
+                continue
+            for piece in _cut(part.row_outputs, bounds, ROW_INDEX):
+                spill.write(f"out-{k:05d}", piece)
+            for piece in _cut(part.drg_units, bounds, ROW_INDEX):
+                spill.write(f"drg-{k:05d}", piece)
+            if part.group_units.height:
+                spill.write("groups", part.group_units)
+            spill.close(f"out-{k:05d}")
+            spill.close(f"drg-{k:05d}")
+            del part, result
+            done.append(k)
+            watch.lap("write")
+            spent.add(watch)
     spill.close()
+    clock.book(spent.seconds)
     if _stops(totals, allow_missing_weights):
         shutil.rmtree(spill.folder, ignore_errors=True)
         return Streamed(rows=rows, rows_with_errors=errors, totals=totals, parts=len(parts), linked_buckets=linked,

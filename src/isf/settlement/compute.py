@@ -104,17 +104,32 @@ def eligibility(frame: pl.DataFrame, params: Params, *, aktivitet_only: bool = F
 
 
 def distinct_eval(frame: pl.DataFrame, exprs: dict[str, pl.Expr]) -> pl.DataFrame:
-    """The row-wise `exprs` on `frame`, computed once per distinct combination of the columns
-    they read and joined back (same rows, same order, same values).
+    """The row-wise `exprs` on `frame`, each computed once per distinct combination of the
+    columns it reads and joined back (same rows, same order, same values).
 
     Rule texts are row-wise functions of a few columns (weight, group, days, sector...) that
     repeat across millions of rows; formatting each distinct combination once is the same
-    text for a fraction of the work. Falls back to evaluating on every row when the columns
-    hardly repeat. The expressions must be row-wise (no aggregation, window or `pl.len()`).
+    text for a fraction of the work. Expressions reading the same columns are evaluated
+    together; one that reads a column which hardly repeats (a patient id) is evaluated on
+    every row without making the others do so. The expressions must be row-wise, or windows
+    over one of the columns they read (a window then sees the same rows of its partition).
     """
-    roots = sorted({c for e in exprs.values() for c in e.meta.root_names()})
-    if not roots or frame.height < 1024:
+    if frame.height < 1024:
         return frame.select(**exprs)
+    by_roots: dict[tuple[str, ...], dict[str, pl.Expr]] = {}
+    for name, e in exprs.items():
+        by_roots.setdefault(tuple(sorted(set(e.meta.root_names()))), {})[name] = e
+    columns: dict[str, pl.Series] = {}
+    for roots, group in by_roots.items():
+        out = _distinct_group(frame, list(roots), group)
+        columns.update((c, out[c]) for c in group)
+    return pl.DataFrame([columns[name] for name in exprs])
+
+
+def _distinct_group(frame: pl.DataFrame, roots: list[str], exprs: dict[str, pl.Expr]) -> pl.DataFrame:
+    """`exprs` (reading the columns `roots`) once per distinct combination of `roots`."""
+    if not roots:  # literals: one value for every row
+        return frame.with_columns(**exprs).select(list(exprs))
     keys = frame.select(roots)
     distinct = keys.unique()
     if 2 * distinct.height > frame.height:

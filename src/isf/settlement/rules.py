@@ -332,7 +332,15 @@ def _egenandel(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
     unntak = p.strs("alle", "egenandel_unntak_drg")
     age = pl.col("_cyear") - pl.col("_byear")
     # «pasienter i LAR» ([002] 1134): a patient with a LAR contact (egenandel_unntak_drg) in the year
-    lar = pl.col("_gruppe").is_in(unntak).any().over("_pid") if "_pid" in df.columns else pl.col("_gruppe").is_in(unntak)
+    # (the patients looked up once, not a window per row; rows without pasient_id are one patient)
+    lar: pl.Expr = pl.col("_gruppe").is_in(unntak)
+    if "_pid" in df.columns:
+        lar_pids = df.filter(lar).get_column("_pid")
+        lar = pl.col("_pid").is_in(lar_pids.drop_nulls().unique().implode())
+        if lar_pids.null_count():
+            lar = lar | pl.col("_pid").is_null()
+        if not lar_pids.len():
+            lar = pl.lit(False)
     elig = (
         cand & pl.col("_ktype").is_in(types) & ~lar.fill_null(False)
         & pl.col("_byear").is_not_null() & (age <= maks)

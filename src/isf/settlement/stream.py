@@ -51,8 +51,8 @@ __all__ = [
 
 #: the bucket column of a spilled row
 BUCKET = "_isf_del"
-#: rows per part the local run aims at (memory of one part's settlement)
-PART_ROWS = 750_000
+#: rows per part the local run aims at (memory of one part's settlement; `isf run` settles two at once)
+PART_ROWS = 500_000
 _SEED = 0x15F
 
 
