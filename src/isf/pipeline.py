@@ -352,7 +352,8 @@ def stream_settle(
         rows_with(first, empty.row_outputs).write_parquet(work_dir / "points.parquet")
         empty.drg_units.drop(ROW_INDEX).write_parquet(work_dir / "enheter.parquet")
     else:
-        tail = spill.read("groups").sort(list(_UNIT_ORDER)) if spill.exists("groups") else None
+        spill.close("groups")
+        tail = spill.path("groups") if spill.exists("groups") else None
         with ThreadPoolExecutor(max_workers=2) as pool:
             jobs = [pool.submit(_write_points, spill, done, bounds, work_dir / "points.parquet"),
                     pool.submit(_write_units, spill, done, len(bounds), work_dir / "enheter.parquet", tail)]
@@ -374,7 +375,9 @@ class _ParquetOut:
         self._schema: pa.Schema | None = None
 
     def write(self, df: pl.DataFrame) -> None:
-        table = df.to_arrow()
+        self.write_arrow(df.to_arrow())
+
+    def write_arrow(self, table: pa.Table) -> None:
         if self._w is None:
             self._schema = table.schema
             stats = [f.name for f in table.schema
@@ -415,16 +418,40 @@ def _write_points(spill: _Spill, done: list[int], bounds: list[int], out: Path) 
             f.close()
 
 
-def _write_units(spill: _Spill, done: list[int], chunks: int, out: Path, tail: pl.DataFrame | None) -> None:
-    """``enheter.parquet``: DRG units in input order of their carrying row, then `tail`."""
+def _write_units(spill: _Spill, done: list[int], chunks: int, out: Path, tail: Path | None) -> None:
+    """``enheter.parquet``: DRG units in input order of their carrying row, then the STG/TFG
+    units of every part (`tail`, a spill file) in `_UNIT_ORDER`."""
     files = [spill.batches(f"drg-{k:05d}") for k in done]
     writer = _ParquetOut(out)
     try:
         for c in range(chunks):
             writer.write(_gathered(files, c).drop(ROW_INDEX))
-        if tail is not None and tail.height:
-            writer.write(tail.drop(ROW_INDEX))
+        if tail is not None:
+            for batch in _sorted_units(tail, spill.folder / "sort"):
+                writer.write_arrow(pa.Table.from_batches([batch]).drop_columns([ROW_INDEX]))
     finally:
         writer.close()
         for f in files:
             f.close()
+
+
+def _sorted_units(path: Path, temp: Path) -> Iterator[pa.RecordBatch]:
+    """The units of the spill file `path` in `_UNIT_ORDER` (nulls first, as polars sorts), in
+    record batches. DuckDB sorts them out of core (spilling under `temp`), so memory stays
+    bounded whatever the number of STG/TFG units in the year (about 5 % of the rows)."""
+    import duckdb
+    import pyarrow.dataset as ds
+
+    temp.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute("SET memory_limit = '1GB'")
+        con.execute("SET threads = 2")
+        con.execute("SET temp_directory = '" + str(temp).replace("'", "''") + "'")
+        con.execute("SET arrow_large_buffer_size = true")  # large strings and lists, as the DRG units
+        con.register("units", ds.dataset(str(path), format="ipc"))
+        order = ", ".join(f'"{c}" ASC NULLS FIRST' for c in _UNIT_ORDER)
+        reader: pa.RecordBatchReader = con.sql(f"SELECT * FROM units ORDER BY {order}").to_arrow_reader(CHUNK_ROWS)
+        yield from reader
+    finally:
+        con.close()
