@@ -1,6 +1,6 @@
 """The main job streamed on one machine: activity of any size settled in bounded memory.
 
-Three passes over the year, each holding one chunk or one part in memory:
+Three passes over the year, none holding the year in memory:
 
 1. **read, group, spill**: the activity is read chunk by chunk (`isf.activity`), each chunk
    grouped (`isf.batch.engine.group_dataframe`), numbered (`ROW_INDEX`, its position in the
@@ -15,7 +15,8 @@ Three passes over the year, each holding one chunk or one part in memory:
    and grouped, beside what settlement added to its rows, gathered from every part by
    `ROW_INDEX`: rows in = rows out is checked chunk by chunk), ``enheter.parquet`` likewise
    (DRG units in input order of their carrying row, then STG/TFG units by patient, type,
-   group, period): the same files, row for row, as settling the whole year at once.
+   group, period, sorted out of core by DuckDB): the same files, row for row, as settling the
+   whole year at once.
 
 Work overlaps where it is independent: a chunk is spilled while the next is read and grouped,
 `SETTLE_THREADS` parts are settled at once (polars works outside the GIL), and the two files of

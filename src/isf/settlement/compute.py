@@ -111,8 +111,8 @@ def distinct_eval(frame: pl.DataFrame, exprs: dict[str, pl.Expr]) -> pl.DataFram
     repeat across millions of rows; formatting each distinct combination once is the same
     text for a fraction of the work. Expressions reading the same columns are evaluated
     together; one that reads a column which hardly repeats (a patient id) is evaluated on
-    every row without making the others do so. The expressions must be row-wise, or windows
-    over one of the columns they read (a window then sees the same rows of its partition).
+    every row without making the others do so. The expressions must be row-wise (no
+    aggregation, window or `pl.len()`).
     """
     if frame.height < 1024:
         return frame.select(**exprs)
