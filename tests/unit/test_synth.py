@@ -36,7 +36,7 @@ def _table(logic, *, rows=N, seed=7, **kw) -> pa.Table:
     return pa.concat_tables(synth_activity(logic, rows=rows, seed=seed, **kw))
 
 
-@pytest.fixture(scope="module", params=["NOR2015", "demo"])
+@pytest.fixture(scope="module", params=[pytest.param("NOR2015", marks=pytest.mark.slow), "demo"])  # NOR2015: slow tier
 def case(request, nor2015, demo_logic):
     logic = nor2015 if request.param == "NOR2015" else demo_logic
     return logic, _table(logic)

@@ -389,3 +389,20 @@ def test_english_rule_texts_cover_every_text_the_settlement_writes():
         assert not norwegian.search(en), (s, en)
     assert rule_text("vekt 1.0400 (DRG 122)", "nb") == "vekt 1,0400 (DRG 122)"
     assert rule_text("vekt 1.0400 (DRG 122)", "en") == "weight 1.0400 (DRG 122)"
+
+
+def test_other_releases_are_loaded_once_per_app(monkeypatch):
+    """A release other than the default is read from disk on its first request, not on every one."""
+    import isf.web.app as web_app
+
+    loads: list[str] = []
+
+    def counting(ident, *a, **k):
+        loads.append(str(ident).upper())
+        return load_logic(ident, *a, **k)
+
+    monkeypatch.setattr(web_app, "load_logic", counting)
+    c = TestClient(create_app(logic="demo"))
+    for _ in range(3):
+        assert c.post("/", data=CASE | {"logic": "NOR2012", "dx1_1": "J189"}).status_code == 200
+    assert loads == ["DEMO", "NOR2012"]

@@ -117,12 +117,19 @@ def create_app(*, logic: str = "demo") -> FastAPI:
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
 
+    @lru_cache(maxsize=4)
+    def other_logic(ident: str) -> Logic:
+        """A release other than the default, loaded once for this app (at most four held,
+        about 90 MB each): loading NOR2015 takes about 2 s, too long for every request.
+        Definition files are read when the server starts using them; restart to reread."""
+        return load_logic(ident)
+
     def get_logic(ident: str | None) -> Logic:
         if not ident or ident.upper() == default_logic.id.upper():
             return default_logic
         if ident.upper() not in {i.upper() for i in _logic_ids()}:
             raise DefinitionError(ident, None, None, "unknown logic id")
-        return load_logic(ident)
+        return other_logic(ident.upper())
 
     def render(request: Request, name: str, lang: str, status: int = 200, **ctx: Any) -> HTMLResponse:
         t = translator(lang)
