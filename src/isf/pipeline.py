@@ -315,9 +315,9 @@ def stream_settle(
         for k in range(len(parts)):
             while len(ahead) < threads and k + len(ahead) < len(parts):
                 ahead.append(pool.submit(settle, parts[k + len(ahead)]))
-            result, watch = ahead.pop(0).result()
-            spent.add(watch)
-            watch = Stopwatch()
+            result, settling = ahead.pop(0).result()
+            spent.add(settling)
+            writing = Stopwatch()  # this thread's writing of the part's outputs
             if isinstance(result, MissingParametersError):
                 totals.add_missing(result)
                 continue
@@ -337,8 +337,8 @@ def stream_settle(
             spill.close(f"drg-{k:05d}")
             del part, result
             done.append(k)
-            watch.lap("write")
-            spent.add(watch)
+            writing.lap("write")
+            spent.add(writing)
     spill.close()
     clock.book(spent.seconds)
     if _stops(totals, allow_missing_weights):

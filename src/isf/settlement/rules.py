@@ -336,11 +336,12 @@ def _egenandel(df: pl.DataFrame, p: Params) -> tuple[pl.Expr, pl.Expr]:
     lar: pl.Expr = pl.col("_gruppe").is_in(unntak)
     if "_pid" in df.columns:
         lar_pids = df.filter(lar).get_column("_pid")
-        lar = pl.col("_pid").is_in(lar_pids.drop_nulls().unique().implode())
-        if lar_pids.null_count():
-            lar = lar | pl.col("_pid").is_null()
         if not lar_pids.len():
             lar = pl.lit(False)
+        else:
+            lar = pl.col("_pid").is_in(lar_pids.drop_nulls().unique().implode())
+            if lar_pids.null_count():
+                lar = lar | pl.col("_pid").is_null()
     elig = (
         cand & pl.col("_ktype").is_in(types) & ~lar.fill_null(False)
         & pl.col("_byear").is_not_null() & (age <= maks)
