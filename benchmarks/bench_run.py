@@ -120,12 +120,14 @@ def run(path: Path, year: int, out: Path, extra: list[str]) -> dict[str, object]
 
 
 def _child(path: str, year: str, out: str, extra: list[str]) -> None:
+    from isf.cli.common import load_logic_or_exit
     from isf.run import run_job
 
     kw: dict[str, Any] = {}
     if extra:
         kw = json.loads(extra[0])
-    res = run_job(logic="demo", activity=Path(path), year=int(year), demo_params=True, out_dir=Path(out), **kw)
+    logic = load_logic_or_exit("demo", compiled=True)  # as `isf run` loads it
+    res = run_job(logic=logic, activity=Path(path), year=int(year), demo_params=True, out_dir=Path(out), **kw)
     tot = res.summary.filter(res.summary["sektor"] == "totalt").row(0, named=True)
     print(json.dumps({"rows": res.rows, "stages": res.stages, "cpu": res.stages_cpu, "parts": res.parts,
                       "kroner": str(tot["isf_kroner"])}))

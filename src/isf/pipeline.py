@@ -38,15 +38,17 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from isf.activity import fold_read_problems
 from isf.definitions import Logic
 from isf.errors import IsfError
+from isf.files import parquet_writer
 from isf.formatting import number
 from isf.params.model import MissingParametersError
 from isf.settlement.frame import ROW_INDEX
-from isf.settlement.settle import rows_with
+from isf.settlement.settle import row_columns, rows_with
 from isf.settlement.stream import (
     BUCKET,
     PART_ROWS,
@@ -177,7 +179,8 @@ class _Spill:
 
 
 class _Batches:
-    """The record batches of one spill file, read one at a time."""
+    """The record batches of one spill file, read one at a time (as Arrow: pass 3 writes them
+    without a round trip through polars)."""
 
     def __init__(self, path: Path) -> None:
         self._file = pa.OSFile(str(path))
@@ -186,10 +189,8 @@ class _Batches:
     def __len__(self) -> int:
         return int(self._reader.num_record_batches)
 
-    def __getitem__(self, i: int) -> pl.DataFrame:
-        df = pl.from_arrow(self._reader.get_batch(i))
-        assert isinstance(df, pl.DataFrame)
-        return df
+    def __getitem__(self, i: int) -> pa.RecordBatch:
+        return self._reader.get_batch(i)
 
     def close(self) -> None:
         self._file.close()
@@ -367,23 +368,17 @@ def stream_settle(
 
 
 class _ParquetOut:
-    """One Parquet file written table by table (zstd; min/max statistics for the numeric and
-    date columns only: text statistics cost a third of the writing and help little)."""
+    """One Parquet file written table by table (`isf.files.parquet_writer`)."""
 
     def __init__(self, out: Path) -> None:
         self.out = out
         self._w: pq.ParquetWriter | None = None
         self._schema: pa.Schema | None = None
 
-    def write(self, df: pl.DataFrame) -> None:
-        self.write_arrow(df.to_arrow())
-
     def write_arrow(self, table: pa.Table) -> None:
         if self._w is None:
             self._schema = table.schema
-            stats = [f.name for f in table.schema
-                     if pa.types.is_integer(f.type) or pa.types.is_date(f.type) or pa.types.is_boolean(f.type)]
-            self._w = pq.ParquetWriter(str(self.out), table.schema, compression="zstd", write_statistics=stats)
+            self._w = parquet_writer(self.out, table.schema)
         assert self._schema is not None
         self._w.write_table(table if table.schema == self._schema else table.cast(self._schema))
 
@@ -392,15 +387,16 @@ class _ParquetOut:
             self._w.close()
 
 
-def _gathered(files: list[_Batches], c: int) -> pl.DataFrame:
+def _gathered(files: list[_Batches], c: int) -> pa.Table:
     """Piece `c` of every part, in input order (`ROW_INDEX`)."""
-    df = pl.concat([f[c] for f in files]) if len(files) > 1 else files[0][c]
-    return df.sort(ROW_INDEX) if len(files) > 1 else df
+    table = pa.Table.from_batches([files[0][c]]) if len(files) == 1 else pa.concat_tables(
+        [pa.Table.from_batches([f[c]]) for f in files])
+    return table if len(files) == 1 else table.take(pc.sort_indices(table[ROW_INDEX]))
 
 
 def _write_points(spill: _Spill, done: list[int], bounds: list[int], out: Path) -> None:
     """``points.parquet``: each input chunk as read and grouped, with what settlement added to
-    its rows (rows in = rows out, checked chunk by chunk)."""
+    its rows (`row_columns`; rows in = rows out, checked chunk by chunk)."""
     order = spill.batches("order")
     files = [spill.batches(f"out-{k:05d}") for k in done]
     writer = _ParquetOut(out)
@@ -408,11 +404,15 @@ def _write_points(spill: _Spill, done: list[int], bounds: list[int], out: Path) 
         for c, end in enumerate(bounds):
             chunk = order[c]
             outputs = _gathered(files, c)
-            start = end - chunk.height
-            if outputs.height != chunk.height or (chunk.height and not (
+            start = end - chunk.num_rows
+            if outputs.num_rows != chunk.num_rows or (chunk.num_rows and not (
                     outputs[ROW_INDEX].to_numpy() == np.arange(start, end)).all()):
-                raise IsfError(f"internal error: chunk {c + 1} has {chunk.height} rows but {outputs.height} were settled")
-            writer.write(rows_with(chunk, outputs))
+                raise IsfError(f"internal error: chunk {c + 1} has {chunk.num_rows} rows but {outputs.num_rows} were settled")
+            kept, added = row_columns(chunk.schema.names, outputs.column_names)
+            rows = pa.Table.from_batches([chunk]).select(kept)
+            for name in added:
+                rows = rows.append_column(name, outputs[name])
+            writer.write_arrow(rows)
     finally:
         writer.close()
         for f in (order, *files):
@@ -426,7 +426,7 @@ def _write_units(spill: _Spill, done: list[int], chunks: int, out: Path, tail: P
     writer = _ParquetOut(out)
     try:
         for c in range(chunks):
-            writer.write(_gathered(files, c).drop(ROW_INDEX))
+            writer.write_arrow(_gathered(files, c).drop_columns([ROW_INDEX]))
         if tail is not None:
             for batch in _sorted_units(tail, spill.folder / "sort"):
                 writer.write_arrow(pa.Table.from_batches([batch]).drop_columns([ROW_INDEX]))

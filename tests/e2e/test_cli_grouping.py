@@ -103,3 +103,78 @@ def test_explain_with_points_shows_components_and_sources():
     comps = {p["component"]: p["value"] for p in data["points"]}
     parts = sum(float(v) for k, v in comps.items() if k != "isf_poeng")
     assert abs(parts - float(comps["isf_poeng"])) < 1e-9 and float(comps["poeng_langligger"]) > 0
+
+
+def test_parquet_output_gathers_chunks_into_row_groups_and_keeps_order(tmp_path: Path, monkeypatch):
+    """Chunks smaller than a row group are gathered (`ROW_GROUP_ROWS`), several chunks are read
+    ahead and written behind: every row still comes out once, in input order, and the last row
+    group holds the rest."""
+    import pyarrow.parquet as pq
+
+    from isf.batch import engine
+    from isf.definitions import load_logic
+
+    monkeypatch.setattr(engine, "ROW_GROUP_ROWS", 25)
+    monkeypatch.setattr(engine, "WRITE_BEHIND", 2)
+    n = 73
+    df = pl.DataFrame({
+        "kontakt_id": list(range(n)),
+        "kjonn": [1 + i % 2 for i in range(n)],
+        "alder_dager": [20000] * n,
+        "utskr_maate": ["H"] * n,
+        "liggetid": [i % 5 for i in range(n)],
+        "hdiag": ["I219" if i % 3 else "" for i in range(n)],
+        "hdiag2": [None] * n,
+        "bdiag": [["I109"] if i % 2 else [] for i in range(n)],
+        "prosedyrer": [[] for _ in range(n)],
+    })
+    src, out = tmp_path / "act.parquet", tmp_path / "grouped.parquet"
+    df.write_parquet(src)
+    stats = engine.group_file(load_logic("demo"), src, out, batch_rows=10, threads=1)
+    meta = pq.ParquetFile(out).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [30, 30, 13]
+    g = pl.read_parquet(out)
+    assert stats.rows == g.height == n and g["kontakt_id"].to_list() == list(range(n))
+    assert g["status"].to_list() == ["grouping_error" if i % 3 == 0 else "ok" for i in range(n)]
+
+
+def test_parquet_outputs_keep_statistics_of_numbers_and_dates_only(tmp_path: Path):
+    """`isf.files.parquet_writer`: zstd, min/max for integer, date and boolean columns (what
+    filters read), none for text (a third of the writing)."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from isf.files import parquet_writer
+
+    table = pa.table({"n": [3, 1], "d": [dt.date(2025, 1, 2), dt.date(2025, 3, 4)], "b": [True, False],
+                      "s": ["b", "a"], "l": [["x"], []]})
+    w = parquet_writer(tmp_path / "t.parquet", table.schema)
+    w.write_table(table)
+    w.close()
+    rg = pq.ParquetFile(tmp_path / "t.parquet").metadata.row_group(0)
+    cols = {rg.column(i).path_in_schema.split(".")[0]: rg.column(i) for i in range(rg.num_columns)}
+    assert {c.compression for c in cols.values()} == {"ZSTD"}
+    assert (cols["n"].statistics.min, cols["n"].statistics.max) == (1, 3)
+    assert cols["d"].statistics.has_min_max and cols["b"].statistics.has_min_max
+    assert cols["s"].statistics is None or not cols["s"].statistics.has_min_max
+    assert pq.read_table(tmp_path / "t.parquet").equals(table)
+
+
+def test_a_command_that_groups_keeps_its_logic_out_of_the_collector():
+    """`load_logic_or_exit(compiled=True)`: the logic is compiled once (kept on it, where the run
+    finds it) and the objects then alive are frozen, so collections during the run skip them."""
+    import gc
+
+    from isf.cli.common import load_logic_or_exit
+    from isf.grouping.compiled import compiled_logic
+
+    before = gc.get_freeze_count()
+    try:
+        logic = load_logic_or_exit("demo", compiled=True)
+        assert gc.get_freeze_count() > before
+        assert compiled_logic(logic) is compiled_logic(logic)
+        assert gc.is_tracked(compiled_logic(logic))
+    finally:
+        gc.unfreeze()

@@ -40,7 +40,7 @@ from isf.activity import (
 from isf.batch.fast import RESULT_SCHEMA, GroupingRun, group_table
 from isf.definitions import Logic, load_logic
 from isf.errors import InputError, IsfError, Status
-from isf.files import atomic_output
+from isf.files import atomic_output, parquet_writer
 from isf.grouping.compiled import CompiledLogic
 
 if TYPE_CHECKING:
@@ -153,6 +153,12 @@ def _work(chunk: Chunk) -> pa.RecordBatch:
 
 
 # --- output --------------------------------------------------------------------------------
+#: rows per Parquet row group of `isf group`'s output (the chunks read are smaller)
+ROW_GROUP_ROWS = 500_000
+#: chunks read ahead of grouping, and grouped chunks waiting to be written (memory: about
+#: this many chunks, plus a row group)
+READ_AHEAD = 4
+WRITE_BEHIND = 8
 _CSV_PLAIN = (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer, pa.types.is_floating,
               pa.types.is_boolean, pa.types.is_date, pa.types.is_timestamp, pa.types.is_decimal, pa.types.is_null)
 
@@ -179,23 +185,39 @@ def _csv_safe(table: pa.Table) -> pa.Table:
 
 
 class _Writer:
-    """Chunks to one CSV or Parquet sink (a path or a binary stream), same schema throughout."""
+    """Chunks to one CSV or Parquet sink (a path or a binary stream), same schema throughout.
+    Parquet chunks are gathered into row groups of at least `ROW_GROUP_ROWS` rows: small row
+    groups cost an eighth more to write (`benchmarks/bench_grouping.py`)."""
 
     def __init__(self, sink: Path | BinaryIO, *, parquet: bool) -> None:
         self.sink = sink
         self.parquet = parquet
         self._w: pq.ParquetWriter | pacsv.CSVWriter | None = None
+        self._held: list[pa.Table] = []
 
     def write(self, table: pa.Table) -> None:
         if not self.parquet:
-            table = _csv_safe(table)
+            self._write(_csv_safe(table))
+            return
+        self._held.append(table)
+        if sum(t.num_rows for t in self._held) >= ROW_GROUP_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._held:
+            held, self._held = self._held, []
+            self._write(pa.concat_tables(held) if len(held) > 1 else held[0])
+
+    def _write(self, table: pa.Table) -> None:
         if self._w is None:
-            self._w = pq.ParquetWriter(self.sink, table.schema) if self.parquet else pacsv.CSVWriter(self.sink, table.schema)
+            self._w = parquet_writer(self.sink, table.schema) if self.parquet else pacsv.CSVWriter(self.sink, table.schema)
         self._w.write_table(table)
 
     def close(self, empty: pa.Table) -> None:
+        self._flush()
         if self._w is None:  # no rows at all: still write a header / an empty file
             self.write(empty)
+            self._flush()
         assert self._w is not None
         self._w.close()
 
@@ -247,23 +269,23 @@ def _run(
                 raise InputError(f"more than {max_rows} rows", file=reader.name)
             yield chunk
 
-    # The reader runs one chunk ahead and the writer one behind, each on its own thread:
-    # reading and writing overlap grouping (Arrow's readers and writers release the GIL).
+    # The reader runs up to READ_AHEAD chunks ahead and the writer up to WRITE_BEHIND behind,
+    # each on its own thread (in order): reading and writing overlap grouping (Arrow's readers
+    # and writers release the GIL), and grouping never waits for a row group being written.
     with ThreadPoolExecutor(1) as out, ThreadPoolExecutor(1) as ahead:
-        written: Future[None] | None = None
+        writes: deque[Future[None]] = deque()
 
         def write(chunk: Chunk, result: pa.RecordBatch) -> None:
-            nonlocal written
             emit(chunk, result)
-            if written is not None:
-                written.result()
-            written = out.submit(writer.write, _combine(fmt, chunk, result))
+            writes.append(out.submit(writer.write, _combine(fmt, chunk, result)))
+            while len(writes) > WRITE_BEHIND:
+                writes.popleft().result()
 
         if workers <= 1:
             source = chunks()
-            following = ahead.submit(next, source, None)
-            while (chunk := following.result()) is not None:
-                following = ahead.submit(next, source, None)
+            reads = deque(ahead.submit(next, source, None) for _ in range(READ_AHEAD))
+            while (chunk := reads.popleft().result()) is not None:
+                reads.append(ahead.submit(next, source, None))
                 write(chunk, group_chunk(run, chunk))
         else:
             pending: deque[tuple[Chunk, Future[pa.RecordBatch]]] = deque()
@@ -279,8 +301,8 @@ def _run(
                 while pending:
                     c, fut = pending.popleft()
                     write(c, fut.result())
-        if written is not None:
-            written.result()
+        while writes:
+            writes.popleft().result()
     writer.close(_empty_output(fmt, reader))
     stats.blank_lines = reader.blank_lines
     stats.memo_size, stats.memo_hits, stats.memo_misses = run.memo.size, run.memo.hits, run.memo.misses

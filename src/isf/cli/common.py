@@ -42,14 +42,30 @@ def fail(message: str, cause: BaseException | None = None) -> NoReturn:
     raise typer.Exit(EXIT_INPUT) from cause
 
 
-def load_logic_or_exit(ref: str) -> Logic:
-    """The logic `ref` names, or exit 2 with the loader's message."""
-    from isf.definitions import DefinitionError, load_logic
+def load_logic_or_exit(ref: str, *, compiled: bool = False) -> Logic:
+    """The logic `ref` names, or exit 2 with the loader's message. With `compiled`, for a
+    command that groups many rows, also compiled.
 
+    A release is about a million objects that live as long as the command: the garbage
+    collector is off while they are built (load and compile take a third less time) and, with
+    `compiled`, they are then kept out of its sight (`gc.freeze`), or every full collection
+    during the run would walk them all (a tenth of `isf group`'s CPU time on 10M rows)."""
+    import gc
+
+    from isf.definitions import DefinitionError, load_logic
+    from isf.grouping.compiled import CompileError, compiled_logic
+
+    gc.disable()
     try:
-        return load_logic(ref)
-    except DefinitionError as e:
+        logic = load_logic(ref)
+        if compiled:
+            compiled_logic(logic)  # kept on the logic: the run finds it there
+            gc.freeze()
+        return logic
+    except (DefinitionError, CompileError) as e:
         fail(str(e), e)
+    finally:
+        gc.enable()
 
 
 def _no_hyphen_breaks() -> None:

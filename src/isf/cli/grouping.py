@@ -42,7 +42,7 @@ def group_command(
         fmt = fmt or detect_format(input)
         if fmt not in FORMATS:
             raise InputError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
-        lg = load_logic_or_exit(logic)
+        lg = load_logic_or_exit(logic, compiled=workers <= 1)
         ref = logic if workers > 1 else lg
         prog = progress(quiet, count_rows(input, fmt) if input.exists() else None, "grouping")
         if prog:

@@ -103,7 +103,7 @@ def run_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No steps and no summary table.")] = False,
 ) -> None:
     """The main job: activity -> grouping -> settlement (DRG, STG, TFG) -> kroner per sørge-for RHF/HF."""
-    lg = None if grouped else load_logic_or_exit(logic)
+    lg = None if grouped else load_logic_or_exit(logic, compiled=True)
     res = settle_or_exit(
         logic=lg, activity=activity, year=year, weights=weights or ["demo"], param_files=params or (),
         overrides=set_ or (), demo_params=demo_params, rows=rows, seed=seed, out_dir=out, grouped=grouped,

@@ -23,6 +23,7 @@ input in the column `ROW_INDEX`, and the parts' rows and units are exactly the w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -55,6 +56,7 @@ __all__ = [
     "Settlement",
     "Settler",
     "coverage_of",
+    "row_columns",
     "rows_with",
     "settle",
 ]
@@ -197,11 +199,18 @@ def _stg_tfg_candidates(frame: pl.DataFrame, activity: pl.DataFrame, defs: StgTf
     return mask.arg_true()
 
 
+def row_columns(activity: Sequence[str], outputs: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The columns of a settled row: the input's (not internal ones, not an earlier run's
+    outputs), then the outputs' (`Settler.row_outputs`), each in its own order."""
+    return ([c for c in activity if not c.startswith("_") and c not in OUTPUT_ROW_COLUMNS],
+            [c for c in outputs if c in OUTPUT_ROW_COLUMNS])
+
+
 def rows_with(activity: pl.DataFrame, outputs: pl.DataFrame) -> pl.DataFrame:
-    """The rows as settlement gives them: the input columns (not internal ones, not earlier
-    outputs) and then `outputs` (`Settler.row_outputs` of the same rows, same order)."""
-    kept = [c for c in activity.columns if not c.startswith("_") and c not in OUTPUT_ROW_COLUMNS]
-    return activity.select(kept).hstack([c for c in outputs.get_columns() if c.name in OUTPUT_ROW_COLUMNS])
+    """The rows as settlement gives them (`row_columns`): the input columns, then `outputs` (of
+    the same rows, same order)."""
+    kept, added = row_columns(activity.columns, outputs.columns)
+    return activity.select(kept).hstack(outputs.select(added).get_columns())
 
 
 class Settler:
