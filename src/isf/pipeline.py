@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -76,6 +78,7 @@ _UNIT_ORDER = ("pasient_id", "type", "gruppe", "periode")
 #: patient bucket keeps the whole chunk's text buffers, so every bucket file would hold every chunk's
 #: text (1M rows, 10 buckets: 3.5 GB spilled instead of 0.97 GB; benchmarks/bench_run.py)
 _IPC = pl.CompatLevel.oldest()
+T = TypeVar("T")
 
 
 class Clock:
@@ -387,6 +390,18 @@ class _ParquetOut:
             self._w.close()
 
 
+def _prepared(make: Callable[[int], T], n: int) -> Generator[T, None, None]:
+    """`make(0)` … `make(n - 1)` in order, each made on a helper thread while the caller
+    writes the one before (reading and gathering a chunk overlap encoding the previous one)."""
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        ahead = helper.submit(make, 0) if n else None
+        for i in range(n):
+            assert ahead is not None
+            item = ahead.result()
+            ahead = helper.submit(make, i + 1) if i + 1 < n else None
+            yield item
+
+
 def _gathered(files: list[_Batches], c: int) -> pa.Table:
     """Piece `c` of every part, in input order (`ROW_INDEX`)."""
     table = pa.Table.from_batches([files[0][c]]) if len(files) == 1 else pa.concat_tables(
@@ -400,19 +415,24 @@ def _write_points(spill: _Spill, done: list[int], bounds: list[int], out: Path) 
     order = spill.batches("order")
     files = [spill.batches(f"out-{k:05d}") for k in done]
     writer = _ParquetOut(out)
+
+    def rows_of(c: int) -> pa.Table:
+        chunk = order[c]
+        outputs = _gathered(files, c)
+        start, end = bounds[c] - chunk.num_rows, bounds[c]
+        if outputs.num_rows != chunk.num_rows or (chunk.num_rows and not (
+                outputs[ROW_INDEX].to_numpy() == np.arange(start, end)).all()):
+            raise IsfError(f"internal error: chunk {c + 1} has {chunk.num_rows} rows but {outputs.num_rows} were settled")
+        kept, added = row_columns(chunk.schema.names, outputs.column_names)
+        rows = pa.Table.from_batches([chunk]).select(kept)
+        for name in added:
+            rows = rows.append_column(name, outputs[name])
+        return rows
+
     try:
-        for c, end in enumerate(bounds):
-            chunk = order[c]
-            outputs = _gathered(files, c)
-            start = end - chunk.num_rows
-            if outputs.num_rows != chunk.num_rows or (chunk.num_rows and not (
-                    outputs[ROW_INDEX].to_numpy() == np.arange(start, end)).all()):
-                raise IsfError(f"internal error: chunk {c + 1} has {chunk.num_rows} rows but {outputs.num_rows} were settled")
-            kept, added = row_columns(chunk.schema.names, outputs.column_names)
-            rows = pa.Table.from_batches([chunk]).select(kept)
-            for name in added:
-                rows = rows.append_column(name, outputs[name])
-            writer.write_arrow(rows)
+        with closing(_prepared(rows_of, len(bounds))) as prepared:  # closed (helper done) before the files
+            for rows in prepared:
+                writer.write_arrow(rows)
     finally:
         writer.close()
         for f in (order, *files):
@@ -425,8 +445,9 @@ def _write_units(spill: _Spill, done: list[int], chunks: int, out: Path, tail: P
     files = [spill.batches(f"drg-{k:05d}") for k in done]
     writer = _ParquetOut(out)
     try:
-        for c in range(chunks):
-            writer.write_arrow(_gathered(files, c).drop_columns([ROW_INDEX]))
+        with closing(_prepared(lambda c: _gathered(files, c).drop_columns([ROW_INDEX]), chunks)) as prepared:
+            for units in prepared:
+                writer.write_arrow(units)
         if tail is not None:
             for batch in _sorted_units(tail, spill.folder / "sort"):
                 writer.write_arrow(pa.Table.from_batches([batch]).drop_columns([ROW_INDEX]))

@@ -258,3 +258,36 @@ def test_step_messages_print_numbers_in_norwegian_style(activity: pl.DataFrame, 
     text = "\n".join(steps)
     assert "in chunks of 2 000 rows" in text and "settling 12 000 rows in" in text, text
     assert "2,000" not in text and "12,000" not in text
+
+
+def test_pass_three_prepares_the_next_chunk_in_order_and_stops_cleanly():
+    """`isf.pipeline._prepared`: every item once, in order, the next made while the caller
+    writes; a failure in making one reaches the caller; closed early, the helper is done before
+    the caller goes on (pass 3 then closes the spill files it reads)."""
+    import threading
+
+    from isf.pipeline import _prepared
+
+    made: list[int] = []
+    assert list(_prepared(lambda i: made.append(i) or i * i, 5)) == [0, 1, 4, 9, 16] and made == [0, 1, 2, 3, 4]
+    assert list(_prepared(lambda i: i, 0)) == []
+
+    def bad(i: int) -> int:
+        if i == 2:
+            raise ValueError("chunk 3")
+        return i
+
+    with pytest.raises(ValueError, match="chunk 3"):
+        list(_prepared(bad, 4))
+    busy = threading.Event()
+
+    def slow(i: int) -> int:
+        busy.set()
+        threading.Event().wait(0.05 * i)
+        busy.clear()
+        return i
+
+    gen = _prepared(slow, 3)
+    assert next(gen) == 0
+    gen.close()  # item 1 was being made: close waits for it
+    assert not busy.is_set()

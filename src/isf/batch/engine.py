@@ -153,12 +153,16 @@ def _work(chunk: Chunk) -> pa.RecordBatch:
 
 
 # --- output --------------------------------------------------------------------------------
-#: rows per Parquet row group of `isf group`'s output (the chunks read are smaller)
+#: rows `group_file` and `group_dataframe` read and group at a time: each chunk pays a fixed
+#: cost (the code tables hashed for its look-ups, about 20 ms with NOR2015), which 100,000-row
+#: chunks made a sixth of the CPU time on cases that do not repeat (`benchmarks/bench_grouping.py`)
+GROUP_BATCH_ROWS = 250_000
+#: rows per Parquet row group of `isf group`'s output (chunks are gathered up to this size)
 ROW_GROUP_ROWS = 500_000
 #: chunks read ahead of grouping, and grouped chunks waiting to be written (memory: about
 #: this many chunks, plus a row group)
-READ_AHEAD = 4
-WRITE_BEHIND = 8
+READ_AHEAD = 2
+WRITE_BEHIND = 4
 _CSV_PLAIN = (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer, pa.types.is_floating,
               pa.types.is_boolean, pa.types.is_date, pa.types.is_timestamp, pa.types.is_decimal, pa.types.is_null)
 
@@ -318,7 +322,7 @@ def group_file(
     fmt: str | None = None,
     workers: int = 1,
     threads: int | None = None,
-    batch_rows: int = DEFAULT_BATCH_ROWS,
+    batch_rows: int = GROUP_BATCH_ROWS,
     encoding: str = "auto",
     on_progress: Callable[[int], None] | None = None,
 ) -> BatchStats:
@@ -358,7 +362,7 @@ def group_stream(
     return sink.getvalue(), stats
 
 
-def group_dataframe(logic: Logic, df: pl.DataFrame, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> pl.DataFrame:
+def group_dataframe(logic: Logic, df: pl.DataFrame, *, batch_rows: int = GROUP_BATCH_ROWS) -> pl.DataFrame:
     """`df` with the result columns appended (same rows, same order): the polars adapter.
 
     A frame from `isf.activity.read_activity` carries each row's number and read problem
