@@ -5,9 +5,10 @@ any read problem), grouped by the native batch path (`isf.batch.fast`: a chunk i
 slices on ``threads`` threads, since Arrow's kernels and the native loop release the GIL; or
 in a process pool whose workers get the compiled logic pickled, order preserved, at most a
 few chunks in flight) and written chunk by chunk to a temporary file that gets its real name
-only when the whole input is done (`isf.files.atomic_output`). Reading the next chunk and
-writing the last overlap with grouping. Every input row comes out, in order, with its result
-and a status; rows out = rows in is checked at the end.
+only when the whole input is done (`isf.files.atomic_output`). Reading (`READ_AHEAD` chunks
+ahead) and writing (up to `WRITE_BEHIND` chunks behind, Parquet gathered into row groups of
+`ROW_GROUP_ROWS`) overlap grouping. Every input row comes out, in order, with its result and a
+status; rows out = rows in is checked at the end.
 """
 
 from __future__ import annotations
