@@ -404,9 +404,10 @@ def _prepared(make: Callable[[int], T], n: int) -> Generator[T, None, None]:
 
 def _gathered(files: list[_Batches], c: int) -> pa.Table:
     """Piece `c` of every part, in input order (`ROW_INDEX`)."""
-    table = pa.Table.from_batches([files[0][c]]) if len(files) == 1 else pa.concat_tables(
-        [pa.Table.from_batches([f[c]]) for f in files])
-    return table if len(files) == 1 else table.take(pc.sort_indices(table[ROW_INDEX]))
+    if len(files) == 1:
+        return pa.Table.from_batches([files[0][c]])
+    table = pa.concat_tables([pa.Table.from_batches([f[c]]) for f in files])
+    return table.take(pc.sort_indices(table[ROW_INDEX]))  # a stable sort: a row's units keep their order
 
 
 def _write_points(spill: _Spill, done: list[int], bounds: list[int], out: Path) -> None:

@@ -55,6 +55,7 @@ def load_logic_or_exit(ref: str, *, compiled: bool = False) -> Logic:
     from isf.definitions import DefinitionError, load_logic
     from isf.grouping.compiled import CompileError, compiled_logic
 
+    collecting = gc.isenabled()
     gc.disable()
     try:
         logic = load_logic(ref)
@@ -65,7 +66,8 @@ def load_logic_or_exit(ref: str, *, compiled: bool = False) -> Logic:
     except (DefinitionError, CompileError) as e:
         fail(str(e), e)
     finally:
-        gc.enable()
+        if collecting:
+            gc.enable()
 
 
 def _no_hyphen_breaks() -> None:
