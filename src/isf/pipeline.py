@@ -71,6 +71,8 @@ __all__ = ["CHUNK_ROWS", "SETTLE_THREADS", "STAGES", "Clock", "Stopwatch", "Stre
 CHUNK_ROWS = 500_000
 #: parts settled at once (threads: polars works outside the GIL); memory is about this many parts
 SETTLE_THREADS = 2
+#: disk the spill takes per input row, about: 1 GB per million `isf synth` rows (`benchmarks/bench_run.py`)
+SPILL_BYTES_PER_ROW = 1_000
 #: the stages a run's time is split into (`Clock`)
 STAGES = ("read", "group", "spill", "stg_tfg", "points", "money", "write")
 _UNIT_ORDER = ("pasient_id", "type", "gruppe", "periode")
@@ -241,6 +243,10 @@ def stream_settle(
     clock = clock or Clock()
     threads = max(1, SETTLE_THREADS if threads is None else threads)
     spill = _Spill(work_dir / ".spill")
+    need, free = expected_rows * SPILL_BYTES_PER_ROW, shutil.disk_usage(spill.folder).free
+    if need > free:  # said before the hours of work, not only when the disk is full
+        step(f"warning: the spill needs about {need / 1e9:.1f} GB of free disk beside the output, "
+             f"{free / 1e9:.1f} GB are free: the run stops if the disk fills up")
     n_buckets = bucket_count(expected_rows, part_rows)
     bounds: list[int] = []
     rows = errors = 0

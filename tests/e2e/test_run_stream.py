@@ -291,3 +291,27 @@ def test_pass_three_prepares_the_next_chunk_in_order_and_stops_cleanly():
     assert next(gen) == 0
     gen.close()  # item 1 was being made: close waits for it
     assert not busy.is_set()
+
+
+def test_a_run_says_before_it_starts_when_the_spill_may_not_fit(tmp_path: Path, monkeypatch) -> None:
+    """Too little free disk for the spill (about `SPILL_BYTES_PER_ROW` per row): a warning
+    first, naming sizes only; the run itself goes on (the estimate may be high) and ends as usual.
+    With room enough, no warning."""
+    import collections
+
+    from isf import pipeline
+
+    synth_with_stg(tmp_path / "a.parquet", rows=300, seed=5, year=YEAR)
+    steps: list[str] = []
+    run_job(logic="demo", activity=tmp_path / "a.parquet", year=YEAR, demo_params=True, out_dir=tmp_path / "roomy",
+            on_step=steps.append)
+    assert not [s for s in steps if s.startswith("warning")]
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(pipeline.shutil, "disk_usage", lambda _p: usage(10**6, 10**6 - 1000, 1000))
+    steps.clear()
+    res = run_job(logic="demo", activity=tmp_path / "a.parquet", year=YEAR, demo_params=True, out_dir=tmp_path / "o",
+                  on_step=steps.append)
+    warned = [s for s in steps if s.startswith("warning")]
+    assert warned == [("warning: the spill needs about 0.0 GB of free disk beside the output, 0.0 GB are free: "
+                       "the run stops if the disk fills up")]
+    assert res.rows == 300 and pl.read_parquet(tmp_path / "o" / "points.parquet").height == 300
