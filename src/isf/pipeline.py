@@ -20,10 +20,10 @@ Three passes over the year, none holding the year in memory:
 
 Work overlaps where it is independent: a chunk is spilled while the next is read and grouped,
 `SETTLE_THREADS` parts are settled at once (polars works outside the GIL), and the two files of
-pass 3 are written side by side. Memory is about two chunks (pass 1), `SETTLE_THREADS` parts
-(pass 2) or one chunk of output per file (pass 3), whatever the number of rows; the spill
-takes about twice the size of the input (uncompressed) on disk, beside the output folder, and
-is removed at the end.
+pass 3 are written side by side, each preparing its next chunk while one is encoded. Memory is
+about two chunks (pass 1), `SETTLE_THREADS` parts (pass 2) or two chunks of output per file
+(pass 3), whatever the number of rows; the spill takes about twice the size of the input
+(uncompressed) on disk, beside the output folder, and is removed at the end.
 """
 
 from __future__ import annotations

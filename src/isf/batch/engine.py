@@ -60,6 +60,15 @@ __all__ = [
     "read_batches",
 ]
 
+#: rows `group_file` and `group_dataframe` read and group at a time: each chunk pays a fixed
+#: cost (the code tables hashed for its look-ups, about 20 ms with NOR2015), which 100,000-row
+#: chunks made a sixth of the CPU time on cases that do not repeat (`benchmarks/bench_grouping.py`)
+GROUP_BATCH_ROWS = 250_000
+#: chunks read ahead of grouping, and grouped chunks waiting to be written (memory: about
+#: this many chunks, plus a row group)
+READ_AHEAD = 2
+WRITE_BEHIND = 4
+
 
 @dataclass
 class BatchStats:
@@ -154,16 +163,8 @@ def _work(chunk: Chunk) -> pa.RecordBatch:
 
 
 # --- output --------------------------------------------------------------------------------
-#: rows `group_file` and `group_dataframe` read and group at a time: each chunk pays a fixed
-#: cost (the code tables hashed for its look-ups, about 20 ms with NOR2015), which 100,000-row
-#: chunks made a sixth of the CPU time on cases that do not repeat (`benchmarks/bench_grouping.py`)
-GROUP_BATCH_ROWS = 250_000
 #: rows per Parquet row group of `isf group`'s output (chunks are gathered up to this size)
 ROW_GROUP_ROWS = 500_000
-#: chunks read ahead of grouping, and grouped chunks waiting to be written (memory: about
-#: this many chunks, plus a row group)
-READ_AHEAD = 2
-WRITE_BEHIND = 4
 _CSV_PLAIN = (pa.types.is_string, pa.types.is_large_string, pa.types.is_integer, pa.types.is_floating,
               pa.types.is_boolean, pa.types.is_date, pa.types.is_timestamp, pa.types.is_decimal, pa.types.is_null)
 
