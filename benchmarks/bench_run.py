@@ -13,7 +13,14 @@ settled as one year), then
   time, and the peak RSS of the whole process tree (sampled from /proc every 0.1 s; the
   child's own high-water mark is printed beside it);
 * the **stages** (`isf.pipeline.STAGES`): read, group, spill (patient buckets and parts),
-  stg_tfg, points, money (kroner and aggregates), write (rows/units and every output file).
+  stg_tfg, points, money (kroner and aggregates), write (rows/units and every output file);
+* the **outputs alone**: the seconds it takes only to encode the run's own two big files
+  (``points.parquet`` and ``enheter.parquet``, row group by row group, with isf's Parquet
+  writer; reading them back is not counted), side by side on two threads, and the two
+  encodings' seconds summed. Each file is encoded on one thread, so half the sum is a lower
+  bound on two cores: no way of settling the year that writes these files can spend less
+  time writing them. It says how much of the floor ratio is the size of the outputs rather
+  than the work before them.
 
 Prints one table; the README figures come from it. Other processes on the machine skew
 the figures: note the load (printed) with them.
@@ -68,6 +75,37 @@ def floor(path: Path, tmp: Path) -> float:
     for f in tmp.glob("floor-*.parquet"):
         f.unlink()
     return secs
+
+
+def outputs_alone(out: Path) -> tuple[float, float]:
+    """Seconds to encode the run's ``points.parquet`` and ``enheter.parquet`` again (row group by
+    row group, reading not counted): the two files side by side on two threads (wall), and the
+    sum of the two (each file is encoded on one thread: its CPU time). Half the sum is what
+    encoding them takes on two cores at the very best."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pyarrow.parquet as pq
+
+    from isf.files import parquet_writer
+
+    def encode(name: str) -> float:
+        src = pq.ParquetFile(out / name)
+        spent = 0.0
+        writer = parquet_writer(out / f"again-{name}", src.schema_arrow)
+        for i in range(src.num_row_groups):
+            table = src.read_row_group(i)
+            t = time.perf_counter()
+            writer.write_table(table)
+            spent += time.perf_counter() - t
+        t = time.perf_counter()
+        writer.close()
+        spent += time.perf_counter() - t
+        (out / f"again-{name}").unlink()
+        return spent
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        each = list(pool.map(encode, ["points.parquet", "enheter.parquet"]))
+    return max(each), sum(each)
 
 
 def _tree_rss(root: int) -> int:
@@ -155,7 +193,8 @@ def main() -> None:
             load = os.getloadavg()[0]
             fl = floor(path, Path(tmp))
             r = run(path, args.year, Path(tmp) / "run", extra)
-        r.update(rows=rows, floor=fl, load=load)
+            alone, encoding = outputs_alone(Path(tmp) / "run")
+        r.update(rows=rows, floor=fl, load=load, alone=alone, encoding=encoding)
         results.append(r)
         stages = r["stages"]
         assert isinstance(stages, dict)
@@ -165,9 +204,13 @@ def main() -> None:
         shares += "\n    CPU s: " + "  ".join(f"{k} {v:.1f}" for k, v in cpu.items()) + f"  (total {sum(cpu.values()):.1f})"
         print(f"{number(rows):>11} rows: wall {r['wall']:.1f} s, floor {fl:.1f} s, ratio {r['wall'] / fl:.1f}x, "  # type: ignore[operator]
               f"{number(rows / r['wall'])} rows/s, peak RSS {r['peak'] / 2**30:.2f} GiB (tree; child max "  # type: ignore[operator]
-              f"{r['child_maxrss'] / 2**30:.2f}), parts {r['parts']}, load {load:.1f}\n    {shares}", flush=True)  # type: ignore[operator]
-    print("\n| rows | wall | floor | ratio | rows/s | peak RSS | read | group | spill | STG/TFG | points | money | write |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+              f"{r['child_maxrss'] / 2**30:.2f}), parts {r['parts']}, load {load:.1f}\n"  # type: ignore[operator]
+              f"    the two outputs alone: {alone:.1f} s to encode side by side ({alone / fl:.1f}x the floor; "
+              f"{encoding:.1f} s of encoding, at best {encoding / 2 / fl:.1f}x the floor on two cores)\n    {shares}",
+              flush=True)
+    print("\n| rows | wall | floor | ratio | outputs alone | rows/s | peak RSS | read | group | spill | STG/TFG | points "
+          "| money | write |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         st = r["stages"]
         assert isinstance(st, dict)
@@ -175,6 +218,7 @@ def main() -> None:
         cells = " | ".join(f"{100 * float(st.get(k, 0)) / wall:.0f} %" for k in
                            ("read", "group", "spill", "stg_tfg", "points", "money", "write"))
         print(f"| {number(int(r['rows']))} | {wall:.1f} s | {float(r['floor']):.1f} s | {wall / float(r['floor']):.1f}× | "  # type: ignore[arg-type,call-overload]
+              f"{float(r['alone']):.1f} s ({float(r['alone']) / float(r['floor']):.1f}×) | "  # type: ignore[arg-type]
               f"{number(int(r['rows']) / wall)} | {int(r['peak']) / 2**30:.2f} GiB | {cells} |")  # type: ignore[call-overload]
 
 
